@@ -1,0 +1,3 @@
+"""gpusim: a discrete-event GPU architecture simulator."""
+
+__version__ = "0.1.0"

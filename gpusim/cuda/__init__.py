@@ -1,0 +1,1 @@
+"""Numba CUDA kernels, their PTX, the PTX emulator and the KernelTrace format."""
