@@ -1,0 +1,32 @@
+"""The errors gpusim reports to its users.
+
+Every error a user can cause (a bad scenario, an unknown preset, a kernel that does not fit,
+a corrupt trace file) is a ``GpusimError``: its message is one line that names the field or
+file at fault. The CLI prints that line and exits with code 2; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class GpusimError(Exception):
+    """A user-facing error whose message is one line naming the field or file at fault."""
+
+
+class SpecError(GpusimError):
+    """A hardware spec or override is invalid (message starts with the dotted field path)."""
+
+
+class ScenarioError(GpusimError):
+    """A scenario file is unreadable or invalid (message starts with the file or field path)."""
+
+
+class KernelError(GpusimError):
+    """A kernel cannot be built or launched for the given sizes and parameters."""
+
+
+class PtxError(GpusimError):
+    """PTX text could not be parsed or emulated (message names the PTX line)."""
+
+
+class TraceError(GpusimError):
+    """A trace file is corrupt, foreign, or of an unsupported version."""
