@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.fields import FieldInfo
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,31 +105,34 @@ def _join_path(prefix: str, path: str) -> str:
     return prefix or path
 
 
+def field_at(model: type[BaseModel], path: str, *, prefix: str = "") -> FieldInfo:
+    """The field that dotted ``path`` names in ``model``; ``ValueError`` if there is none."""
+    parts = path.split(".")
+    node: type[BaseModel] | None = model
+    info: FieldInfo | None = None
+    for depth, name in enumerate(parts):
+        here = _join_path(prefix, ".".join(parts[: depth + 1]))
+        if node is None:
+            parent = _join_path(prefix, ".".join(parts[:depth]))
+            raise ValueError(f"{parent}: is a value, not a table, so it has no field {name!r}")
+        if name not in node.model_fields:
+            known = ", ".join(sorted(node.model_fields))
+            raise ValueError(f"{here}: unknown field (known: {known})")
+        info = node.model_fields[name]
+        annotation = info.annotation
+        is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        node = annotation if is_model else None
+    assert info is not None  # a split path has at least one part
+    return info
+
+
 def _set_dotted(
     data: dict[str, Any], path: str, value: Any, model: type[BaseModel], prefix: str
 ) -> None:
-    """Set ``data[a][b][c] = value`` for ``path == "a.b.c"``, checking each name exists."""
-    parts = path.split(".")
-    node: dict[str, Any] = data
-    node_model: type[BaseModel] | None = model
-    for depth, name in enumerate(parts):
-        here = _join_path(prefix, ".".join(parts[: depth + 1]))
-        fields = node_model.model_fields if node_model is not None else {}
-        if name not in fields:
-            known = ", ".join(sorted(fields))
-            raise ValueError(f"{here}: unknown field (known: {known})")
-        if depth == len(parts) - 1:
-            node[name] = value
-            return
-        child = node.get(name)
-        if not isinstance(child, dict):
-            raise ValueError(
-                f"{here}: is a value, not a table, so it has no field {parts[depth + 1]!r}"
-            )
-        node = child
-        annotation = fields[name].annotation
-        node_model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
+    """Set ``data[a][b][c] = value`` for ``path == "a.b.c"`` after checking the path exists."""
+    field_at(model, path, prefix=prefix)
+    *parents, last = path.split(".")
+    node = data
+    for name in parents:
+        node = node[name]
+    node[last] = value

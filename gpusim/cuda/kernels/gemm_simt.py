@@ -1,0 +1,186 @@
+"""fp32 GEMM kernels on the SIMT cores: naive, shared-memory tiled, register-blocked.
+
+The three steps of the classic optimisation ladder, each a real kernel that runs on an
+H100/H200 and whose PTX the simulator executes. Tile sizes are closure constants of
+factory functions: Numba freezes them at compile time, so shared-array shapes and loop
+bounds are literals in the PTX and the register-blocked loops unroll completely.
+
+Thread-to-data mapping, common to all three: ``threadIdx.x`` walks columns of C (and of B),
+so a warp's global accesses to B and C are consecutive addresses.
+
+This module holds everything its kernels compile (no device helper lives elsewhere), so
+its source text is the source part of the compile cache key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numba import cuda
+
+from gpusim.cuda.kernels.gemm_def import GemmKernelDef
+
+NAIVE_BLOCK_EDGE_THREADS = 16
+
+
+def gemm_naive(a, b, c):  # type: ignore[no-untyped-def]
+    """One thread per element of C, reading A and B straight from global memory.
+
+    Any m, n, k: threads outside C return without work.
+    """
+    col, row = cuda.grid(2)
+    if row < c.shape[0] and col < c.shape[1]:
+        acc = np.float32(0.0)
+        for p in range(a.shape[1]):
+            acc += a[row, p] * b[p, col]
+        c[row, col] = acc
+
+
+def make_gemm_smem_tiled(tile: int) -> Callable[..., None]:
+    """A tile x tile CTA computes a tile x tile block of C, one element per thread.
+
+    Each step stages a tile of A and of B in shared memory (every element loaded from
+    global memory once per CTA instead of once per thread), then each thread runs its dot
+    product over the tile from shared memory. The two ``syncthreads`` keep a tile from
+    being overwritten while others still read it. Any m, n, k: loads outside A or B store
+    zero into the tile, so the edge tiles add nothing, and only in-bounds C is written.
+    """
+
+    def kernel(a, b, c):  # type: ignore[no-untyped-def]
+        a_tile = cuda.shared.array((tile, tile), np.float32)
+        b_tile = cuda.shared.array((tile, tile), np.float32)
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        row = cuda.blockIdx.y * tile + ty
+        col = cuda.blockIdx.x * tile + tx
+        m = c.shape[0]
+        n = c.shape[1]
+        k = a.shape[1]
+        acc = np.float32(0.0)
+        for k0 in range(0, k, tile):
+            a_col = k0 + tx
+            if row < m and a_col < k:
+                a_tile[ty, tx] = a[row, a_col]
+            else:
+                a_tile[ty, tx] = np.float32(0.0)
+            b_row = k0 + ty
+            if b_row < k and col < n:
+                b_tile[ty, tx] = b[b_row, col]
+            else:
+                b_tile[ty, tx] = np.float32(0.0)
+            cuda.syncthreads()
+            for p in range(tile):
+                acc += a_tile[ty, p] * b_tile[p, tx]
+            cuda.syncthreads()
+        if row < m and col < n:
+            c[row, col] = acc
+
+    kernel.__name__ = kernel.__qualname__ = f"gemm_smem_tiled_{tile}"
+    return kernel
+
+
+def make_gemm_register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> Callable[..., None]:
+    """A (cta_tile / micro_tile)^2-thread CTA computes a cta_tile^2 block of C.
+
+    Each thread accumulates a micro_tile x micro_tile block of C in registers: rows
+    ``ty + edge * i`` and columns ``tx + edge * j`` (edge = threads per block edge), a
+    strided spread that keeps a warp's shared-memory reads of B on consecutive banks and
+    its stores to C on consecutive addresses. Per k-step the CTA stages a cta_tile x k_tile
+    slab of A and a k_tile x cta_tile slab of B in shared memory; per k in the slab a
+    thread loads micro_tile values of A and of B into registers and does micro_tile^2 FMAs,
+    so each shared load feeds micro_tile FMAs.
+
+    The accumulators and fragments are ``cuda.local.array``s indexed only by loop variables
+    of constant trip count: LLVM unrolls those loops completely and promotes the arrays to
+    registers (no ``.local`` traffic in the PTX). Requires m, n multiples of cta_tile and
+    k a multiple of k_tile.
+    """
+    edge_threads = cta_tile // micro_tile
+    threads = edge_threads * edge_threads
+    a_loads_per_thread = cta_tile * k_tile // threads
+    b_loads_per_thread = k_tile * cta_tile // threads
+
+    def kernel(a, b, c):  # type: ignore[no-untyped-def]
+        a_slab = cuda.shared.array((cta_tile, k_tile), np.float32)
+        b_slab = cuda.shared.array((k_tile, cta_tile), np.float32)
+        acc = cuda.local.array((micro_tile, micro_tile), np.float32)
+        a_frag = cuda.local.array(micro_tile, np.float32)
+        b_frag = cuda.local.array(micro_tile, np.float32)
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        tid = ty * edge_threads + tx
+        row0 = cuda.blockIdx.y * cta_tile
+        col0 = cuda.blockIdx.x * cta_tile
+        for i in range(micro_tile):
+            for j in range(micro_tile):
+                acc[i, j] = np.float32(0.0)
+        for k0 in range(0, a.shape[1], k_tile):
+            for load in range(a_loads_per_thread):
+                index = tid + load * threads
+                r = index // k_tile
+                q = index % k_tile
+                a_slab[r, q] = a[row0 + r, k0 + q]
+            for load in range(b_loads_per_thread):
+                index = tid + load * threads
+                q = index // cta_tile
+                col = index % cta_tile
+                b_slab[q, col] = b[k0 + q, col0 + col]
+            cuda.syncthreads()
+            for p in range(k_tile):
+                for i in range(micro_tile):
+                    a_frag[i] = a_slab[ty + edge_threads * i, p]
+                for j in range(micro_tile):
+                    b_frag[j] = b_slab[p, tx + edge_threads * j]
+                for i in range(micro_tile):
+                    for j in range(micro_tile):
+                        acc[i, j] += a_frag[i] * b_frag[j]
+            cuda.syncthreads()
+        for i in range(micro_tile):
+            for j in range(micro_tile):
+                c[row0 + ty + edge_threads * i, col0 + tx + edge_threads * j] = acc[i, j]
+
+    kernel.__name__ = kernel.__qualname__ = f"gemm_register_blocked_{cta_tile}"
+    return kernel
+
+
+GEMM_NAIVE = GemmKernelDef(
+    name="gemm_naive",
+    pyfunc=gemm_naive,
+    cta_tile_m=NAIVE_BLOCK_EDGE_THREADS,
+    cta_tile_n=NAIVE_BLOCK_EDGE_THREADS,
+    block=(NAIVE_BLOCK_EDGE_THREADS, NAIVE_BLOCK_EDGE_THREADS, 1),
+    rel_tolerance=1e-5,
+)
+
+
+def _smem_tiled(tile: int) -> GemmKernelDef:
+    return GemmKernelDef(
+        name=f"gemm_smem_tiled_{tile}",
+        pyfunc=make_gemm_smem_tiled(tile),
+        cta_tile_m=tile,
+        cta_tile_n=tile,
+        block=(tile, tile, 1),
+        rel_tolerance=1e-5,
+    )
+
+
+def _register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> GemmKernelDef:
+    edge_threads = cta_tile // micro_tile
+    return GemmKernelDef(
+        name=f"gemm_register_blocked_{cta_tile}",
+        pyfunc=make_gemm_register_blocked(cta_tile, micro_tile, k_tile),
+        cta_tile_m=cta_tile,
+        cta_tile_n=cta_tile,
+        block=(edge_threads, edge_threads, 1),
+        m_multiple=cta_tile,
+        n_multiple=cta_tile,
+        k_multiple=k_tile,
+        rel_tolerance=1e-5,
+    )
+
+
+GEMM_SMEM_TILED_16 = _smem_tiled(16)
+GEMM_SMEM_TILED_32 = _smem_tiled(32)
+GEMM_REGISTER_BLOCKED_64 = _register_blocked(cta_tile=64, micro_tile=4, k_tile=16)
+GEMM_REGISTER_BLOCKED_128 = _register_blocked(cta_tile=128, micro_tile=8, k_tile=8)
