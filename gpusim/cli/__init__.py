@@ -1,0 +1,46 @@
+"""The ``gpusim`` command line: thin commands over the functions a script would call.
+
+A ``GpusimError`` anywhere below a command is the user's to fix: it is printed as one line on
+stderr and the command exits with code 2, with no traceback. Any other exception is a bug in
+gpusim and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+import typer.core
+
+from gpusim.cli import presets, scenario
+from gpusim.errors import GpusimError
+
+USER_ERROR_EXIT_CODE = 2
+
+
+class _Group(typer.core.TyperGroup):
+    """The root command group: turns a ``GpusimError`` into one line and exit code 2."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GpusimError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(USER_ERROR_EXIT_CODE) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="gpusim",
+    help="A discrete-event GPU architecture simulator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(presets.app, name="presets")
+app.add_typer(scenario.app, name="scenario")
+
+
+def main() -> None:
+    """Entry point of the ``gpusim`` console script and ``python -m gpusim``."""
+    app()
