@@ -47,6 +47,10 @@ class RangeAxis(FrozenModel):
 
     @model_validator(mode="after")
     def _one_progression(self) -> Self:
+        for name in ("start", "stop", "step", "factor"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name}: must be a finite number, got {value}")
         if (self.step is None) == (self.factor is None):
             raise ValueError("give exactly one of step (arithmetic) or factor (geometric)")
         if self.stop < self.start:
@@ -198,7 +202,7 @@ def _resolve(raw: Mapping[str, Any], source: str) -> Scenario:
 
 def _workload(raw: Mapping[str, Any]) -> Workload:
     kind = raw.get("kind")
-    if kind not in WORKLOAD_KINDS:
+    if not isinstance(kind, str) or kind not in WORKLOAD_KINDS:
         known = ", ".join(WORKLOAD_KINDS)
         raise ValueError(f"workload.kind: must be one of {known}, got {kind!r}")
     return validate_model(WORKLOAD_KINDS[kind], raw, prefix="workload")
@@ -270,7 +274,7 @@ def _check_axis_path(document: ScenarioDocument, workload: Workload, path: str, 
         raise ValueError(f"{where}: the workload kind cannot be swept")
     if table != "workload" and rest == "preset":
         return
-    field_at(models[table], rest, prefix=path.split(".", 1)[0])
+    field_at(models[table], rest, prefix=f"sweep.axes.{table}")
 
 
 def _axis_values(spec: Any, where: str) -> list[Any]:

@@ -1,0 +1,108 @@
+"""Sweep tables: axes, ranges, point order, and applying a point."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from gpusim.errors import ScenarioError
+from gpusim.scenario import scenario_from_dict
+
+BASE = """
+schema_version = 1
+[gpu]
+preset = "H100-SXM5-80GB"
+[workload]
+kind = "gemm"
+m = 512
+n = 512
+k = 512
+"""
+
+
+def scenario(sweep: str):  # type: ignore[no-untyped-def]
+    return scenario_from_dict(tomllib.loads(BASE + sweep), source="sweep.toml")
+
+
+def test_a_grid_crosses_its_axes_in_order() -> None:
+    swept = scenario(
+        '[sweep.axes]\n"workload.m" = [256, 512]\n"gpu.preset" = ["A100-SXM4-80GB", "H100-SXM5-80GB"]\n'
+    )
+    assert swept.sweep_points() == [
+        {"workload.m": 256, "gpu.preset": "A100-SXM4-80GB"},
+        {"workload.m": 256, "gpu.preset": "H100-SXM5-80GB"},
+        {"workload.m": 512, "gpu.preset": "A100-SXM4-80GB"},
+        {"workload.m": 512, "gpu.preset": "H100-SXM5-80GB"},
+    ]
+
+
+def test_zip_walks_axes_together() -> None:
+    swept = scenario(
+        '[sweep]\nmode = "zip"\n[sweep.axes]\n"workload.m" = [256, 1024]\n"workload.n" = [128, 64]\n'
+    )
+    assert swept.sweep_points() == [
+        {"workload.m": 256, "workload.n": 128},
+        {"workload.m": 1024, "workload.n": 64},
+    ]
+
+
+def test_ranges_are_inclusive_arithmetic_or_geometric() -> None:
+    swept = scenario(
+        '[sweep.axes]\n"workload.k" = { start = 256, stop = 2048, factor = 2 }\n'
+        '"gpu.dram.bandwidth_bytes_per_s" = { start = 2e12, stop = 3e12, step = 0.5e12 }\n'
+    )
+    assert swept.sweep_axes == {
+        "workload.k": [256, 512, 1024, 2048],
+        "gpu.dram.bandwidth_bytes_per_s": [2e12, 2.5e12, 3e12],
+    }
+
+
+def test_a_point_applies_to_the_hardware_and_the_workload() -> None:
+    swept = scenario(
+        '[sweep.axes]\n"gpu.l2.size_bytes" = [26214400, 104857600]\n"workload.kernel" = ["gemm_naive"]\n'
+    )
+    last = swept.at(swept.sweep_points()[-1])
+    assert last.gpu.l2.size_bytes == 104857600
+    assert last.workload.kernel == "gemm_naive"
+    assert last.sweep_axes == {}
+    assert swept.gpu.l2.size_bytes == 52428800
+
+
+def test_a_point_can_switch_presets() -> None:
+    swept = scenario('[sweep.axes]\n"gpu.preset" = ["V100-SXM2-32GB"]\n')
+    assert swept.at(swept.sweep_points()[0]).gpu.name == "V100-SXM2-32GB"
+
+
+def test_a_point_with_a_bad_value_fails_alone() -> None:
+    swept = scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
+    good, bad = swept.sweep_points()
+    assert swept.at(good).gpu.sm.count == 66
+    with pytest.raises(ScenarioError, match=r"^sweep\.toml: gpu\.overrides\.sm\.count: must be > 0, got 0$"):
+        swept.at(bad)
+
+
+@pytest.mark.parametrize(
+    ("sweep", "message"),
+    [
+        ('[sweep.axes]\n"gpu.l2.size" = [1]\n', "sweep.axes.gpu.l2.size: unknown field (known: associativity,"),
+        ('[sweep.axes]\n"workload.batch" = [1]\n', "sweep.axes.workload.batch: unknown field (known: k, kernel, kind, m, n)"),
+        ('[sweep.axes]\n"workload.kind" = ["copy"]\n', "sweep.axes.workload.kind: the workload kind cannot be swept"),
+        ('[sweep.axes]\n"workload.m" = []\n', "sweep.axes.workload.m: must list at least one value"),
+        ('[sweep.axes]\n"m" = [1]\n', "sweep.axes.m: must start with gpu., system. or workload."),
+        ('[sweep.axes]\n"system.nodes" = [1]\n', "sweep.axes.system.nodes: the scenario has no [system] table"),
+        ('[sweep.axes]\n"workload.m" = 5\n', "sweep.axes.workload.m: must be a list or a table {start, stop, step|factor}"),
+        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 4 }\n', "sweep.axes.workload.m: give exactly one of step"),
+        ('[sweep.axes]\n"workload.m" = { start = 4, stop = 1, step = 1 }\n', "sweep.axes.workload.m.stop: must be >= start (4), got 1"),
+        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 4, factor = 1 }\n', "sweep.axes.workload.m.factor: must be > 1 with start > 0, got 1"),
+        ('[sweep.axes]\n"workload.m" = { start = nan, stop = 4, step = 1 }\n', "sweep.axes.workload.m.start: must be a finite number, got nan"),
+        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 1e9, step = 1 }\n', "sweep.axes.workload.m: gives more than 100000 values"),
+        ('[sweep]\nmode = "zip"\n[sweep.axes]\n"workload.m" = [1, 2]\n"workload.n" = [1]\n', "sweep.mode: zip needs axes of equal length, got workload.m: 2, workload.n: 1"),
+        ('[sweep]\nmode = "spiral"\n[sweep.axes]\n"workload.m" = [1]\n', "sweep.mode: must be one of 'grid' or 'zip', got 'spiral'"),
+        ("[sweep]\n", "sweep.axes: missing (required)"),
+    ],
+)
+def test_bad_axes_are_clear_errors(sweep: str, message: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        scenario(sweep)
+    assert str(caught.value).startswith(f"sweep.toml: {message}")

@@ -1,0 +1,70 @@
+"""Roofline bounds: exact arithmetic on the preset figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpusim.roofline import copy_bound, gemm_bound, ring_allreduce_bound, ring_hop
+from gpusim.spec import gpu_preset, system_preset
+
+H100 = gpu_preset("H100-SXM5-80GB")
+
+
+def test_a_large_fp32_gemm_is_bound_by_the_cuda_cores() -> None:
+    bound = gemm_bound(H100, 4096, 4096, 4096, dtype="fp32", tensor_cores=False)
+    assert bound.flops == 2 * 4096**3
+    assert bound.bytes_moved == 3 * 4096 * 4096 * 4
+    assert bound.limiter == "compute"
+    assert bound.time_s == pytest.approx(2 * 4096**3 / (132 * 128 * 2 * 1.98e9))
+
+
+def test_a_tensor_core_gemm_reads_fp16_and_writes_fp32() -> None:
+    bound = gemm_bound(H100, 1024, 2048, 512, dtype="fp16", tensor_cores=True)
+    assert bound.bytes_moved == (1024 * 512 + 512 * 2048) * 2 + 1024 * 2048 * 4
+    assert bound.compute_time_s == pytest.approx(2 * 1024 * 2048 * 512 / 989.4e12, rel=1e-3)
+
+
+def test_a_skinny_gemm_is_bound_by_memory() -> None:
+    bound = gemm_bound(H100, 8192, 8192, 1, dtype="fp32", tensor_cores=False)
+    assert bound.limiter == "memory"
+    assert bound.time_s == pytest.approx((8192 * 2 + 8192 * 8192) * 4 / 3.35e12)
+
+
+def test_tensor_cores_of_a_missing_type_are_an_error() -> None:
+    with pytest.raises(ValueError, match="^dtype: V100-SXM2-32GB has no bf16 tensor cores$"):
+        gemm_bound(gpu_preset("V100-SXM2-32GB"), 16, 16, 16, dtype="bf16", tensor_cores=True)
+
+
+def test_a_copy_reads_and_writes_every_byte_once() -> None:
+    bound = copy_bound(H100, 1 << 30)
+    assert bound.bytes_moved == 2 * (1 << 30)
+    assert bound.time_s == pytest.approx(2 * (1 << 30) / 3.35e12)
+    assert bound.flops == 0
+
+
+def test_ring_allreduce_alpha_beta_on_an_nvswitch_node() -> None:
+    system = system_preset("8xH100-NVSwitch")
+    size = 1 << 30
+    bound = ring_allreduce_bound(system, size, 8)
+    expected = 14 * 0.47e-6 + (14 / 8) * size / 450e9
+    assert bound.time_s == pytest.approx(expected)
+    assert bound.limiter == "network"
+    assert bound.flops == 7 * size // 4
+
+
+def test_leaving_the_node_makes_the_nic_the_slowest_hop() -> None:
+    system = system_preset("8xH100-NVSwitch").with_overrides({"nodes": 8})
+    assert ring_hop(system, 8) == (0.47e-6, 450e9)
+    assert ring_hop(system, 64) == (2.7e-6, 50e9)
+
+
+def test_a_pcie_tree_ring_runs_at_pcie_speed() -> None:
+    latency_s, bandwidth = ring_hop(system_preset("8xH100-PCIe"), 8)
+    assert latency_s == 1.0e-6
+    assert bandwidth == pytest.approx(63.0e9, rel=1e-3)
+
+
+@pytest.mark.parametrize(("ranks", "message"), [(1, "needs >= 2 ranks"), (9, "has 8 GPUs")])
+def test_ring_ranks_are_checked(ranks: int, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^ranks: .*{message}"):
+        ring_allreduce_bound(system_preset("8xH100-NVSwitch"), 1024, ranks)
