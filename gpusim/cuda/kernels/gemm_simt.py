@@ -8,13 +8,21 @@ bounds are literals in the PTX and the register-blocked loops unroll completely.
 Thread-to-data mapping, common to all three: ``threadIdx.x`` walks columns of C (and of B),
 so a warp's global accesses to B and C are consecutive addresses.
 
-This module holds everything its kernels compile (no device helper lives elsewhere), so
-its source text is the source part of the compile cache key.
+Array indices are cast to unsigned (``u64``) where they are used: Numba adds negative-index
+wraparound code to every signed index, which here doubled the address arithmetic and the
+register count (register-blocked 128: 172 registers signed, 120 unsigned). Every index is
+non-negative by construction. Per-thread load positions are split into a per-thread base
+plus a constant per-iteration step, which lets LLVM fold the steps into address offsets.
+
+This module holds everything its kernels compile (numba-cuda 0.30 cannot compile device
+functions without a GPU, so there are none), so its source text is the source part of the
+compile cache key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast, no_type_check
 
 import numpy as np
 from numba import cuda
@@ -22,9 +30,11 @@ from numba import cuda
 from gpusim.cuda.kernels.gemm_def import GemmKernelDef
 
 NAIVE_BLOCK_EDGE_THREADS = 16
+u64 = np.uint64
 
 
-def gemm_naive(a, b, c):  # type: ignore[no-untyped-def]
+@no_type_check
+def gemm_naive(a, b, c):
     """One thread per element of C, reading A and B straight from global memory.
 
     Any m, n, k: threads outside C return without work.
@@ -33,8 +43,8 @@ def gemm_naive(a, b, c):  # type: ignore[no-untyped-def]
     if row < c.shape[0] and col < c.shape[1]:
         acc = np.float32(0.0)
         for p in range(a.shape[1]):
-            acc += a[row, p] * b[p, col]
-        c[row, col] = acc
+            acc += a[u64(row), u64(p)] * b[u64(p), u64(col)]
+        c[u64(row), u64(col)] = acc
 
 
 def make_gemm_smem_tiled(tile: int) -> Callable[..., None]:
@@ -47,7 +57,8 @@ def make_gemm_smem_tiled(tile: int) -> Callable[..., None]:
     zero into the tile, so the edge tiles add nothing, and only in-bounds C is written.
     """
 
-    def kernel(a, b, c):  # type: ignore[no-untyped-def]
+    @no_type_check
+    def kernel(a, b, c):
         a_tile = cuda.shared.array((tile, tile), np.float32)
         b_tile = cuda.shared.array((tile, tile), np.float32)
         tx = cuda.threadIdx.x
@@ -61,23 +72,23 @@ def make_gemm_smem_tiled(tile: int) -> Callable[..., None]:
         for k0 in range(0, k, tile):
             a_col = k0 + tx
             if row < m and a_col < k:
-                a_tile[ty, tx] = a[row, a_col]
+                a_tile[u64(ty), u64(tx)] = a[u64(row), u64(a_col)]
             else:
-                a_tile[ty, tx] = np.float32(0.0)
+                a_tile[u64(ty), u64(tx)] = np.float32(0.0)
             b_row = k0 + ty
             if b_row < k and col < n:
-                b_tile[ty, tx] = b[b_row, col]
+                b_tile[u64(ty), u64(tx)] = b[u64(b_row), u64(col)]
             else:
-                b_tile[ty, tx] = np.float32(0.0)
+                b_tile[u64(ty), u64(tx)] = np.float32(0.0)
             cuda.syncthreads()
             for p in range(tile):
-                acc += a_tile[ty, p] * b_tile[p, tx]
+                acc += a_tile[u64(ty), u64(p)] * b_tile[u64(p), u64(tx)]
             cuda.syncthreads()
         if row < m and col < n:
-            c[row, col] = acc
+            c[u64(row), u64(col)] = acc
 
     kernel.__name__ = kernel.__qualname__ = f"gemm_smem_tiled_{tile}"
-    return kernel
+    return cast(Callable[..., None], kernel)
 
 
 def make_gemm_register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> Callable[..., None]:
@@ -99,9 +110,12 @@ def make_gemm_register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> C
     edge_threads = cta_tile // micro_tile
     threads = edge_threads * edge_threads
     a_loads_per_thread = cta_tile * k_tile // threads
+    a_row_step = threads // k_tile
     b_loads_per_thread = k_tile * cta_tile // threads
+    b_row_step = threads // cta_tile
 
-    def kernel(a, b, c):  # type: ignore[no-untyped-def]
+    @no_type_check
+    def kernel(a, b, c):
         a_slab = cuda.shared.array((cta_tile, k_tile), np.float32)
         b_slab = cuda.shared.array((k_tile, cta_tile), np.float32)
         acc = cuda.local.array((micro_tile, micro_tile), np.float32)
@@ -112,36 +126,40 @@ def make_gemm_register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> C
         tid = ty * edge_threads + tx
         row0 = cuda.blockIdx.y * cta_tile
         col0 = cuda.blockIdx.x * cta_tile
+        # Staging positions: consecutive threads take consecutive columns of a slab row,
+        # so a warp's global loads are contiguous runs.
+        a_row = tid // k_tile
+        a_col = tid % k_tile
+        b_row = tid // cta_tile
+        b_col = tid % cta_tile
         for i in range(micro_tile):
             for j in range(micro_tile):
                 acc[i, j] = np.float32(0.0)
         for k0 in range(0, a.shape[1], k_tile):
             for load in range(a_loads_per_thread):
-                index = tid + load * threads
-                r = index // k_tile
-                q = index % k_tile
-                a_slab[r, q] = a[row0 + r, k0 + q]
+                r = a_row + load * a_row_step
+                a_slab[u64(r), u64(a_col)] = a[u64(row0 + r), u64(k0 + a_col)]
             for load in range(b_loads_per_thread):
-                index = tid + load * threads
-                q = index // cta_tile
-                col = index % cta_tile
-                b_slab[q, col] = b[k0 + q, col0 + col]
+                r = b_row + load * b_row_step
+                b_slab[u64(r), u64(b_col)] = b[u64(k0 + r), u64(col0 + b_col)]
             cuda.syncthreads()
             for p in range(k_tile):
                 for i in range(micro_tile):
-                    a_frag[i] = a_slab[ty + edge_threads * i, p]
+                    a_frag[i] = a_slab[u64(ty + edge_threads * i), u64(p)]
                 for j in range(micro_tile):
-                    b_frag[j] = b_slab[p, tx + edge_threads * j]
+                    b_frag[j] = b_slab[u64(p), u64(tx + edge_threads * j)]
                 for i in range(micro_tile):
                     for j in range(micro_tile):
                         acc[i, j] += a_frag[i] * b_frag[j]
             cuda.syncthreads()
         for i in range(micro_tile):
             for j in range(micro_tile):
-                c[row0 + ty + edge_threads * i, col0 + tx + edge_threads * j] = acc[i, j]
+                row = row0 + ty + edge_threads * i
+                col = col0 + tx + edge_threads * j
+                c[u64(row), u64(col)] = acc[i, j]
 
     kernel.__name__ = kernel.__qualname__ = f"gemm_register_blocked_{cta_tile}"
-    return kernel
+    return cast(Callable[..., None], kernel)
 
 
 GEMM_NAIVE = GemmKernelDef(

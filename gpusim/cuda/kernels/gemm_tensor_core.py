@@ -1,11 +1,12 @@
 """fp16 x fp16 -> fp32 GEMM on the tensor cores through ``mma.sync.m16n8k16`` from Numba.
 
-numba-cuda has no wmma/mma API, so two small intrinsics emit what the kernel needs:
+numba-cuda has no wmma/mma API, so three small intrinsics emit what the kernel needs:
 ``mma_m16n8k16`` is an llvmlite ``InlineAsm`` of
-``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32`` and ``pack_f16x2`` packs two fp16
-values into the ``.f16x2`` (u32) register the instruction takes. Neither runs under the CUDA
-simulator (it cannot execute PTX); the PTX emulator proves this kernel against the NumPy
-reference instead.
+``mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32``; ``load_f16x2`` loads two adjacent
+fp16 values of a row as the one ``.f16x2`` (u32) register the instruction takes, and
+``pack_f16x2`` builds such a register from two separate fp16 values. None runs under the
+CUDA simulator (it cannot execute LLVM IR); the PTX emulator proves this kernel against the
+NumPy reference instead.
 
 Fragment layout implemented (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating
 point type"); per lane, ``g = lane // 4`` (groupID) and ``t = lane % 4`` (threadID_in_group),
@@ -26,16 +27,22 @@ one 32-bit shared load. Rows are padded from 16 to 20 words: the eight groups of
 read rows 20 words apart, which start on eight distinct 4-bank groups (0, 20, 8, 28, 16, 4,
 24, 12), so fragment loads are free of bank conflicts.
 
-This module holds everything its kernel compiles (both intrinsics included), so its source
+Indices are cast to unsigned (``u64``) and per-thread staging positions split into a base
+plus a constant step, as in ``gemm_simt``: together they cut the kernel from 234 to 123
+registers per thread by removing Numba's negative-index wraparound code.
+
+This module holds everything its kernel compiles (the intrinsics included), so its source
 text is the source part of the compile cache key.
 """
 
 from __future__ import annotations
 
+from typing import no_type_check
+
 import numpy as np
 from llvmlite import ir
 from numba import cuda
-from numba.cuda import types
+from numba.cuda import cgutils, types
 from numba.cuda.extending import intrinsic
 
 from gpusim.cuda.kernels.gemm_def import GemmKernelDef
@@ -58,7 +65,10 @@ THREADS = WARPS_M * WARPS_N * THREADS_PER_WARP  # 128
 PAIRS_PER_ROW = CTA_TILE_K // 2  # 16 fp16 pairs along k per staged row
 PAIR_ROW_WORDS = PAIRS_PER_ROW + 4  # padded to 20 words: conflict-free fragment loads
 A_PAIRS_PER_THREAD = CTA_TILE_M * PAIRS_PER_ROW // THREADS  # 8
+A_ROW_STEP = THREADS // PAIRS_PER_ROW  # 8 rows between a thread's successive A pairs
 B_PAIRS_PER_THREAD = CTA_TILE_N * PAIRS_PER_ROW // THREADS  # 8
+B_PAIR_STEP = THREADS // CTA_TILE_N  # 2 pair rows between a thread's successive B pairs
+u64 = np.uint64
 
 MMA_PTX = (
     "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
@@ -68,7 +78,8 @@ MMA_CONSTRAINTS = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f"
 
 
 @intrinsic
-def mma_m16n8k16(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):  # type: ignore[no-untyped-def]
+@no_type_check
+def mma_m16n8k16(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):
     """D = A @ B + C for one warp: 4 A and 2 B ``.f16x2`` registers, 4 fp32 accumulators.
 
     Returns the 4 fp32 values of D (the same fragment positions as C).
@@ -76,7 +87,7 @@ def mma_m16n8k16(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):  # type: ig
     accumulators = types.UniTuple(types.float32, 4)
     sig = accumulators(*([types.uint32] * 6), *([types.float32] * 4))
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         f32 = ir.FloatType()
         asm_type = ir.FunctionType(
             ir.LiteralStructType([f32] * 4), [ir.IntType(32)] * 6 + [f32] * 4
@@ -90,11 +101,12 @@ def mma_m16n8k16(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):  # type: ig
 
 
 @intrinsic
-def pack_f16x2(typingctx, low, high):  # type: ignore[no-untyped-def]
+@no_type_check
+def pack_f16x2(typingctx, low, high):
     """The ``.f16x2`` register holding ``low`` in bits 0-15 and ``high`` in bits 16-31."""
     sig = types.uint32(types.float16, types.float16)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         i16, i32 = ir.IntType(16), ir.IntType(32)
         low_bits = builder.zext(builder.bitcast(args[0], i16), i32)
         high_bits = builder.zext(builder.bitcast(args[1], i16), i32)
@@ -103,7 +115,30 @@ def pack_f16x2(typingctx, low, high):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
-def gemm_tensor_core(a, b, c):  # type: ignore[no-untyped-def]
+@intrinsic
+@no_type_check
+def load_f16x2(typingctx, matrix, row, col):
+    """``(matrix[row, col], matrix[row, col + 1])`` as one ``.f16x2`` register: one 32-bit load.
+
+    ``col`` must be even (4-byte alignment, true of any CUDA allocation's rows here since k
+    is a multiple of 32) and both indices non-negative (no wraparound is applied).
+    """
+    sig = types.uint32(matrix, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        matrix_type = signature.args[0]
+        matrix_struct = context.make_array(matrix_type)(context, builder, value=args[0])
+        element_ptr = cgutils.get_item_pointer(
+            context, builder, matrix_type, matrix_struct, [args[1], args[2]], wraparound=False
+        )
+        word_ptr = builder.bitcast(element_ptr, ir.IntType(32).as_pointer())
+        return builder.load(word_ptr, align=4)
+
+    return sig, codegen
+
+
+@no_type_check
+def gemm_tensor_core(a, b, c):
     """A 128-thread CTA computes a 64 x 64 tile of C; each of its 4 warps a 32 x 32 quarter.
 
     Per 32-wide k-slab the CTA packs A[64, 32] and B[32, 64] into the shared pair arrays
@@ -130,32 +165,34 @@ def gemm_tensor_core(a, b, c):  # type: ignore[no-untyped-def]
         for ni in range(MMAS_N):
             for q in range(4):
                 acc[mi, ni, q] = np.float32(0.0)
+    a_row = tid // PAIRS_PER_ROW
+    a_pair = tid % PAIRS_PER_ROW
+    b_pair = tid // CTA_TILE_N
+    b_col = tid % CTA_TILE_N
     for k0 in range(0, a.shape[1], CTA_TILE_K):
         for load in range(A_PAIRS_PER_THREAD):
-            index = tid + load * THREADS
-            r = index // PAIRS_PER_ROW
-            p = index % PAIRS_PER_ROW
-            ka = k0 + 2 * p
-            a_pairs[r, p] = pack_f16x2(a[row0 + r, ka], a[row0 + r, ka + 1])
+            r = a_row + load * A_ROW_STEP
+            a_pairs[u64(r), u64(a_pair)] = load_f16x2(a, row0 + r, k0 + 2 * a_pair)
         for load in range(B_PAIRS_PER_THREAD):
-            index = tid + load * THREADS
-            p = index // CTA_TILE_N
-            col = index % CTA_TILE_N
+            p = b_pair + load * B_PAIR_STEP
             kb = k0 + 2 * p
-            b_pairs[col, p] = pack_f16x2(b[kb, col0 + col], b[kb + 1, col0 + col])
+            col = col0 + b_col
+            low = b[u64(kb), u64(col)]
+            high = b[u64(kb + 1), u64(col)]
+            b_pairs[u64(b_col), u64(p)] = pack_f16x2(low, high)
         cuda.syncthreads()
         for ks in range(K_STEPS):
             pair0 = ks * (MMA_K // 2) + tig
             for mi in range(MMAS_M):
                 r = warp_row + mi * MMA_M + group
-                a_frag[mi, 0] = a_pairs[r, pair0]
-                a_frag[mi, 1] = a_pairs[r + 8, pair0]
-                a_frag[mi, 2] = a_pairs[r, pair0 + 4]
-                a_frag[mi, 3] = a_pairs[r + 8, pair0 + 4]
+                a_frag[mi, 0] = a_pairs[u64(r), u64(pair0)]
+                a_frag[mi, 1] = a_pairs[u64(r + 8), u64(pair0)]
+                a_frag[mi, 2] = a_pairs[u64(r), u64(pair0 + 4)]
+                a_frag[mi, 3] = a_pairs[u64(r + 8), u64(pair0 + 4)]
             for ni in range(MMAS_N):
                 col = warp_col + ni * MMA_N + group
-                b_frag[ni, 0] = b_pairs[col, pair0]
-                b_frag[ni, 1] = b_pairs[col, pair0 + 4]
+                b_frag[ni, 0] = b_pairs[u64(col), u64(pair0)]
+                b_frag[ni, 1] = b_pairs[u64(col), u64(pair0 + 4)]
             for mi in range(MMAS_M):
                 for ni in range(MMAS_N):
                     d = mma_m16n8k16(
@@ -172,10 +209,10 @@ def gemm_tensor_core(a, b, c):  # type: ignore[no-untyped-def]
         for ni in range(MMAS_N):
             r = row0 + warp_row + mi * MMA_M + group
             col = col0 + warp_col + ni * MMA_N + 2 * tig
-            c[r, col] = acc[mi, ni, 0]
-            c[r, col + 1] = acc[mi, ni, 1]
-            c[r + 8, col] = acc[mi, ni, 2]
-            c[r + 8, col + 1] = acc[mi, ni, 3]
+            c[u64(r), u64(col)] = acc[mi, ni, 0]
+            c[u64(r), u64(col + 1)] = acc[mi, ni, 1]
+            c[u64(r + 8), u64(col)] = acc[mi, ni, 2]
+            c[u64(r + 8), u64(col + 1)] = acc[mi, ni, 3]
 
 
 GEMM_TENSOR_CORE = GemmKernelDef(

@@ -158,7 +158,8 @@ def random_nonzero(
     """Uniform magnitudes in [0.25, 1) with random signs: never zero, even rounded to fp16."""
     magnitude = rng.uniform(0.25, 1.0, size=shape)
     sign = rng.choice(np.array([-1.0, 1.0]), size=shape)
-    return (magnitude * sign).astype(dtype)
+    values: npt.NDArray[Any] = (magnitude * sign).astype(dtype)
+    return values
 
 
 def poisoned(shape: tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
