@@ -68,6 +68,8 @@ class CompiledKernel:
     ``ptx_kind`` is "lto" for nvJitLink-linked LTO PTX (what the GPU runs), "nvvm" for the
     plain NVVM PTX used only when nvJitLink is unavailable (then ``resources`` and ``cubin``
     are None). ``from_cache`` tells whether this result was read from the disk cache.
+    ``entry_name`` is Numba's mangled name, which carries a per-process compile counter (its
+    ``v<N>`` ABI tag): two fresh compiles of one kernel may differ in that name only.
     """
 
     kernel_name: str

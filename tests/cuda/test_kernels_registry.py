@@ -1,0 +1,287 @@
+"""The kernel registry: names, launch configurations, arguments, references, work, errors."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gpusim.cuda.kernels import (
+    KERNEL_NAMES,
+    KERNELS,
+    AllreduceRingParams,
+    AllreduceStepParams,
+    CopyParams,
+    GemmParams,
+    KernelDef,
+    KernelParams,
+    LaunchConfig,
+    get_kernel,
+)
+from gpusim.errors import KernelError
+
+EXPECTED_NAMES = (
+    "gemm_naive",
+    "gemm_smem_tiled_16",
+    "gemm_smem_tiled_32",
+    "gemm_register_blocked_64",
+    "gemm_register_blocked_128",
+    "gemm_tensor_core",
+    "copy",
+    "allreduce_reduce_scatter_step",
+    "allreduce_all_gather_step",
+    "allreduce_ring_single_device",
+)
+
+SAMPLE_PARAMS: dict[str, KernelParams] = {
+    "gemm_naive": GemmParams(m=33, n=47, k=19),
+    "gemm_smem_tiled_16": GemmParams(m=40, n=24, k=36),
+    "gemm_smem_tiled_32": GemmParams(m=100, n=70, k=5),
+    "gemm_register_blocked_64": GemmParams(m=128, n=192, k=32),
+    "gemm_register_blocked_128": GemmParams(m=256, n=128, k=8),
+    "gemm_tensor_core": GemmParams(m=128, n=256, k=64),
+    "copy": CopyParams(size_bytes=16_000),
+    "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
+    "allreduce_all_gather_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
+    "allreduce_ring_single_device": AllreduceRingParams(elements=1000, ranks=4, step=0),
+}
+
+
+def test_registry_lists_every_kernel_in_order() -> None:
+    assert KERNEL_NAMES == EXPECTED_NAMES
+    assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
+    assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
+        ["gemm"] * 6 + ["copy"] + ["allreduce"] * 3
+    )
+
+
+def test_unknown_kernel_names_the_known_ones() -> None:
+    with pytest.raises(KernelError) as error:
+        get_kernel("gemm_magic")
+    assert str(error.value) == (
+        "unknown kernel 'gemm_magic'; known kernels: " + ", ".join(EXPECTED_NAMES)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "grid", "block"),
+    [
+        ("gemm_naive", (3, 3, 1), (16, 16, 1)),
+        ("gemm_smem_tiled_16", (2, 3, 1), (16, 16, 1)),
+        ("gemm_smem_tiled_32", (3, 4, 1), (32, 32, 1)),
+        ("gemm_register_blocked_64", (3, 2, 1), (16, 16, 1)),
+        ("gemm_register_blocked_128", (1, 2, 1), (16, 16, 1)),
+        ("gemm_tensor_core", (4, 2, 1), (128, 1, 1)),
+        ("copy", (4, 1, 1), (256, 1, 1)),
+        ("allreduce_reduce_scatter_step", (1, 1, 1), (256, 1, 1)),
+        ("allreduce_all_gather_step", (1, 1, 1), (256, 1, 1)),
+        ("allreduce_ring_single_device", (1, 4, 1), (256, 1, 1)),
+    ],
+)
+def test_launch_configuration(
+    name: str, grid: tuple[int, int, int], block: tuple[int, int, int]
+) -> None:
+    assert get_kernel(name).launch(SAMPLE_PARAMS[name]) == LaunchConfig(grid=grid, block=block)
+
+
+def test_grid_stride_kernels_cap_their_grid() -> None:
+    gibibyte = 1 << 30
+    assert get_kernel("copy").launch(CopyParams(gibibyte)).grid == (1024, 1, 1)
+    # 10^6 elements over 8 ranks: chunks of 125,000 elements need 489 blocks of 256.
+    step = AllreduceStepParams(elements=10**6, ranks=8, step=3, rank=5)
+    assert get_kernel("allreduce_reduce_scatter_step").launch(step).grid == (489, 1, 1)
+    ring = AllreduceRingParams(elements=10**9, ranks=8, step=0)
+    assert get_kernel("allreduce_ring_single_device").launch(ring).grid == (1024, 8, 1)
+
+
+def test_launch_config_counts() -> None:
+    config = get_kernel("gemm_tensor_core").launch(GemmParams(128, 256, 64))
+    assert (config.blocks, config.threads_per_block, config.warps_per_block) == (8, 128, 4)
+    assert config.dynamic_shared_bytes == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        (
+            "gemm_register_blocked_64",
+            GemmParams(m=100, n=64, k=16),
+            "gemm_register_blocked_64: m must be a multiple of 64, got 100",
+        ),
+        (
+            "gemm_register_blocked_128",
+            GemmParams(m=128, n=192, k=8),
+            "gemm_register_blocked_128: n must be a multiple of 128, got 192",
+        ),
+        (
+            "gemm_register_blocked_128",
+            GemmParams(m=128, n=128, k=12),
+            "gemm_register_blocked_128: k must be a multiple of 8, got 12",
+        ),
+        (
+            "gemm_tensor_core",
+            GemmParams(m=64, n=64, k=48),
+            "gemm_tensor_core: k must be a multiple of 32, got 48",
+        ),
+        ("copy", CopyParams(size_bytes=100), "copy: size_bytes must be a multiple of 16, got 100"),
+        ("copy", GemmParams(1, 1, 1), "copy: params must be CopyParams, got GemmParams"),
+    ],
+)
+def test_sizes_a_kernel_cannot_run_are_rejected_by_name(
+    name: str, params: KernelParams, message: str
+) -> None:
+    kernel = get_kernel(name)
+    for method in (kernel.check, kernel.launch):
+        with pytest.raises(KernelError) as error:
+            method(params)
+        assert str(error.value) == message
+    with pytest.raises(KernelError, match=message):
+        kernel.make_args(params, np.random.default_rng(0))
+
+
+def test_tiled_gemms_accept_any_size_and_guard_their_edges() -> None:
+    # The shared-memory tiled kernels zero-fill tile loads outside A and B (the self-check
+    # runs them at sizes that are not tile multiples).
+    for name in ("gemm_naive", "gemm_smem_tiled_16", "gemm_smem_tiled_32"):
+        get_kernel(name).check(GemmParams(m=100, n=70, k=5))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: GemmParams(0, 4, 4), "GemmParams: m must be positive, got 0"),
+        (lambda: GemmParams(4, 4, -2), "GemmParams: k must be positive, got -2"),
+        (lambda: GemmParams(4, 2.5, 4), "GemmParams: n must be an int, got 2.5"),
+        (lambda: GemmParams(True, 4, 4), "GemmParams: m must be an int, got True"),
+        (lambda: CopyParams(0), "CopyParams: size_bytes must be positive, got 0"),
+        (
+            lambda: AllreduceStepParams(10, 1, 0, 0),
+            "AllreduceStepParams: ranks must be at least 2, got 1",
+        ),
+        (
+            lambda: AllreduceStepParams(10, 4, 3, 0),
+            "AllreduceStepParams: step must be in [0, 2], got 3",
+        ),
+        (
+            lambda: AllreduceStepParams(10, 4, 0, 4),
+            "AllreduceStepParams: rank must be in [0, 3], got 4",
+        ),
+        (
+            lambda: AllreduceRingParams(10, 4, 6),
+            "AllreduceRingParams: step must be in [0, 5], got 6",
+        ),
+    ],
+)
+def test_params_fail_fast_naming_the_field(make: Any, message: str) -> None:
+    with pytest.raises(KernelError) as error:
+        make()
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("name", EXPECTED_NAMES)
+def test_make_args_gives_nonzero_inputs_and_nan_outputs(name: str) -> None:
+    kernel = get_kernel(name)
+    params = SAMPLE_PARAMS[name]
+    args = kernel.make_args(params, np.random.default_rng(1))
+    arrays = [arg for arg in args if isinstance(arg, np.ndarray)]
+    output = args[kernel.output_arg]
+    assert isinstance(output, np.ndarray)
+    updated_in_place = kernel.family == "allreduce"  # the output buffer is also an input
+    for arg in arrays:
+        if arg is output and not updated_in_place:
+            assert np.isnan(arg).all()
+        else:
+            assert np.isfinite(arg).all() and np.count_nonzero(arg == 0) == 0
+    ref = kernel.reference(args, params)
+    assert ref.shape == output.shape and ref.dtype == output.dtype
+    assert np.isfinite(ref).all()
+
+
+def test_make_args_are_fresh_and_seeded() -> None:
+    kernel = get_kernel("gemm_naive")
+    params = GemmParams(8, 8, 8)
+    first = kernel.make_args(params, np.random.default_rng(5))
+    again = kernel.make_args(params, np.random.default_rng(5))
+    other = kernel.make_args(params, np.random.default_rng(6))
+    assert np.array_equal(first[0], again[0])
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_gemm_arguments_types_and_signature() -> None:
+    fp32 = get_kernel("gemm_register_blocked_64")
+    fp16 = get_kernel("gemm_tensor_core")
+    params = GemmParams(64, 64, 32)
+    a, b, c = fp16.make_args(params, np.random.default_rng(0))
+    assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and isinstance(c, np.ndarray)
+    assert (a.dtype, b.dtype, c.dtype) == (np.float16, np.float16, np.float32)
+    assert (a.shape, b.shape, c.shape) == ((64, 32), (32, 64), (64, 64))
+    assert fp16.numba_signature(params) == "void(float16[:, ::1], float16[:, ::1], float32[:, ::1])"
+    assert fp32.numba_signature(params) == "void(float32[:, ::1], float32[:, ::1], float32[:, ::1])"
+
+
+def test_gemm_reference_is_the_exact_product_rounded_once() -> None:
+    # Summed left to right in fp32, 1 + 2^-24 + 2^-24 rounds to 1 twice; the exact sum
+    # 1 + 2^-23 is an fp32 number, and the reference gives it.
+    a = np.array([[1.0, 2.0**-24, 2.0**-24]], dtype=np.float16)
+    b = np.ones((3, 1), dtype=np.float16)
+    c = np.full((1, 1), np.nan, np.float32)
+    ref = get_kernel("gemm_tensor_core").reference((a, b, c), GemmParams(1, 1, 3))
+    assert ref.dtype == np.float32
+    assert ref[0, 0] == np.float32(1 + 2.0**-23)
+    fp32_left_to_right = (np.float32(1) + np.float32(2.0**-24)) + np.float32(2.0**-24)
+    assert fp32_left_to_right == np.float32(1)
+
+
+def test_copy_arguments_are_16_byte_vectors() -> None:
+    kernel = get_kernel("copy")
+    src, dst = kernel.make_args(CopyParams(16 * 5), np.random.default_rng(0))
+    assert isinstance(src, np.ndarray) and isinstance(dst, np.ndarray)
+    assert (src.dtype, src.shape, dst.shape) == (np.complex128, (5,), (5,))
+    assert np.isnan(dst).all()
+    assert np.array_equal(kernel.reference((src, dst), CopyParams(80)), src)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "flops", "dram_bytes"),
+    [
+        ("gemm_naive", GemmParams(2, 3, 4), 48, (8 + 12) * 4 + 6 * 4),
+        ("gemm_tensor_core", GemmParams(64, 64, 32), 2 * 64 * 64 * 32, 2 * 2048 * 2 + 4096 * 4),
+        ("copy", CopyParams(1 << 20), 0, 2 << 20),
+        # Reduce-scatter step 0 of rank 0 of 4 over 10 elements: chunk 3 = [7, 10).
+        ("allreduce_reduce_scatter_step", AllreduceStepParams(10, 4, 0, 0), 3, 3 * 3 * 4),
+        # All-gather step 0 of rank 0: chunk 0 = [0, 2).
+        ("allreduce_all_gather_step", AllreduceStepParams(10, 4, 0, 0), 0, 2 * 2 * 4),
+        ("allreduce_ring_single_device", AllreduceRingParams(10, 4, 0), 10, 3 * 10 * 4),
+        ("allreduce_ring_single_device", AllreduceRingParams(10, 4, 3), 0, 2 * 10 * 4),
+    ],
+)
+def test_work_figures(name: str, params: KernelParams, flops: int, dram_bytes: int) -> None:
+    kernel = get_kernel(name)
+    assert kernel.flops(params) == flops
+    assert kernel.min_dram_bytes(params) == dram_bytes
+
+
+def test_only_the_tensor_core_gemm_needs_a_real_device() -> None:
+    assert [kernel.name for kernel in KERNELS if not kernel.runs_on_cudasim] == ["gemm_tensor_core"]
+
+
+def _device_globals(kernel: KernelDef[Any]) -> dict[str, Any]:
+    closure = inspect.getclosurevars(kernel.pyfunc)
+    return {**closure.globals, **closure.nonlocals}
+
+
+@pytest.mark.parametrize("name", EXPECTED_NAMES)
+def test_a_kernel_compiles_only_code_of_its_own_module(name: str) -> None:
+    # The compile cache keys a kernel by its module's source: that is sound only while
+    # everything the kernel calls is defined in that module.
+    kernel = get_kernel(name)
+    module = sys.modules[kernel.pyfunc.__module__]
+    for global_name, value in _device_globals(kernel).items():
+        if isinstance(value, types.ModuleType | int | float) or value is np.uint64:
+            continue
+        defining = getattr(value, "_defn", value)  # a Numba intrinsic wraps its function
+        assert defining.__module__ == module.__name__, global_name
