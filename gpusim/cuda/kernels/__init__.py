@@ -81,7 +81,6 @@ __all__ = [
     "GemmParams",
     "KernelArg",
     "KernelDef",
-    "KernelError",
     "KernelParams",
     "LaunchConfig",
     "get_kernel",

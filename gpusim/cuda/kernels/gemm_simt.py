@@ -3,7 +3,9 @@
 The three steps of the classic optimisation ladder, each a real kernel that runs on an
 H100/H200 and whose PTX the simulator executes. Tile sizes are closure constants of
 factory functions: Numba freezes them at compile time, so shared-array shapes and loop
-bounds are literals in the PTX and the register-blocked loops unroll completely.
+bounds are literals in the PTX and the register-blocked micro-tile loops unroll completely
+(the loop over a staged k-slab stays a loop: its 256 or 512 FMAs per thread are past
+LLVM's full-unroll threshold; the 64 variant's is unrolled by two).
 
 Thread-to-data mapping, common to all three: ``threadIdx.x`` walks columns of C (and of B),
 so a warp's global accesses to B and C are consecutive addresses.

@@ -8,7 +8,8 @@ the same description, so the kernel they compile, emulate and time is one and th
 
 Dispatchers are created lazily: ``cuda.jit("sig")`` compiles eagerly and needs a driver,
 which machines without a GPU do not have; the raw function plus ``numba_signature`` is
-enough to compile PTX anywhere.
+enough to compile PTX anywhere. Kernel functions are device code typed by Numba, not by
+mypy: they carry ``@no_type_check``.
 """
 
 from __future__ import annotations
