@@ -1,10 +1,11 @@
 """Emulate a PTX kernel on NumPy arrays: compile once, launch, run batches of CTAs.
 
-``CompiledKernel`` parses nothing and runs nothing: it lays out the kernel's variables,
-builds its CFG and compiles every instruction to a step. ``Launch`` binds arguments (NumPy
-arrays are mapped into global memory in place, so results land in them), and runs
-batches: all warps of a list of CTAs in lockstep (``run``), every CTA of the grid
-(``run_all``), or hand-picked warps for barrier-free kernels (``run_warps``).
+``PtxKernel`` runs nothing: it parses the PTX (when given text), lays out the kernel's
+variables, builds its CFG and compiles every instruction to a step. ``Launch`` binds
+arguments (NumPy arrays are mapped into global memory in place, so results land in them)
+and runs batches: all warps of a list of CTAs in lockstep (``run`` / ``execute``), every
+CTA of the grid (``run_all``), or hand-picked warps of barrier-free kernels
+(``run_warps``).
 
 Kernel arguments follow Numba's calling convention: an array expands to (meminfo, parent,
 nitems, itemsize, data, shape..., strides...) parameters; a scalar is one parameter.
@@ -62,7 +63,7 @@ def _layout(variables: Sequence[Variable]) -> VariableLayout:
     return VariableLayout(offsets, end, dynamic_offset)
 
 
-class CompiledKernel:
+class PtxKernel:
     """One kernel of a PTX module, ready to launch any number of times."""
 
     def __init__(self, module: Module | str, entry: str | None = None) -> None:
@@ -132,7 +133,7 @@ class Launch:
 
     def __init__(
         self,
-        kernel: CompiledKernel,
+        kernel: PtxKernel,
         args: Sequence[KernelArgument],
         grid: Dim3,
         block: Dim3,
@@ -185,39 +186,41 @@ class Launch:
         """(name, base address, bytes) of each global segment: ``argN`` arrays, module variables."""
         return self.global_memory.segments()
 
-    def run(
+    def lanes_for(self, ctas: Sequence[Dim3]) -> LaneGrid:
+        """The lane layout of a batch holding all warps of ``ctas``."""
+        return LaneGrid.for_ctas(self.grid, self.block, ctas)  # type: ignore[arg-type]
+
+    def execute(
         self,
-        ctas: Sequence[Dim3],
+        lanes: LaneGrid,
         observer: Observer | None = None,
         max_block_steps: int = DEFAULT_MAX_BLOCK_STEPS,
-    ) -> LaneGrid:
-        """Run all warps of ``ctas`` in one lockstep batch; return the batch's lane layout."""
-        lanes = LaneGrid.for_ctas(self.grid, self.block, ctas)  # type: ignore[arg-type]
-        self._execute(lanes, observer, max_block_steps)
-        return lanes
+    ) -> int:
+        """Run one lockstep batch; return its number of block executions."""
+        machine = Machine(self.kernel.entry.registers, lanes, self.memory, observer)
+        return execute(self.kernel.blocks, machine, max_block_steps)
+
+    def run(self, ctas: Sequence[Dim3], observer: Observer | None = None) -> None:
+        """Run all warps of ``ctas`` in one lockstep batch."""
+        self.execute(self.lanes_for(ctas), observer)
 
     def run_warps(
-        self,
-        units: Sequence[tuple[Dim3, int]],
-        observer: Observer | None = None,
-        max_block_steps: int = DEFAULT_MAX_BLOCK_STEPS,
-    ) -> LaneGrid:
-        """Run the given (CTA, warp) units alone; a barrier in a partial CTA is a PtxError."""
-        lanes = LaneGrid.for_warps(self.grid, self.block, units)  # type: ignore[arg-type]
-        self._execute(lanes, observer, max_block_steps)
-        return lanes
+        self, units: Sequence[tuple[Dim3, int]], observer: Observer | None = None
+    ) -> None:
+        """Run only the given (CTA, warp) units; a barrier in a partial CTA is a PtxError."""
+        self.execute(LaneGrid.for_warps(self.grid, self.block, units), observer)  # type: ignore[arg-type]
 
     def run_all(self, max_lanes_per_batch: int = DEFAULT_MAX_LANES_PER_BATCH) -> None:
         """Run every CTA of the grid, in batches of whole CTAs, in CTA index order."""
-        warps_per_cta = -(-(self.block[0] * self.block[1] * self.block[2]) // WARP_SIZE)
-        per_batch = max(1, max_lanes_per_batch // (warps_per_cta * WARP_SIZE))
-        ctas = all_ctas(self.grid)  # type: ignore[arg-type]
-        for start in range(0, len(ctas), per_batch):
-            self.run(ctas[start : start + per_batch])
+        for batch in cta_batches(all_ctas(self.grid), self.block, max_lanes_per_batch):  # type: ignore[arg-type]
+            self.run(batch)
 
-    def _execute(self, lanes: LaneGrid, observer: Observer | None, max_block_steps: int) -> None:
-        machine = Machine(self.kernel.entry.registers, lanes, self.memory, observer)
-        execute(self.kernel.blocks, machine, max_block_steps)
+
+def cta_batches(ctas: Sequence[Dim3], block: Dim3, max_lanes_per_batch: int) -> list[list[Dim3]]:
+    """``ctas`` cut into consecutive batches of at most ``max_lanes_per_batch`` lanes."""
+    warps_per_cta = -(-(block[0] * block[1] * block[2]) // WARP_SIZE)
+    per_batch = max(1, max_lanes_per_batch // (warps_per_cta * WARP_SIZE))
+    return [list(ctas[start : start + per_batch]) for start in range(0, len(ctas), per_batch)]
 
 
 def all_ctas(grid: Dim3) -> list[Dim3]:
@@ -249,6 +252,6 @@ def emulate(
     entry: str | None = None,
 ) -> Launch:
     """Run every CTA of a kernel on ``args`` (arrays are updated in place); return the launch."""
-    launch = CompiledKernel(ptx, entry).launch(args, grid, block, dynamic_shared_bytes)
+    launch = PtxKernel(ptx, entry).launch(args, grid, block, dynamic_shared_bytes)
     launch.run_all()
     return launch

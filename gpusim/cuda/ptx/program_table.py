@@ -1,0 +1,194 @@
+"""The static program table of a trace: every PTX instruction classified for the engine.
+
+An instruction's class says which unit executes it (OpClass); its memory columns say what
+it moves; its register columns (destinations, sources incl. guard predicates and address
+bases) feed an engine's scoreboard. Generic loads and stores are classified by the space
+their executions resolved to (global when never executed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from gpusim.cuda.ptx.cfg import ControlFlowGraph
+from gpusim.cuda.ptx.ir import (
+    DualOperand,
+    Entry,
+    Instruction,
+    MemOperand,
+    NegPredOperand,
+    Operand,
+    RegOperand,
+    VectorOperand,
+)
+from gpusim.cuda.ptx.operands import instruction_types
+from gpusim.cuda.trace import MemSpace, OpClass, Program
+
+MMA_FLOPS_PER_LANE = 2 * 16 * 8 * 16 // 32
+"""m16n8k16: 4096 flops per warp, 128 per lane."""
+
+_NO_DESTINATION = frozenset(
+    {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit"}
+)
+_FIXED_CLASSES = {
+    "bra": OpClass.BRANCH,
+    "ret": OpClass.EXIT,
+    "exit": OpClass.EXIT,
+    "bar": OpClass.BARRIER,
+    "barrier": OpClass.BARRIER,
+    "membar": OpClass.MEMBAR,
+    "fence": OpClass.MEMBAR,
+    "shfl": OpClass.SHFL,
+    "mma": OpClass.MMA,
+    "cvt": OpClass.CONVERT,
+    "mov": OpClass.MOVE,
+    "cvta": OpClass.MOVE,
+    "setp": OpClass.SETP,
+}
+_MEMORY_CLASSES = {
+    ("ld", "global"): OpClass.LD_GLOBAL,
+    ("st", "global"): OpClass.ST_GLOBAL,
+    ("ld", "shared"): OpClass.LD_SHARED,
+    ("st", "shared"): OpClass.ST_SHARED,
+    ("ld", "local"): OpClass.LD_LOCAL,
+    ("st", "local"): OpClass.ST_LOCAL,
+    ("ld", "param"): OpClass.LD_PARAM,
+    ("atom", "global"): OpClass.ATOM_GLOBAL,
+    ("red", "global"): OpClass.ATOM_GLOBAL,
+    ("atom", "shared"): OpClass.ATOM_SHARED,
+    ("red", "shared"): OpClass.ATOM_SHARED,
+}
+_SPACE_NUMBERS = {
+    "global": MemSpace.GLOBAL,
+    "shared": MemSpace.SHARED,
+    "local": MemSpace.LOCAL,
+    "param": MemSpace.PARAM,
+}
+_FLOAT_FLOPS = {"fma": 2, "mad": 2, "add": 1, "sub": 1, "mul": 1, "div": 1, "sqrt": 1, "rcp": 1}
+
+
+def _explicit_space(ins: Instruction) -> str | None:
+    for modifier in ins.modifiers:
+        head = modifier.split("::")[0]
+        if head in _SPACE_NUMBERS:
+            return head
+    return None
+
+
+def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str | None]:
+    """(op class, memory space or None) of one instruction."""
+    base = ins.base
+    if base in ("ld", "st", "atom", "red"):
+        space = _explicit_space(ins) or resolved_space or "global"
+        return _MEMORY_CLASSES[(base, space)], space
+    if base in _FIXED_CLASSES:
+        return _FIXED_CLASSES[base], None
+    types = instruction_types(ins)
+    ptype = types[-1] if types else None
+    if ptype is None:
+        raise ins.fail("cannot classify an instruction without a type")
+    if ptype.kind == "pred":
+        return OpClass.PREDICATE, None
+    if ptype.is_float:
+        if base in ("div", "sqrt", "rcp"):
+            return (OpClass.SFU if "approx" in ins.modifiers else OpClass.FP_DIV), None
+        if ptype.bits == 64:
+            return OpClass.FP64, None
+        return (OpClass.FP16 if ptype.lanes > 1 or ptype.bits == 16 else OpClass.FP32), None
+    if base in ("div", "rem"):
+        return OpClass.INT_DIV, None
+    return (OpClass.INT64 if ptype.bits == 64 else OpClass.INT32), None
+
+
+def flops_per_lane(ins: Instruction) -> int:
+    """Floating-point operations per executing lane (fma = 2, mma = 128)."""
+    if ins.base == "mma":
+        return MMA_FLOPS_PER_LANE
+    types = instruction_types(ins)
+    if not types or not types[-1].is_float or ins.base not in _FLOAT_FLOPS:
+        return 0
+    return _FLOAT_FLOPS[ins.base] * types[-1].lanes
+
+
+def _vector_width(ins: Instruction) -> int:
+    for modifier in ins.modifiers:
+        if modifier in ("v2", "v4", "v8"):
+            return int(modifier[1:])
+    return 1
+
+
+def _registers(op: Operand) -> list[int]:
+    if isinstance(op, (RegOperand, NegPredOperand)):
+        return [op.reg.index]
+    if isinstance(op, DualOperand):
+        return _registers(op.first) + _registers(op.second)
+    if isinstance(op, VectorOperand):
+        return [r for item in op.items for r in _registers(item)]
+    if isinstance(op, MemOperand) and isinstance(op.base, RegOperand):
+        return [op.base.reg.index]
+    return []
+
+
+def register_operands(ins: Instruction) -> tuple[list[int], list[int]]:
+    """(destination registers, source registers) of an instruction, guard included."""
+    operands = list(ins.operands)
+    destinations: list[int] = []
+    if ins.base not in _NO_DESTINATION and operands:
+        destinations = _registers(operands.pop(0))
+    sources = [r for op in operands for r in _registers(op)]
+    if ins.guard is not None:
+        sources.append(ins.guard.reg.index)
+    return destinations, list(dict.fromkeys(sources))
+
+
+def _ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    values = np.array([v for r in rows for v in r], dtype=np.int32)
+    return offsets, values
+
+
+def build_program(entry: Entry, cfg: ControlFlowGraph, spaces: Mapping[int, str]) -> Program:
+    """The trace's static program for ``entry``; ``spaces`` resolves generic accesses."""
+    instructions = entry.instructions
+    opcode_names = tuple(dict.fromkeys(ins.opcode for ins in instructions))
+    opcode_index = {name: i for i, name in enumerate(opcode_names)}
+    classes, mem_spaces, widths, bytes_per_lane, flops = [], [], [], [], []
+    destinations, sources = [], []
+    for index, ins in enumerate(instructions):
+        op_class, space = classify(ins, spaces.get(index))
+        classes.append(op_class)
+        mem_spaces.append(_SPACE_NUMBERS[space] if space else MemSpace.NONE)
+        width = _vector_width(ins)
+        widths.append(width)
+        types = instruction_types(ins)
+        moved = types[-1].size_bytes * width if space and types else 0
+        bytes_per_lane.append(moved)
+        flops.append(flops_per_lane(ins))
+        dst, src = register_operands(ins)
+        destinations.append(dst)
+        sources.append(src)
+    dst_offsets, dst_regs = _ragged(destinations)
+    src_offsets, src_regs = _ragged(sources)
+    block_start = [block.start for block in cfg.blocks] + [len(instructions)]
+    return Program(
+        block=np.array(cfg.block_of_instruction, dtype=np.int32),
+        op_class=np.array(classes, dtype=np.uint8),
+        opcode=np.array([opcode_index[ins.opcode] for ins in instructions], dtype=np.int32),
+        dst_offsets=dst_offsets,
+        dst_regs=dst_regs,
+        src_offsets=src_offsets,
+        src_regs=src_regs,
+        mem_space=np.array(mem_spaces, dtype=np.uint8),
+        bytes_per_lane=np.array(bytes_per_lane, dtype=np.int32),
+        vector_width=np.array(widths, dtype=np.uint8),
+        flops_per_lane=np.array(flops, dtype=np.int32),
+        ptx_line=np.array([ins.line for ins in instructions], dtype=np.int32),
+        block_start=np.array(block_start, dtype=np.int64),
+        opcode_names=opcode_names,
+        register_names=tuple(r.name for r in entry.registers),
+        register_bits=np.array(
+            [1 if r.ptype.kind == "pred" else r.ptype.bits for r in entry.registers], dtype=np.int32
+        ),
+    )
