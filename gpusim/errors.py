@@ -30,3 +30,11 @@ class PtxError(GpusimError):
 
 class TraceError(GpusimError):
     """A trace file is corrupt, foreign, or of an unsupported version."""
+
+
+class CollectiveError(GpusimError):
+    """A collective cannot run as asked: ranks, sizes, algorithm or system do not fit."""
+
+
+class EngineError(GpusimError):
+    """The timing engine cannot run as asked (an unknown policy, a trace that deadlocks)."""

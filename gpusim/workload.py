@@ -2,7 +2,8 @@
 
 A workload is typed data (a frozen model) chosen by its ``kind`` from ``WORKLOAD_KINDS``.
 Kernel workloads (``gemm``, ``copy``) name a kernel of ``gpusim.cuda.kernels`` and run on one
-GPU; collective workloads (``allreduce``) run on a system.
+GPU; collective workloads (``allreduce``, ``allgather``, ``reducescatter``, ``broadcast``,
+``reduce``) run on a system.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from gpusim.roofline import DTYPE_BYTES, Bound, copy_bound, gemm_bound, ring_allreduce_bound
+from gpusim.roofline import (
+    DTYPE_BYTES,
+    Bound,
+    CollectiveKind,
+    collective_bound,
+    copy_bound,
+    gemm_bound,
+)
 from gpusim.schema import FrozenModel
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
@@ -83,12 +91,20 @@ class CopyWorkload(FrozenModel):
         return f"copy {self.size_bytes} B"
 
 
-class AllreduceWorkload(FrozenModel):
-    """A sum all-reduce of one buffer per rank across the GPUs of a system."""
+CollectiveDtype = Literal["fp32", "fp16", "bf16"]
 
-    kind: Literal["allreduce"] = "allreduce"
-    size_bytes: int = Field(gt=0, description="bytes of each rank's buffer")
-    dtype: Literal["fp32", "fp16", "bf16"] = Field(default="fp32", description="element type")
+
+class CollectiveWorkload(FrozenModel):
+    """A collective across the GPUs of a system, sized as nccl-tests sizes it.
+
+    ``size_bytes`` is each rank's buffer for all-reduce, broadcast and reduce, and the whole
+    gathered (or scattered) array for all-gather and reduce-scatter. ``algo`` names an
+    algorithm of ``gpusim.collectives`` (checked there, where the registry lives).
+    """
+
+    kind: CollectiveKind
+    size_bytes: int = Field(gt=0, description="bytes of the collective (nccl-tests' size)")
+    dtype: CollectiveDtype = Field(default="fp32", description="element type")
     algo: str = Field(default="ring", min_length=1, description="collective algorithm")
     ranks: int | None = Field(default=None, ge=2, description="GPUs taking part (default: all)")
 
@@ -107,26 +123,67 @@ class AllreduceWorkload(FrozenModel):
         return system.gpu_count if self.ranks is None else self.ranks
 
     def bound(self, system: SystemSpec) -> Bound:
-        """Alpha-beta bound of a ring all-reduce of this buffer on ``system``."""
-        return ring_allreduce_bound(
-            system, self.size_bytes, self.rank_count(system), dtype=self.dtype
+        """Alpha-beta bound of this collective on ``system``."""
+        return collective_bound(
+            system, self.kind, self.algo, self.size_bytes, self.rank_count(system), self.dtype
         )
 
     def describe(self) -> str:
         """One line for humans."""
         ranks = "all" if self.ranks is None else str(self.ranks)
-        return f"allreduce {self.size_bytes} B {self.dtype} ({self.algo}, {ranks} ranks)"
+        return f"{self.kind} {self.size_bytes} B {self.dtype} ({self.algo}, {ranks} ranks)"
+
+
+class AllreduceWorkload(CollectiveWorkload):
+    """A sum all-reduce of one buffer per rank across the GPUs of a system."""
+
+    kind: Literal["allreduce"] = "allreduce"
+
+
+class AllgatherWorkload(CollectiveWorkload):
+    """Every rank's slice of an array gathered on every rank (``size_bytes``: the array)."""
+
+    kind: Literal["allgather"] = "allgather"
+
+
+class ReducescatterWorkload(CollectiveWorkload):
+    """The sum of every rank's array, each rank keeping one slice (``size_bytes``: the array)."""
+
+    kind: Literal["reducescatter"] = "reducescatter"
+
+
+class BroadcastWorkload(CollectiveWorkload):
+    """The root's buffer copied to every rank."""
+
+    kind: Literal["broadcast"] = "broadcast"
+    root: int = Field(default=0, ge=0, description="rank whose buffer is broadcast")
+
+
+class ReduceWorkload(CollectiveWorkload):
+    """The sum of every rank's buffer, on the root."""
+
+    kind: Literal["reduce"] = "reduce"
+    root: int = Field(default=0, ge=0, description="rank that receives the sum")
 
 
 KernelWorkload = GemmWorkload | CopyWorkload
-Workload = GemmWorkload | CopyWorkload | AllreduceWorkload
+Workload = GemmWorkload | CopyWorkload | CollectiveWorkload
 
-WORKLOAD_KINDS: dict[str, type[GemmWorkload] | type[CopyWorkload] | type[AllreduceWorkload]] = {
+COLLECTIVE_KINDS: dict[str, type[CollectiveWorkload]] = {
+    "allreduce": AllreduceWorkload,
+    "allgather": AllgatherWorkload,
+    "reducescatter": ReducescatterWorkload,
+    "broadcast": BroadcastWorkload,
+    "reduce": ReduceWorkload,
+}
+"""Collective workload models by ``kind`` (nccl-tests' names)."""
+
+WORKLOAD_KINDS: dict[str, type[GemmWorkload] | type[CopyWorkload] | type[CollectiveWorkload]] = {
     "gemm": GemmWorkload,
     "copy": CopyWorkload,
-    "allreduce": AllreduceWorkload,
+    **COLLECTIVE_KINDS,
 }
 """Workload models by ``kind``; a kernel workload runs on a ``[gpu]``, a collective on a
 ``[system]``."""
 
-SYSTEM_KINDS: frozenset[str] = frozenset({"allreduce"})
+SYSTEM_KINDS: frozenset[str] = frozenset(COLLECTIVE_KINDS)

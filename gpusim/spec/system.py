@@ -1,4 +1,10 @@
-"""A system of GPUs: nodes of GPUs joined by NVLink, NVSwitch or a PCIe tree, and NICs."""
+"""A system of GPUs: nodes of GPUs joined by NVLink, NVSwitch or a PCIe tree, and NICs.
+
+Beside the hardware, a system carries what its collectives library does with it
+(``CollectiveSpec``: NCCL's protocols, channels and slicing) and how much of each link's
+datasheet bandwidth carries payload (``LinkEfficiencySpec``). Both are calibration data with
+sources, read by ``gpusim.hw`` (links) and ``gpusim.collectives`` (algorithms).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,110 @@ from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.links import NicSpec, PcieSpec
 
 Topology = Literal["nvswitch", "nvlink_mesh", "pcie_tree"]
+ProtocolName = Literal["simple", "ll128", "ll"]
+"""NCCL's three data-movement protocols (Simple, LL128, LL)."""
 """How the GPUs of one node are joined:
 
 - ``nvswitch``: every GPU's NVLinks go to NVSwitches, all-to-all at the GPU's NVLink bandwidth;
 - ``nvlink_mesh``: GPUs are linked point to point (the DGX-1 hybrid cube mesh of 8 GPUs);
 - ``pcie_tree``: no NVLink; GPUs sit under PCIe switches whose uplinks meet at the host.
 """
+
+
+class LinkEfficiencySpec(FrozenModel):
+    """The fraction of each kind of link's datasheet bandwidth that carries payload.
+
+    Packet headers, flow control and DMA overheads make a link deliver less than its line
+    rate; NCCL's topology model uses such effective rates, and so do gpusim's links.
+    """
+
+    nvlink: float = Field(gt=0, le=1, description="payload fraction of an NVLink's bandwidth")
+    pcie: float = Field(gt=0, le=1, description="payload fraction of a PCIe link's bandwidth")
+    nic: float = Field(gt=0, le=1, description="payload fraction of a NIC's bandwidth")
+
+
+class ProtocolSpec(FrozenModel):
+    """One NCCL protocol: its payload efficiency, its latencies and how it slices data.
+
+    A message over a hop costs its links' serialisation and latency; when the protocol's
+    per-hop latency (NCCL's ``hwLat``, flag and fence synchronisation included) exceeds the
+    route's link latency, the difference is added on arrival.
+    """
+
+    efficiency: float = Field(
+        gt=0, le=1, description="fraction of link bandwidth the protocol turns into payload"
+    )
+    base_latency_s: float = Field(ge=0, description="fixed cost of one collective (launch)")
+    nvlink_hop_latency_s: float = Field(ge=0, description="latency of one step over NVLink")
+    pcie_hop_latency_s: float = Field(ge=0, description="latency of one step over PCIe")
+    net_hop_latency_s: float = Field(ge=0, description="latency of one step between nodes")
+    slice_bytes: int = Field(gt=0, description="payload of one pipelined slice, at most")
+    min_channel_bytes: int = Field(
+        gt=0, description="payload below which a collective opens one channel fewer"
+    )
+
+
+# NCCL's figures (NVIDIA/nccl): hop and base latencies from src/graph/tuning.cc (hwLat and
+# baseLat, ring rows); efficiencies from the same file's bandwidth refinements (LL128
+# 0.92, LL 1/4 for all-reduce); slices from the buffer sizes (src/init.cc DEFAULT_BUFFSIZE
+# 4 MiB, DEFAULT_LL_BUFFSIZE, DEFAULT_LL128_BUFFSIZE over NCCL_STEPS = 8 slots, and
+# ALLREDUCE_SLICESTEPS = 2 for Simple); channel thresholds from NCCL_*_THREAD_THRESHOLD
+# (src/include/comm.h) times the protocol's threads per channel.
+NCCL_SIMPLE = ProtocolSpec(
+    efficiency=1.0,
+    base_latency_s=8.4e-6,
+    nvlink_hop_latency_s=3.4e-6,
+    pcie_hop_latency_s=5.7e-6,
+    net_hop_latency_s=14.0e-6,
+    slice_bytes=1 << 20,  # 2 slots of 4 MiB / 8
+    min_channel_bytes=64 * 512,  # 64 B per thread x 512 threads
+)
+NCCL_LL128 = ProtocolSpec(
+    efficiency=0.92,
+    base_latency_s=14.0e-6,
+    nvlink_hop_latency_s=1.9e-6,
+    pcie_hop_latency_s=2.5e-6,
+    net_hop_latency_s=4.0e-6,
+    slice_bytes=120 * 640 * 8 * 15 // 16,  # 120 u64 per thread x 640 threads, 15/16 payload
+    min_channel_bytes=8 * 640,  # 8 B per thread x 640 threads
+)
+NCCL_LL = ProtocolSpec(
+    efficiency=0.25,
+    base_latency_s=6.6e-6,
+    nvlink_hop_latency_s=0.6e-6,
+    pcie_hop_latency_s=1.0e-6,
+    net_hop_latency_s=2.7e-6,
+    slice_bytes=8 * 512 * 16 // 2,  # 8 16-byte lines per thread x 512 threads, half payload
+    min_channel_bytes=8 * 512,  # 8 B per thread x 512 threads
+)
+
+
+class CollectiveSpec(FrozenModel):
+    """How the system's collectives library (NCCL-like) runs: protocol, channels, slicing."""
+
+    protocol: Literal["auto", "simple", "ll128", "ll"] = Field(
+        default="auto",
+        description="protocol of every collective; auto: the fastest one, size by size",
+    )
+    channels: int = Field(gt=0, description="parallel rings or trees the data is split over")
+    max_messages: int = Field(
+        default=1 << 18,
+        gt=0,
+        description="simulation resolution: slices grow beyond slice_bytes rather than let "
+        "one collective send more messages than this (each message is one event)",
+    )
+    simple: ProtocolSpec = Field(default=NCCL_SIMPLE, description="NCCL's Simple protocol")
+    ll128: ProtocolSpec = Field(default=NCCL_LL128, description="NCCL's LL128 protocol")
+    ll: ProtocolSpec = Field(default=NCCL_LL, description="NCCL's LL protocol")
+
+    def protocol_spec(self, name: ProtocolName) -> ProtocolSpec:
+        """The figures of protocol ``name``."""
+        specs: dict[ProtocolName, ProtocolSpec] = {
+            "simple": self.simple,
+            "ll128": self.ll128,
+            "ll": self.ll,
+        }
+        return specs[name]
 
 
 class SystemSpec(FrozenModel):
@@ -30,6 +134,8 @@ class SystemSpec(FrozenModel):
     gpus_per_pcie_switch: int = Field(gt=0, description="GPUs under each PCIe switch")
     host_uplink: PcieSpec = Field(description="each PCIe switch's link to the host")
     nic: NicSpec
+    link_efficiency: LinkEfficiencySpec
+    collective: CollectiveSpec
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -47,6 +153,11 @@ class SystemSpec(FrozenModel):
             raise ValueError(
                 f"gpus_per_node: the nvlink_mesh topology is the 8-GPU hybrid cube mesh, "
                 f"got {self.gpus_per_node}"
+            )
+        if self.topology == "nvlink_mesh" and self.gpu.nvlink.links != 6:
+            raise ValueError(
+                f"gpu.nvlink.links: the nvlink_mesh topology is the DGX-1 hybrid cube mesh, "
+                f"6 NVLinks per GPU, got {self.gpu.nvlink.links}"
             )
         return self
 

@@ -1,0 +1,217 @@
+"""``gpusim collective NAME``: a collective swept over sizes, printed as nccl-tests prints it.
+
+One command per collective (``allreduce``, ``allgather``, ``reducescatter``, ``broadcast``,
+``reduce``), each a thin front over ``gpusim.collectives.sweep_collective``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from gpusim.cli.output import print_json
+from gpusim.collectives import (
+    CollectiveResult,
+    check_collective,
+    simulate_collective,
+    sweep_collective,
+    sweep_sizes,
+)
+from gpusim.collectives.placement import rank_count
+from gpusim.collectives.registry import ALGORITHMS
+from gpusim.collectives.sizes import parse_size_range
+from gpusim.errors import CollectiveError
+from gpusim.roofline import DTYPE_BYTES
+from gpusim.schema import validate_model
+from gpusim.spec import SystemSpec, system_preset
+from gpusim.units import format_bytes
+from gpusim.workload import COLLECTIVE_KINDS, CollectiveWorkload
+
+app = typer.Typer(
+    help="Simulate a collective over message sizes (nccl-tests' table, alpha-beta bound beside)."
+)
+
+SystemOption = Annotated[str, typer.Option("--system", help="system preset (gpusim presets)")]
+SizesOption = Annotated[
+    str, typer.Option("--sizes", help="MIN:MAX doubling, or one size; K, M, G are 1024^n")
+]
+AlgoOption = Annotated[str, typer.Option("--algo", help="algorithm (ring; tree for allreduce)")]
+DtypeOption = Annotated[str, typer.Option("--dtype", help="element type: fp32, fp16 or bf16")]
+RanksOption = Annotated[int | None, typer.Option("--ranks", help="GPUs taking part [all]")]
+NodesOption = Annotated[int | None, typer.Option("--nodes", help="nodes of the system [preset]")]
+ProtocolOption = Annotated[
+    str | None, typer.Option("--protocol", help="auto, simple, ll128 or ll [preset]")
+]
+RootOption = Annotated[int, typer.Option("--root", help="root rank (broadcast, reduce)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON rows")]
+TimelineOption = Annotated[
+    Path | None,
+    typer.Option("--timeline", help="write the link occupancy as a Chrome trace (one size)"),
+]
+
+_COLUMNS = (
+    ("size", "(B)", 12),
+    ("count", "(elements)", 13),
+    ("type", "", 9),
+    ("redop", "", 7),
+    ("time", "(us)", 10),
+    ("algbw", "(GB/s)", 8),
+    ("busbw", "(GB/s)", 8),
+    ("bound", "(us)", 10),
+    ("proto", "", 7),
+)
+
+
+def _command(collective: str) -> Callable[..., None]:
+    """The command of one collective (typer reads its signature)."""
+
+    def command(
+        system: SystemOption,
+        sizes: SizesOption = "8:8G",
+        algo: AlgoOption = "ring",
+        dtype: DtypeOption = "fp32",
+        ranks: RanksOption = None,
+        nodes: NodesOption = None,
+        protocol: ProtocolOption = None,
+        root: RootOption = 0,
+        as_json: JsonOption = False,
+        timeline: TimelineOption = None,
+    ) -> None:
+        hardware = _system(system, nodes, protocol)
+        workload, count = _workload(hardware, collective, dtype, algo, ranks, root)
+        sizes_bytes = sweep_sizes(
+            workload, parse_size_range(sizes, field="--sizes"), count, field="--sizes"
+        )
+        if timeline is None:
+            results = _sweep(hardware, workload, sizes_bytes, progress=not as_json)
+        else:
+            results = [_with_timeline(hardware, workload, sizes_bytes, timeline)]
+        if as_json:
+            print_json([result.row() for result in results])
+        else:
+            _print_table(hardware, results)
+
+    command.__doc__ = f"Simulate {collective} over sizes on a system, as nccl-tests reports it."
+    return command
+
+
+for _name in ALGORITHMS:
+    app.command(_name)(_command(_name))
+
+
+def _system(name: str, nodes: int | None, protocol: str | None) -> SystemSpec:
+    system = system_preset(name)
+    overrides: dict[str, Any] = {}
+    if nodes is not None:
+        overrides["nodes"] = nodes
+    if protocol is not None:
+        overrides["collective.protocol"] = protocol
+    try:
+        return system.with_overrides(overrides)
+    except ValueError as err:
+        option = {"nodes": "--nodes", "collective.protocol": "--protocol"}
+        field, _, message = str(err).partition(": ")
+        raise CollectiveError(f"{option.get(field, field)}: {message}") from None
+
+
+def _workload(
+    system: SystemSpec, collective: str, dtype: str, algo: str, ranks: int | None, root: int
+) -> tuple[CollectiveWorkload, int]:
+    """The workload, checked against ``system``, at a placeholder size (the sweep replaces
+    it), and its rank count; errors name the option at fault."""
+    model = COLLECTIVE_KINDS[collective]
+    fields: dict[str, Any] = {"dtype": dtype, "algo": algo, "ranks": ranks}
+    if "root" in model.model_fields:
+        fields["root"] = root
+    try:
+        count = rank_count(system, ranks)
+        placeholder_bytes = DTYPE_BYTES.get(dtype, 1) * count
+        workload = validate_model(model, {"size_bytes": placeholder_bytes, **fields})
+        check_collective(system, workload)
+    except (ValueError, CollectiveError) as err:
+        raise CollectiveError(f"--{err}") from None
+    return workload, count
+
+
+def _sweep(
+    system: SystemSpec, workload: CollectiveWorkload, sizes: list[int], *, progress: bool
+) -> list[CollectiveResult]:
+    if not (progress and sys.stderr.isatty()):
+        return sweep_collective(system, workload, sizes)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{workload.kind} on {system.name}", total=len(sizes))
+        return sweep_collective(system, workload, sizes, on_result=lambda _: bar.advance(task))
+
+
+def _print_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
+    first = results[0]
+    typer.echo(
+        f"# gpusim {first.collective}: {system.name}, {first.ranks} ranks "
+        f"({system.nodes} x {system.gpus_per_node} GPUs, {system.topology}), "
+        f"algo {first.algo}, protocol {system.collective.protocol}"
+    )
+    typer.echo("#")
+    typer.echo("#" + "".join(f"{title:>{width}}" for title, _, width in _COLUMNS)[1:])
+    typer.echo(("#" + "".join(f"{unit:>{width}}" for _, unit, width in _COLUMNS)[1:]).rstrip())
+    for result in results:
+        row = result.row()
+        cells = (
+            f"{row['size_bytes']}",
+            f"{row['count']}",
+            row["type"],
+            row["redop"],
+            f"{row['time_us']:.2f}",
+            f"{row['algbw_gbps']:.2f}",
+            f"{row['busbw_gbps']:.2f}",
+            f"{row['bound_us']:.2f}",
+            row["protocol"],
+        )
+        typer.echo(
+            "".join(f"{cell:>{width}}" for cell, (_, _, width) in zip(cells, _COLUMNS, strict=True))
+        )
+    average = sum(result.busbw_bytes_per_s for result in results) / len(results) / 1e9
+    typer.echo(f"# Avg bus bandwidth    : {average:.2f} GB/s")
+    last = results[-1]
+    busiest = last.busiest_link
+    if busiest is not None:
+        typer.echo(
+            f"# Busiest link at {format_bytes(last.size_bytes)}: {busiest.name} "
+            f"({busiest.utilisation:.1%} busy)"
+        )
+
+
+def _with_timeline(
+    system: SystemSpec, workload: CollectiveWorkload, sizes: list[int], path: Path
+) -> CollectiveResult:
+    """Simulate one size and write its link occupancy as Chrome trace events (open it in
+    Perfetto or chrome://tracing: one row per link direction)."""
+    if len(sizes) != 1:
+        raise CollectiveError(f"--timeline: needs one size (e.g. --sizes 1M), got {len(sizes)}")
+    result = simulate_collective(
+        system, workload.with_overrides({"size_bytes": sizes[0]}), timeline=True
+    )
+    assert result.timeline is not None  # asked for
+    events = [
+        {
+            "name": format_bytes(entry.size_bytes),
+            "ph": "X",
+            "pid": entry.link.split(".", 1)[0],
+            "tid": entry.link,
+            "ts": entry.start_s * 1e6,
+            "dur": (entry.end_s - entry.start_s) * 1e6,
+            "args": {"bytes": entry.size_bytes},
+        }
+        for entry in result.timeline
+    ]
+    try:
+        path.write_text(json.dumps({"traceEvents": events}))
+    except OSError as err:
+        raise CollectiveError(f"--timeline: cannot write {path}: {err.strerror}") from None
+    return result

@@ -1,0 +1,68 @@
+"""The reduction is work on the GPU: how long adding received data into a buffer takes.
+
+A ``ReductionModel`` answers with a duration; ``ReductionUnits`` turns durations into a FIFO
+schedule per GPU, so reductions that arrive together on one GPU queue behind each other.
+The default model is memory-bound, as element-wise sums are: a reduction of ``n`` bytes
+reads the received and the local data and writes the result, ``3n`` bytes at the GPU's
+sustained DRAM bandwidth; a copy reads and writes ``2n``. These are the DRAM bytes the
+project's all-reduce kernels move per step (``gpusim.cuda.kernels.allreduce``), so the
+timing engine can later be swapped in, or checked against, through the same interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gpusim.spec.gpu import GpuSpec
+from gpusim.units import bytes_per_s_to_bytes_per_ns
+
+
+class ReductionModel(Protocol):
+    """The time one GPU takes to reduce or copy a buffer of a given size."""
+
+    def reduce_ns(self, size_bytes: float) -> float:
+        """Add ``size_bytes`` of received data into a local buffer of the same size."""
+        ...
+
+    def copy_ns(self, size_bytes: float) -> float:
+        """Copy ``size_bytes`` from one device buffer to another."""
+        ...
+
+
+@dataclass(frozen=True)
+class MemoryBoundReduction:
+    """Reductions and copies limited by sustained DRAM bandwidth (bytes per ns)."""
+
+    sustained_bytes_per_ns: float
+
+    @classmethod
+    def for_gpu(cls, gpu: GpuSpec) -> MemoryBoundReduction:
+        """The model for ``gpu``: peak DRAM bandwidth times its sustained efficiency."""
+        sustained = gpu.dram.bandwidth_bytes_per_s * gpu.dram.efficiency
+        return cls(bytes_per_s_to_bytes_per_ns(sustained))
+
+    def reduce_ns(self, size_bytes: float) -> float:
+        """Two reads and one write of ``size_bytes``."""
+        return 3.0 * size_bytes / self.sustained_bytes_per_ns
+
+    def copy_ns(self, size_bytes: float) -> float:
+        """One read and one write of ``size_bytes``."""
+        return 2.0 * size_bytes / self.sustained_bytes_per_ns
+
+
+class ReductionUnits:
+    """Each GPU's reductions, served one after another in the order they are requested."""
+
+    def __init__(self, model: ReductionModel, gpu_count: int) -> None:
+        self.model = model
+        self._free_at_ns = [0.0] * gpu_count
+        self.busy_ns = [0.0] * gpu_count
+
+    def reduce(self, gpu: int, size_bytes: float, ready_ns: float) -> float:
+        """Reduce ``size_bytes`` on ``gpu`` once its data is there at ``ready_ns``; the end."""
+        duration_ns = self.model.reduce_ns(size_bytes)
+        done_ns = max(ready_ns, self._free_at_ns[gpu]) + duration_ns
+        self._free_at_ns[gpu] = done_ns
+        self.busy_ns[gpu] += duration_ns
+        return done_ns

@@ -1,0 +1,110 @@
+"""Ring algorithms: all-reduce, all-gather, reduce-scatter, and the pipelined chains of
+broadcast and reduce, as NCCL runs them on each channel.
+
+On a ring of n ranks the data of a channel is cut into n chunks. At step s every rank sends
+one chunk to its successor; from step 1 on, what it sends is what it received at step s-1
+(reduced into its own chunk during reduce-scatter, copied during all-gather). All-reduce
+is reduce-scatter then all-gather: 2(n-1) steps; each of the other two is n-1.
+
+A step's chunk is cut into slices and each slice is forwarded as soon as it has arrived, so
+slices pipeline across hops; a rank executes its steps in program order and its link serves
+them in that order. Broadcast and reduce pass slices along the ring as a chain from (to) the
+root: n-1 hops, each slice forwarded on arrival.
+"""
+
+from __future__ import annotations
+
+from gpusim.collectives.comm import Communicator
+from gpusim.collectives.placement import Slicing
+from gpusim.collectives.run import CollectiveRun, RankProcess
+
+
+def ring_allreduce(run: CollectiveRun) -> None:
+    """Reduce-scatter then all-gather: 2(n-1) sends per rank, the first n-1 reduced."""
+    ranks = run.rank_count
+    _ring(run, sends=2 * (ranks - 1), reduced_sends=ranks - 1)
+
+
+def ring_allgather(run: CollectiveRun) -> None:
+    """n-1 sends per rank, each forwarding the chunk received before."""
+    _ring(run, sends=run.rank_count - 1, reduced_sends=0)
+
+
+def ring_reducescatter(run: CollectiveRun) -> None:
+    """n-1 sends per rank, each reduced into the receiver's chunk."""
+    ranks = run.rank_count
+    _ring(run, sends=ranks - 1, reduced_sends=ranks - 1)
+
+
+def ring_broadcast(run: CollectiveRun) -> None:
+    """The root's buffer along each channel's ring, slice by slice."""
+    _chain(run, reduce=False)
+
+
+def ring_reduce(run: CollectiveRun) -> None:
+    """Every rank adds its buffer into the slices passing by, the sum ending at the root."""
+    _chain(run, reduce=True)
+
+
+def _ring(run: CollectiveRun, *, sends: int, reduced_sends: int) -> None:
+    ranks = run.rank_count
+    cut = run.slices(run.size_bytes / run.channels / ranks, run.channels * ranks * sends)
+    for channel in range(run.channels):
+        ring = run.placement.ring(channel)
+        for position, gpu in enumerate(ring):
+            successor, predecessor = ring[(position + 1) % ranks], ring[position - 1]
+            run.start(
+                _ring_rank(
+                    run.comm, channel, (predecessor, gpu, successor), sends, reduced_sends, cut
+                )
+            )
+
+
+def _ring_rank(
+    comm: Communicator,
+    channel: int,
+    neighbours: tuple[int, int, int],
+    sends: int,
+    reduced_sends: int,
+    cut: Slicing,
+) -> RankProcess:
+    """One rank of one channel: send, then forward what arrives, then take the last step."""
+    predecessor, gpu, successor = neighbours
+    for step in range(sends):
+        reduce = step < reduced_sends
+        for _ in range(cut.count):
+            if step:
+                yield comm.recv(channel, predecessor, gpu)
+            comm.send(channel, gpu, successor, cut.slice_bytes, reduce=reduce)
+    for _ in range(cut.count):
+        yield comm.recv(channel, predecessor, gpu)
+
+
+def _chain(run: CollectiveRun, *, reduce: bool) -> None:
+    root_gpu = run.placement.ranks[run.root]
+    cut = run.slices(run.size_bytes / run.channels, run.channels * (run.rank_count - 1))
+    for channel in range(run.channels):
+        ring = run.placement.ring(channel)
+        start = ring.index(root_gpu) + (1 if reduce else 0)
+        chain = ring[start:] + ring[:start]
+        for position in range(len(chain)):
+            run.start(_chain_rank(run.comm, channel, chain, position, cut, reduce))
+
+
+def _chain_rank(
+    comm: Communicator,
+    channel: int,
+    chain: tuple[int, ...],
+    position: int,
+    cut: Slicing,
+    reduce: bool,
+) -> RankProcess:
+    """One link of a chain: receive each slice from upstream, pass it downstream."""
+    gpu = chain[position]
+    upstream = chain[position - 1] if position else None
+    downstream = chain[position + 1] if position + 1 < len(chain) else None
+    for _ in range(cut.count):
+        if upstream is not None:
+            yield comm.recv(channel, upstream, gpu)
+        if downstream is not None:
+            comm.send(channel, gpu, downstream, cut.slice_bytes, reduce=reduce)

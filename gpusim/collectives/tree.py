@@ -1,0 +1,95 @@
+"""Double-binary-tree all-reduce (Sanders, Speck and Träff 2009; NCCL 2.4's trees).
+
+Two binary trees span the ranks such that the inner ranks of one are the leaves of the
+other, so every rank sends and receives about as much as in the other tree and both trees'
+halves of the data move at once. Tree 0 is the in-order tree of the ranks by their lowest
+set bit (rank 0 at the top, with one child); tree 1 is tree 0 with the ranks mirrored
+(``r -> n-1-r``) for an even count and shifted by one for an odd count. Channel ``c`` runs
+tree ``c mod 2`` on its share of the buffer.
+
+On each tree the data is reduced up to the root, slice by slice, and broadcast back down;
+the two directions run at once (NCCL gives them separate warps), so slice k can go down
+while slice k+1 goes up. A latency of 2 ceil(log2 n) hops instead of the ring's 2(n-1) wins
+at small sizes; the trees' uneven loads and their inner ranks' extra traffic lose at large.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gpusim.collectives.comm import Communicator
+from gpusim.collectives.placement import Slicing
+from gpusim.collectives.run import CollectiveRun, RankProcess
+
+
+def binary_tree_parents(ranks: int) -> list[int | None]:
+    """Parent of each rank in the in-order binary tree of ``ranks`` (rank 0: ``None``).
+
+    Rank r with lowest set bit b hangs below r - b or r + b, whichever has 2b as its lowest
+    set bit; when r + b is past the end, below r - b.
+    """
+    parents: list[int | None] = [None]
+    for rank in range(1, ranks):
+        low_bit = rank & -rank
+        above = rank - low_bit if rank & (2 * low_bit) else rank + low_bit
+        parents.append(above if above < ranks else rank - low_bit)
+    return parents
+
+
+def double_binary_tree(ranks: int) -> tuple[list[int | None], list[int | None]]:
+    """The parents of each rank in the two complementary trees."""
+    first = binary_tree_parents(ranks)
+    if ranks % 2 == 0:
+        relabel = [ranks - 1 - rank for rank in range(ranks)]
+    else:
+        relabel = [(rank + 1) % ranks for rank in range(ranks)]
+    second: list[int | None] = [None] * ranks
+    for rank, parent in enumerate(first):
+        second[relabel[rank]] = None if parent is None else relabel[parent]
+    return first, second
+
+
+def children_of(parents: Sequence[int | None]) -> list[list[int]]:
+    """The children of each rank, in rank order."""
+    children: list[list[int]] = [[] for _ in parents]
+    for rank, parent in enumerate(parents):
+        if parent is not None:
+            children[parent].append(rank)
+    return children
+
+
+def tree_allreduce(run: CollectiveRun) -> None:
+    """Reduce up and broadcast down each channel's tree, both pipelined by slices."""
+    trees = double_binary_tree(run.rank_count)
+    gpus = run.placement.ranks
+    # Each slice goes up and down every edge, and the root hands it to itself.
+    cut = run.slices(run.size_bytes / run.channels, run.channels * (2 * run.rank_count - 1))
+    for channel in range(run.channels):
+        parents = trees[channel % 2]
+        children = children_of(parents)
+        for rank, parent in enumerate(parents):
+            gpu = gpus[rank]
+            above = gpu if parent is None else gpus[parent]
+            below = [gpus[child] for child in children[rank]]
+            run.start(_reduce_up(run.comm, channel, gpu, above, below, cut))
+            run.start(_broadcast_down(run.comm, channel, gpu, above, below, cut))
+
+
+def _reduce_up(
+    comm: Communicator, channel: int, gpu: int, above: int, below: list[int], cut: Slicing
+) -> RankProcess:
+    """Sum the children's slices into this rank's and pass them up (the root: to itself)."""
+    for _ in range(cut.count):
+        for child in below:
+            yield comm.recv(channel, child, gpu)
+        comm.send(channel, gpu, above, cut.slice_bytes, reduce=above != gpu)
+
+
+def _broadcast_down(
+    comm: Communicator, channel: int, gpu: int, above: int, below: list[int], cut: Slicing
+) -> RankProcess:
+    """Take each finished slice from above (the root: from itself) and pass it down."""
+    for _ in range(cut.count):
+        yield comm.recv(channel, above, gpu)
+        for child in below:
+            comm.send(channel, gpu, child, cut.slice_bytes)

@@ -1,0 +1,83 @@
+"""The network of a system: GPUs joined by links, and the narrow interface collectives use.
+
+``Network.send(src, dst, size_bytes)`` returns a SimPy event that fires when the bytes have
+reached GPU ``dst``; that is all an algorithm needs to know about NVLink, NVSwitch, PCIe or
+NICs. Underneath, ``transfer`` reserves the route's link directions in order.
+
+A transfer is cut-through: its first byte enters the next link one latency after it entered
+the previous one, and no link can finish before the last byte has reached it. Over ``k``
+idle hops a message therefore costs ``bytes / slowest bandwidth + sum of latencies``, not
+``k`` times its serialisation, as wormhole-routed NVLink and PCIe fabrics behave. Switches
+buffer without limit: a busy downstream port delays a message, never its upstream links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import simpy
+
+from gpusim.hw.links import Link
+
+HopKind = Literal["nvlink", "pcie", "net"]
+"""What a route crosses, as NCCL classifies a hop (it picks the protocol's hop latency)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """The link directions from one GPU to another, in order, and the kind of hop it is."""
+
+    links: tuple[Link, ...]
+    kind: HopKind
+    latency_ns: float = field(init=False)
+    """Latency of an empty message over the idle route."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "latency_ns", sum(link.latency_ns for link in self.links))
+
+
+Router = Callable[[int, int], Route]
+"""Builds the route from GPU ``src`` to GPU ``dst`` (global indices)."""
+
+
+class Network:
+    """GPUs ``0 .. gpu_count - 1`` joined by named links; routes are built once, on first use."""
+
+    def __init__(
+        self, env: simpy.Environment, gpu_count: int, links: Mapping[str, Link], router: Router
+    ) -> None:
+        self.env = env
+        self.gpu_count = gpu_count
+        self.links = dict(links)
+        self._router = router
+        self._routes: dict[tuple[int, int], Route] = {}
+
+    def route(self, src: int, dst: int) -> Route:
+        """The route from GPU ``src`` to GPU ``dst``."""
+        key = (src, dst)
+        route = self._routes.get(key)
+        if route is None:
+            for name, gpu in (("src", src), ("dst", dst)):
+                if not 0 <= gpu < self.gpu_count:
+                    raise ValueError(f"{name}: GPUs are 0 to {self.gpu_count - 1}, got {gpu}")
+            if src == dst:
+                raise ValueError(f"dst: a GPU does not send to itself, got {src} -> {dst}")
+            route = self._routes[key] = self._router(src, dst)
+        return route
+
+    def transfer(self, src: int, dst: int, size_bytes: float, start_ns: float) -> float:
+        """Reserve the route for ``size_bytes`` ready at ``start_ns``; return its arrival time."""
+        route = self._routes.get((src, dst)) or self.route(src, dst)
+        head_ns = tail_ns = start_ns
+        for link in route.links:
+            first_in_ns, last_out_ns = link.occupy(size_bytes, head_ns, tail_ns)
+            head_ns = first_in_ns + link.latency_ns
+            tail_ns = last_out_ns + link.latency_ns
+        return tail_ns
+
+    def send(self, src: int, dst: int, size_bytes: float) -> simpy.Event:
+        """Send ``size_bytes`` from GPU ``src`` to GPU ``dst`` now; the event fires on arrival."""
+        arrival_ns = self.transfer(src, dst, size_bytes, self.env.now)
+        return self.env.timeout(arrival_ns - self.env.now)
