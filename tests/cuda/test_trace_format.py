@@ -1,0 +1,138 @@
+"""The KernelTrace file: exact round trip, and clear errors for anything else."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gpusim.cuda.kernels import AllreduceRingParams, GemmParams
+from gpusim.cuda.trace import FORMAT_VERSION, KernelTrace
+from gpusim.cuda.tracegen import build_trace
+from gpusim.errors import TraceError
+
+
+@pytest.fixture(scope="module")
+def trace() -> KernelTrace:
+    return build_trace("gemm_smem_tiled_16", GemmParams(48, 40, 24))
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def test_round_trip_is_exact(trace: KernelTrace, tmp_path: Path) -> None:
+    path = tmp_path / "t.npz"
+    trace.save(path)
+    loaded = KernelTrace.load(path)
+    assert loaded.launch == trace.launch
+    assert loaded.segments == trace.segments
+    assert loaded.summary() == trace.summary()
+    for name in ("block", "op_class", "dst_regs", "src_offsets", "ptx_line", "block_start"):
+        assert np.array_equal(getattr(loaded.program, name), getattr(trace.program, name))
+    assert loaded.program.opcode_names == trace.program.opcode_names
+    assert len(loaded.classes) == len(trace.classes) > 1
+    for mine, theirs in zip(trace.classes, loaded.classes, strict=True):
+        assert (mine.lo, mine.hi) == (theirs.lo, theirs.hi)
+        assert mine.record.same_as(theirs.record)
+        assert np.array_equal(mine.shift_bytes, theirs.shift_bytes)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]  # no temporary left behind
+
+
+def test_multi_class_traces_keep_their_classes(tmp_path: Path) -> None:
+    trace = build_trace("allreduce_ring_single_device", AllreduceRingParams(10007, 4, 3))
+    trace.save(tmp_path / "ring.npz")
+    loaded = KernelTrace.load(tmp_path / "ring.npz")
+    for cta in [(0, 0, 0), (9, 1, 0), (5, 3, 0)]:
+        assert loaded.derive_cta(cta).same_as(trace.derive_cta(cta))
+
+
+def test_summary_serialises_to_json(trace: KernelTrace) -> None:
+    data = json.loads(json.dumps(trace.summary().to_dict()))
+    assert data["kernel"] == "gemm_smem_tiled_16" and data["flops"] > 0
+    assert data["warp_instructions"]["FP32"] > 0
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match=r"nope\.npz: no such trace file"):
+        KernelTrace.load(tmp_path / "nope.npz")
+
+
+def test_truncated_file(trace: KernelTrace, tmp_path: Path) -> None:
+    path = tmp_path / "cut.npz"
+    trace.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(TraceError, match=r"cut\.npz: not a readable trace file"):
+        KernelTrace.load(path)
+
+
+def test_garbage_file(tmp_path: Path) -> None:
+    path = tmp_path / "junk.npz"
+    path.write_bytes(b"this is not a zip archive at all")
+    with pytest.raises(TraceError, match=r"junk\.npz: not a readable trace file"):
+        KernelTrace.load(path)
+
+
+def test_foreign_npz(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.npz"
+    np.savez(path, weights=np.arange(4))
+    with pytest.raises(TraceError, match=r"foreign\.npz: not a gpusim trace"):
+        KernelTrace.load(path)
+    np.savez(path, meta=np.array(json.dumps({"format": "someone.else", "version": 1})))
+    with pytest.raises(TraceError, match=r"format tag 'someone\.else'"):
+        KernelTrace.load(path)
+
+
+def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
+    path = tmp_path / "new.npz"
+    trace.save(path)
+    arrays = _arrays(path)
+    meta = json.loads(str(arrays["meta"]))
+    meta["version"] = FORMAT_VERSION + 1
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(
+        TraceError, match=rf"new\.npz: trace format version {FORMAT_VERSION + 1} is newer"
+    ):
+        KernelTrace.load(path)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda a: a.pop("run_base"), "missing array run_base"),
+        (
+            lambda a: a.update(visit_block=a["visit_block"].astype(np.int64)),
+            "visit_block has dtype int64",
+        ),
+        (lambda a: a.update(visit_block=a["visit_block"][:-1]), "truncated"),
+        (lambda a: a.update(class_hi=a["class_lo"]), "do not partition the grid"),
+    ],
+)
+def test_corrupt_contents_name_the_file(
+    trace: KernelTrace, tmp_path: Path, mutate, message
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.npz"
+    trace.save(path)
+    arrays = _arrays(path)
+    mutate(arrays)
+    np.savez(path, **arrays)
+    with pytest.raises(TraceError, match=rf"bad\.npz: corrupt trace \(.*{message}"):
+        KernelTrace.load(path)
+
+
+def test_failed_save_leaves_the_old_file(trace: KernelTrace, tmp_path: Path) -> None:
+    path = tmp_path / "keep.npz"
+    trace.save(path)
+    before = path.read_bytes()
+    broken = KernelTrace(trace.launch, trace.program, (), trace.segments)
+    with pytest.raises(ValueError):
+        broken.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.npz"]
+    assert zipfile.is_zipfile(path)
