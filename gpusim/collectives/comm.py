@@ -48,6 +48,17 @@ class Delivery(Event):  # type: ignore[misc]  # simpy is not type-checked (pypro
         self.env.schedule(self, NORMAL, delay_ns if delay_ns > 0.0 else 0.0)
 
 
+class _Queue:
+    """The deliveries of one edge that one side has created and the other not yet taken:
+    sent but not yet asked for (``sender_ahead``), or asked for but not yet sent."""
+
+    __slots__ = ("deliveries", "sender_ahead")
+
+    def __init__(self) -> None:
+        self.deliveries: deque[Delivery] = deque()
+        self.sender_ahead = False
+
+
 class Communicator:
     """Message passing between the GPUs of one collective, over one protocol."""
 
@@ -68,8 +79,7 @@ class Communicator:
             "net": s_to_ns(protocol.net_hop_latency_s),
         }
         self._extra_latency_ns: dict[tuple[int, int], float] = {}
-        self._sent: defaultdict[Edge, deque[Delivery]] = defaultdict(deque)
-        self._awaited: defaultdict[Edge, deque[Delivery]] = defaultdict(deque)
+        self._edges: defaultdict[Edge, _Queue] = defaultdict(_Queue)
         self.messages = 0
         self.payload_bytes = 0.0
 
@@ -85,14 +95,14 @@ class Communicator:
         now_ns = self.env.now
         arrival_ns = now_ns if src == dst else self._arrival_ns(src, dst, size_bytes, now_ns)
         if reduce and src != dst:
-            arrival_ns = self.reductions.reduce(dst, size_bytes, arrival_ns)
-        edge = (channel, src, dst)
-        awaited = self._awaited[edge]
-        if awaited:
-            delivery = awaited.popleft()
+            arrival_ns = self.reductions.reduce(dst, size_bytes, arrival_ns, now_ns)
+        queue = self._edges[(channel, src, dst)]
+        if queue.deliveries and not queue.sender_ahead:
+            delivery = queue.deliveries.popleft()
         else:
             delivery = Delivery(self.env)
-            self._sent[edge].append(delivery)
+            queue.deliveries.append(delivery)
+            queue.sender_ahead = True
         delivery.deliver_at(arrival_ns)
         self.messages += 1
         self.payload_bytes += size_bytes
@@ -100,12 +110,12 @@ class Communicator:
 
     def recv(self, channel: int, src: int, dst: int) -> simpy.Event:
         """The event of the next message from ``src`` to ``dst`` on ``channel``."""
-        edge = (channel, src, dst)
-        sent = self._sent[edge]
-        if sent:
-            return sent.popleft()
+        queue = self._edges[(channel, src, dst)]
+        if queue.deliveries and queue.sender_ahead:
+            return queue.deliveries.popleft()
         delivery = Delivery(self.env)
-        self._awaited[edge].append(delivery)
+        queue.deliveries.append(delivery)
+        queue.sender_ahead = False
         return delivery
 
     def _arrival_ns(self, src: int, dst: int, size_bytes: float, now_ns: float) -> float:

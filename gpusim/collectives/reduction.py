@@ -1,7 +1,7 @@
 """The reduction is work on the GPU: how long adding received data into a buffer takes.
 
-A ``ReductionModel`` answers with a duration; ``ReductionUnits`` turns durations into a FIFO
-schedule per GPU, so reductions that arrive together on one GPU queue behind each other.
+A ``ReductionModel`` answers with a duration; ``ReductionUnits`` books durations on a schedule
+per GPU, so reductions that arrive together on one GPU queue behind each other.
 The default model is memory-bound, as element-wise sums are: a reduction of ``n`` bytes
 reads the received and the local data and writes the result, ``3n`` bytes at the GPU's
 sustained DRAM bandwidth; a copy reads and writes ``2n``. These are the DRAM bytes the
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from gpusim.hw.links import BusySchedule
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import bytes_per_s_to_bytes_per_ns
 
@@ -52,17 +53,17 @@ class MemoryBoundReduction:
 
 
 class ReductionUnits:
-    """Each GPU's reductions, served one after another in the order they are requested."""
+    """Each GPU's reductions, one at a time, in the order their data arrives."""
 
     def __init__(self, model: ReductionModel, gpu_count: int) -> None:
         self.model = model
-        self._free_at_ns = [0.0] * gpu_count
+        self._schedules = [BusySchedule() for _ in range(gpu_count)]
         self.busy_ns = [0.0] * gpu_count
 
-    def reduce(self, gpu: int, size_bytes: float, ready_ns: float) -> float:
-        """Reduce ``size_bytes`` on ``gpu`` once its data is there at ``ready_ns``; the end."""
+    def reduce(self, gpu: int, size_bytes: float, ready_ns: float, now_ns: float) -> float:
+        """Reduce ``size_bytes`` on ``gpu`` once its data is there at ``ready_ns`` (booked at
+        ``now_ns``); when it is done."""
         duration_ns = self.model.reduce_ns(size_bytes)
-        done_ns = max(ready_ns, self._free_at_ns[gpu]) + duration_ns
-        self._free_at_ns[gpu] = done_ns
+        start_ns = self._schedules[gpu].book(ready_ns, duration_ns, now_ns)
         self.busy_ns[gpu] += duration_ns
-        return done_ns
+        return start_ns + duration_ns

@@ -9,6 +9,7 @@ the previous one, and no link can finish before the last byte has reached it. Ov
 idle hops a message therefore costs ``bytes / slowest bandwidth + sum of latencies``, not
 ``k`` times its serialisation, as wormhole-routed NVLink and PCIe fabrics behave. Switches
 buffer without limit: a busy downstream port delays a message, never its upstream links.
+The whole route is booked when the message is sent (``gpusim.hw.links``).
 """
 
 from __future__ import annotations
@@ -68,11 +69,11 @@ class Network:
         return route
 
     def transfer(self, src: int, dst: int, size_bytes: float, start_ns: float) -> float:
-        """Reserve the route for ``size_bytes`` ready at ``start_ns``; return its arrival time."""
+        """Book the route for ``size_bytes`` ready now, at ``start_ns``; return its arrival."""
         route = self._routes.get((src, dst)) or self.route(src, dst)
         head_ns = tail_ns = start_ns
         for link in route.links:
-            first_in_ns, last_out_ns = link.occupy(size_bytes, head_ns, tail_ns)
+            first_in_ns, last_out_ns = link.occupy(size_bytes, head_ns, tail_ns, start_ns)
             head_ns = first_in_ns + link.latency_ns
             tail_ns = last_out_ns + link.latency_ns
         return tail_ns

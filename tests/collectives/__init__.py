@@ -1,0 +1,1 @@
+"""Tests of gpusim.collectives: algorithms, protocols, results, CLI."""

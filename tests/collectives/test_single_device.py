@@ -1,0 +1,58 @@
+"""The single-device ring all-reduce: 2(N-1) launches over one [ranks, elements] array."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpusim.collectives import MemoryBoundReduction, simulate_single_device_allreduce
+from gpusim.errors import CollectiveError
+from gpusim.spec import gpu_preset
+
+H100 = gpu_preset("H100-SXM5-80GB")
+SUSTAINED_BYTES_PER_S = 3.35e12 * 0.90
+
+
+def test_each_launch_pays_its_overhead_and_its_dram_traffic() -> None:
+    elements, ranks = 1 << 24, 4
+    result = simulate_single_device_allreduce(H100, elements, ranks)
+    row_bytes = 4 * elements
+    reduce_s = H100.launch_overhead_s + 3 * row_bytes / SUSTAINED_BYTES_PER_S
+    copy_s = H100.launch_overhead_s + 2 * row_bytes / SUSTAINED_BYTES_PER_S
+    assert result.launch_times_s == pytest.approx((reduce_s,) * 3 + (copy_s,) * 3)
+    assert result.time_s == pytest.approx(3 * reduce_s + 3 * copy_s)
+    assert result.dram_bytes == 3 * 5 * row_bytes
+    assert result.busbw_bytes_per_s == pytest.approx(row_bytes / result.time_s * 2 * 3 / 4)
+
+
+def test_the_dram_traffic_is_that_of_the_projects_ring_kernel() -> None:
+    """Consistent with ``allreduce_ring_single_device``'s own work figures, launch by launch."""
+    from gpusim.cuda.kernels.allreduce import ALLREDUCE_RING_SINGLE_DEVICE
+    from gpusim.cuda.kernels.params import AllreduceRingParams
+
+    elements, ranks = 1003, 5  # uneven chunks
+    result = simulate_single_device_allreduce(H100, elements, ranks)
+    kernel_bytes = tuple(
+        ALLREDUCE_RING_SINGLE_DEVICE.min_dram_bytes(AllreduceRingParams(elements, ranks, step))
+        for step in range(2 * (ranks - 1))
+    )
+    assert result.launch_dram_bytes == kernel_bytes
+
+
+def test_tiny_buffers_are_launch_bound() -> None:
+    result = simulate_single_device_allreduce(H100, 8, 8)
+    assert result.time_s == pytest.approx(14 * H100.launch_overhead_s, rel=1e-4)
+
+
+def test_the_reduction_model_can_be_swapped() -> None:
+    slow = MemoryBoundReduction(sustained_bytes_per_ns=1.0)
+    result = simulate_single_device_allreduce(H100, 1000, 2, reduction=slow)
+    assert result.time_s == pytest.approx(2 * H100.launch_overhead_s + 12_000e-9 + 8_000e-9)
+
+
+@pytest.mark.parametrize(
+    ("elements", "ranks", "message"),
+    [(1, 1, r"^ranks: must be >= 2, got 1$"), (0, 4, r"^elements: must be >= 1, got 0$")],
+)
+def test_bad_sizes_are_refused(elements: int, ranks: int, message: str) -> None:
+    with pytest.raises(CollectiveError, match=message):
+        simulate_single_device_allreduce(H100, elements, ranks)

@@ -1,0 +1,134 @@
+"""Links are FIFO servers per direction: busy for bytes / bandwidth, arrival after latency."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+import simpy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpusim.hw.links import BusySchedule, Link, LinkInterval
+from gpusim.hw.network import Network, Route
+
+MB = 1_000_000
+GB_PER_S = 1.0  # 1 GB/s is 1 byte per ns
+T_NS = MB / GB_PER_S  # one 1 MB transfer on a 1 GB/s link
+LATENCY_NS = 500.0
+
+
+def _network(*links: Link, routes: dict[tuple[int, int], tuple[Link, ...]]) -> Network:
+    env = simpy.Environment()
+    by_name = {link.name: link for link in links}
+    return Network(env, 3, by_name, lambda src, dst: Route(routes[(src, dst)], "nvlink"))
+
+
+def _arrivals(network: Network, sends: list[tuple[int, int, float]]) -> list[tuple[str, float]]:
+    """Send all at time 0; the log of (label, arrival time) in arrival order."""
+    log: list[tuple[str, float]] = []
+
+    def receive(label: str, event: simpy.Event) -> simpy.events.ProcessGenerator:
+        yield event
+        log.append((label, network.env.now))
+
+    for index, (src, dst, size) in enumerate(sends):
+        network.env.process(receive(f"m{index}", network.send(src, dst, size)))
+    network.env.run()
+    return log
+
+
+def test_two_transfers_on_one_link_serialise() -> None:
+    link = Link("a.out", GB_PER_S, LATENCY_NS)
+    network = _network(link, routes={(0, 1): (link,)})
+    log = _arrivals(network, [(0, 1, MB), (0, 1, MB)])
+    assert log == [("m0", T_NS + LATENCY_NS), ("m1", 2 * T_NS + LATENCY_NS)]
+    assert link.busy_ns == 2 * T_NS
+    assert link.carried_bytes == 2 * MB
+
+
+def test_transfers_on_two_links_overlap() -> None:
+    first, second = Link("a.out", GB_PER_S, LATENCY_NS), Link("b.out", GB_PER_S, LATENCY_NS)
+    network = _network(first, second, routes={(0, 1): (first,), (0, 2): (second,)})
+    log = _arrivals(network, [(0, 1, MB), (0, 2, MB)])
+    assert log == [("m0", T_NS + LATENCY_NS), ("m1", T_NS + LATENCY_NS)]
+
+
+def test_a_large_transfer_over_hops_pays_its_bytes_once_and_every_latency() -> None:
+    """Cut-through: k hops cost bytes / bandwidth + sum of latencies, not k x bytes / bw."""
+    hops = [Link(f"hop{i}", GB_PER_S, 100.0 * (i + 1)) for i in range(3)]
+    network = _network(*hops, routes={(0, 1): tuple(hops)})
+    log = _arrivals(network, [(0, 1, 1000 * MB)])
+    assert log == [("m0", pytest.approx(1000 * T_NS + 100.0 + 200.0 + 300.0))]
+
+
+def test_a_slow_hop_sets_the_pace_of_a_route() -> None:
+    fast, slow = Link("fast", 4 * GB_PER_S, 0.0), Link("slow", GB_PER_S, 0.0)
+    network = _network(fast, slow, routes={(0, 1): (fast, slow), (1, 0): (slow, fast)})
+    assert network.transfer(0, 1, MB, 0.0) == pytest.approx(T_NS)
+    # The fast link behind a slow one cannot finish before the last byte reached it.
+    assert network.transfer(1, 0, MB, 0.0) == pytest.approx(2 * T_NS)
+    assert fast.schedule.busy_until_ns == pytest.approx(2 * T_NS)
+
+
+def test_a_link_serves_data_in_the_order_it_arrives() -> None:
+    """A transfer booked ahead (its data still upstream) leaves the link free before it."""
+    link = Link("a.out", GB_PER_S, 0.0)
+    assert link.occupy(MB, 10 * T_NS, 10 * T_NS, 0.0) == (10 * T_NS, 11 * T_NS)
+    assert link.occupy(MB, 0.0, 0.0, 0.0) == (0.0, T_NS)
+    # No gap before 10 T is long enough for 10 MB: it waits for the booked transfer.
+    assert link.occupy(10 * MB, T_NS, T_NS, 0.0) == (11 * T_NS, 21 * T_NS)
+
+
+def test_occupancy_is_recorded_only_when_a_timeline_is_attached() -> None:
+    timeline: list[LinkInterval] = []
+    traced, silent = Link("traced", GB_PER_S, 0.0, timeline=timeline), Link("silent", 1.0, 0.0)
+    traced.occupy(MB, 0.0, 0.0, 0.0)
+    silent.occupy(MB, 0.0, 0.0, 0.0)
+    assert timeline == [LinkInterval("traced", 0.0, T_NS, MB)]
+
+
+@pytest.mark.parametrize(
+    ("bandwidth", "latency", "message"),
+    [(0.0, 0.0, "bandwidth_bytes_per_ns: must be > 0"), (1.0, -1.0, "latency_ns: must be >= 0")],
+)
+def test_a_link_checks_its_figures(bandwidth: float, latency: float, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        Link("bad", bandwidth, latency)
+
+
+def test_a_network_refuses_unknown_gpus_and_self_sends() -> None:
+    link = Link("a.out", GB_PER_S, 0.0)
+    network = _network(link, routes={(0, 1): (link,)})
+    with pytest.raises(ValueError, match=r"^dst: GPUs are 0 to 2, got 3"):
+        network.route(0, 3)
+    with pytest.raises(ValueError, match=r"^dst: a GPU does not send to itself"):
+        network.route(1, 1)
+
+
+@given(
+    sizes=st.lists(st.floats(min_value=1.0, max_value=1e9), min_size=1, max_size=20),
+    latency=st.floats(min_value=0.0, max_value=1e4),
+)
+def test_a_busy_link_delivers_in_order_at_its_bandwidth(sizes: list[float], latency: float) -> None:
+    """N transfers offered at once on one link arrive in order, the last after all bytes."""
+    link = Link("a.out", GB_PER_S, latency)
+    network = _network(link, routes={(0, 1): (link,)})
+    arrivals = [network.transfer(0, 1, size, 0.0) for size in sizes]
+    assert arrivals == sorted(arrivals)
+    assert arrivals[-1] == pytest.approx(sum(sizes) / GB_PER_S + latency)
+
+
+@given(
+    bookings=st.lists(st.tuples(st.floats(0.0, 1e6), st.floats(0.0, 1e4)), min_size=1, max_size=40)
+)
+def test_a_schedule_never_double_books(bookings: list[tuple[float, float]]) -> None:
+    schedule = BusySchedule()
+    intervals = []
+    for earliest, duration in bookings:
+        start = schedule.book(earliest, duration, 0.0)
+        assert start >= earliest
+        intervals.append((start, start + duration))
+    intervals.sort()
+    for (_, end), (start, _) in pairwise(intervals):
+        assert start >= end - 1e-9
