@@ -57,6 +57,21 @@ def two_sum(a: Array, b: Array) -> tuple[Array, Array]:
     return s, np.where(np.isfinite(s), e, 0.0)
 
 
+def round_sum(x: Array, y: Array, target: np.dtype, mode: RoundingMode) -> Array:
+    """The exact sum of two float64 arrays, rounded once to ``target`` (f16 or f32).
+
+    Round-to-nearest takes a fast path: ``RN64(x + y)`` already rounds correctly to the
+    target unless it lies on a target midpoint, which needs its low f64 fraction bits all
+    zero; only when some element passes that filter is TwoSum's exact error computed.
+    """
+    target = np.dtype(target)
+    s = np.asarray(x + y, np.float64)
+    if mode == "rn" and not ((s.view(np.uint64) & _MIDPOINT_LOW_BITS[target]) == 0).any():
+        return s.astype(target)
+    s, e = two_sum(x, y)
+    return round_exact(s, e, target, mode)
+
+
 def round_exact(s: Array, e: Array | None, target: np.dtype, mode: RoundingMode) -> Array:
     """Round the exact value ``s + e`` (``s = RN64(s + e)``) once to ``target``.
 
@@ -75,10 +90,12 @@ def round_exact(s: Array, e: Array | None, target: np.dtype, mode: RoundingMode)
         if not suspects.any():
             return r
     back = r.astype(np.float64)
-    overflowed = np.isinf(r) & np.isfinite(s)
-    if overflowed.any():
-        back = np.where(overflowed, np.copysign(_OVERFLOW_THRESHOLD[target], s), back)
     if mode == "rn":
+        # An overflow to infinity sits where the next power of two would be: midpoint
+        # tests compare with that threshold (directed modes step from infinity instead).
+        overflowed = np.isinf(r) & np.isfinite(s)
+        if overflowed.any():
+            back = np.where(overflowed, np.copysign(_OVERFLOW_THRESHOLD[target], s), back)
         toward_s = np.where(s > back, np.inf, -np.inf).astype(target)
         other = np.nextafter(r, toward_s)
         midpoint = (s != back) & ((other.astype(np.float64) - s) == (s - back)) & (e != 0)

@@ -24,7 +24,7 @@ from gpusim.cuda.ptx.numerics import (
     canonical_nan,
     flush_subnormals,
     round_exact,
-    two_sum,
+    round_sum,
 )
 from gpusim.cuda.ptx.operands import (
     CompileContext,
@@ -58,8 +58,7 @@ def _check_modifiers(ins: Instruction, ptype: PtxType) -> None:
 
 
 def _exact_add(a: Any, b: Any, target: np.dtype, mode: RoundingMode) -> Any:
-    s, e = two_sum(np.asarray(a, np.float64), np.asarray(b, np.float64))
-    return round_exact(s, e, target, mode)
+    return round_sum(np.asarray(a, np.float64), np.asarray(b, np.float64), target, mode)
 
 
 def _exact_mul(a: Any, b: Any, target: np.dtype, mode: RoundingMode) -> Any:
@@ -69,8 +68,7 @@ def _exact_mul(a: Any, b: Any, target: np.dtype, mode: RoundingMode) -> Any:
 
 def _exact_fma(a: Any, b: Any, c: Any, target: np.dtype, mode: RoundingMode) -> Any:
     product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    s, e = two_sum(product, np.asarray(c, np.float64))
-    return round_exact(s, e, target, mode)
+    return round_sum(product, np.asarray(c, np.float64), target, mode)
 
 
 def _arithmetic(ins: Instruction, ptype: PtxType) -> tuple[Compute, int]:

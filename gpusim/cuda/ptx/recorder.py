@@ -27,6 +27,9 @@ def pack_masks(mask: Mask) -> npt.NDArray[np.uint32]:
     return packed.view("<u4").reshape(-1)
 
 
+FULL_MASK = np.uint32(0xFFFFFFFF)
+
+
 class _RunBuilder:
     """Open and closed address runs of one memory instruction, per warp row."""
 
@@ -41,26 +44,39 @@ class _RunBuilder:
 
     def add(
         self,
-        warps: npt.NDArray[np.int64],
+        rows: npt.NDArray[np.int64] | slice,
         ordinals: npt.NDArray[np.int64],
         masks: npt.NDArray[np.uint32],
         active: npt.NDArray[np.bool_],
         addresses: npt.NDArray[np.uint64],
     ) -> None:
-        """One execution by ``warps`` (rows), with their lane masks and [k, 32] addresses."""
-        addresses = np.where(active, addresses, np.uint64(0))
-        count = self.count[warps]
-        delta = (addresses - self.last[warps]).view(np.int64)
-        lead = np.argmax(active, axis=1)
-        lead_delta = delta[np.arange(warps.size), lead]
-        uniform = np.all(~active | (delta == lead_delta[:, None]), axis=1)
+        """One execution by warp ``rows`` (indices, or a slice of all rows), with their lane
+        masks, [k, 32] active lanes and [k, 32] addresses."""
+        full = bool((masks == FULL_MASK).all())
+        if not full:
+            addresses = np.where(active, addresses, np.uint64(0))
+        count = self.count[rows]
+        delta = (addresses - self.last[rows]).view(np.int64)
+        if full:
+            lead_delta = delta[:, 0]
+            uniform = (delta == lead_delta[:, None]).all(axis=1)
+        else:
+            lead = np.argmax(active, axis=1)
+            lead_delta = delta[np.arange(delta.shape[0]), lead]
+            uniform = np.all(~active | (delta == lead_delta[:, None]), axis=1)
         extends = (
             (count > 0)
-            & (self.mask[warps] == masks)
-            & (self.first[warps] + count == ordinals)
+            & (self.mask[rows] == masks)
+            & (self.first[rows] + count == ordinals)
             & uniform
-            & ((count == 1) | (self.stride[warps] == lead_delta))
+            & ((count == 1) | (self.stride[rows] == lead_delta))
         )
+        if extends.all():
+            self.stride[rows] = lead_delta
+            self.count[rows] += 1
+            self.last[rows] = addresses
+            return
+        warps = np.arange(self.count.size)[rows]
         grow = warps[extends]
         self.stride[grow] = lead_delta[extends]
         self.count[grow] += 1
@@ -113,11 +129,14 @@ class TraceRecorder:
         self._step_blocks: list[int] = []
         self._step_masks: list[npt.NDArray[np.uint32]] = []
         self._runs: dict[int, _RunBuilder] = {}
+        self._block_mask: Mask | None = None
+        self._block_packed = np.zeros(self._n_warps, np.uint32)
         self.spaces: dict[int, str] = {}
         """The state space each memory instruction resolved to (generic ones included)."""
 
     def on_block(self, block: int, mask: Mask) -> None:
         packed = pack_masks(mask)
+        self._block_mask, self._block_packed = mask, packed
         self._step_blocks.append(block)
         self._step_masks.append(packed)
         self._ordinals = self._visits_so_far[block].copy()
@@ -141,19 +160,20 @@ class TraceRecorder:
             )
         if not self._record_memory:
             return
-        packed = pack_masks(mask)
+        packed = self._block_packed if mask is self._block_mask else pack_masks(mask)
         warps = np.flatnonzero(packed)
         if not warps.size:
             return
+        rows: npt.NDArray[np.int64] | slice = slice(None) if warps.size == packed.size else warps
         builder = self._runs.get(instruction)
         if builder is None:
             builder = self._runs[instruction] = _RunBuilder(self._n_warps)
         builder.add(
-            warps,
-            self._ordinals[warps],
-            packed[warps],
-            mask.reshape(-1, WARP_SIZE)[warps],
-            addresses.reshape(-1, WARP_SIZE)[warps],
+            rows,
+            self._ordinals[rows],
+            packed[rows],
+            mask.reshape(-1, WARP_SIZE)[rows],
+            addresses.reshape(-1, WARP_SIZE)[rows],
         )
 
     def records(self) -> list[CtaRecord]:
