@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,15 +58,16 @@ TimelineOption = Annotated[
 
 _COLUMNS = (
     ("size", "(B)", 12),
-    ("count", "(elements)", 13),
-    ("type", "", 9),
-    ("redop", "", 7),
-    ("time", "(us)", 10),
-    ("algbw", "(GB/s)", 8),
-    ("busbw", "(GB/s)", 8),
-    ("bound", "(us)", 10),
-    ("proto", "", 7),
+    ("count", "(elements)", 12),
+    ("type", "", 8),
+    ("redop", "", 6),
+    ("time", "(us)", 11),
+    ("algbw", "(GB/s)", 7),
+    ("busbw", "(GB/s)", 7),
+    ("bound", "(us)", 11),
+    ("proto", "", 6),
 )
+"""nccl-tests' columns (title, unit, width), and the alpha-beta bound and protocol beside."""
 
 
 def _command(collective: str) -> Callable[..., None]:
@@ -158,23 +159,22 @@ def _print_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
         f"algo {first.algo}, protocol {system.collective.protocol}"
     )
     typer.echo("#")
-    typer.echo("#" + "".join(f"{title:>{width}}" for title, _, width in _COLUMNS)[1:])
-    typer.echo(("#" + "".join(f"{unit:>{width}}" for _, unit, width in _COLUMNS)[1:]).rstrip())
+    typer.echo("#" + _line(title for title, _, _ in _COLUMNS)[1:])
+    typer.echo(("#" + _line(unit for _, unit, _ in _COLUMNS)[1:]).rstrip())
     for result in results:
         row = result.row()
-        cells = (
-            f"{row['size_bytes']}",
-            f"{row['count']}",
-            row["type"],
-            row["redop"],
-            f"{row['time_us']:.2f}",
-            f"{row['algbw_gbps']:.2f}",
-            f"{row['busbw_gbps']:.2f}",
-            f"{row['bound_us']:.2f}",
-            row["protocol"],
-        )
+        numbers = ("time_us", "algbw_gbps", "busbw_gbps", "bound_us")
         typer.echo(
-            "".join(f"{cell:>{width}}" for cell, (_, _, width) in zip(cells, _COLUMNS, strict=True))
+            _line(
+                (
+                    str(row["size_bytes"]),
+                    str(row["count"]),
+                    row["type"],
+                    row["redop"],
+                    *(f"{row[name]:.2f}" for name in numbers),
+                    row["protocol"],
+                )
+            )
         )
     average = sum(result.busbw_bytes_per_s for result in results) / len(results) / 1e9
     typer.echo(f"# Avg bus bandwidth    : {average:.2f} GB/s")
@@ -185,6 +185,11 @@ def _print_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
             f"# Busiest link at {format_bytes(last.size_bytes)}: {busiest.name} "
             f"({busiest.utilisation:.1%} busy)"
         )
+
+
+def _line(cells: Iterable[str]) -> str:
+    """Cells right-aligned in their columns, a space apart even when one overflows."""
+    return " ".join(f"{cell:>{width}}" for cell, (_, _, width) in zip(cells, _COLUMNS, strict=True))
 
 
 def _with_timeline(

@@ -81,7 +81,6 @@ class Communicator:
         self._extra_latency_ns: dict[tuple[int, int], float] = {}
         self._edges: defaultdict[Edge, _Queue] = defaultdict(_Queue)
         self.messages = 0
-        self.payload_bytes = 0.0
 
     def send(
         self, channel: int, src: int, dst: int, size_bytes: float, *, reduce: bool = False
@@ -105,7 +104,6 @@ class Communicator:
             queue.sender_ahead = True
         delivery.deliver_at(arrival_ns)
         self.messages += 1
-        self.payload_bytes += size_bytes
         return delivery
 
     def recv(self, channel: int, src: int, dst: int) -> simpy.Event:

@@ -32,7 +32,7 @@ class Placement:
 
     def ring(self, channel: int) -> tuple[int, ...]:
         """The cyclic order of GPUs that channel ``channel`` follows."""
-        return self.rings[channel % len(self.rings)]
+        return self.rings[channel]
 
 
 def rank_count(system: SystemSpec, ranks: int | None) -> int:

@@ -5,34 +5,29 @@ the same inputs give the same numbers. Time starts at the protocol's base latenc
 fixed cost of launching a collective); the algorithm then runs until its last message has
 arrived.
 
-With ``collective.protocol = "auto"`` the system runs each collective with the fastest of
-NCCL's protocols at that size, as NCCL's tuner aims to: the protocols are simulated in the
-order of their alpha-beta lower bounds, and one whose bound is no better than the best time
-found is not simulated at all (at large sizes LL and LL128 are never run).
+With ``collective.protocol = "auto"`` each collective runs with the fastest of NCCL's
+protocols at its size (``gpusim.collectives.protocols``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import get_args
 
 import simpy
 
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import channels_for, place, rank_count
+from gpusim.collectives.placement import channels_for, place
+from gpusim.collectives.protocols import protocol_candidates
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel, ReductionUnits
 from gpusim.collectives.registry import algorithm
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
 from gpusim.collectives.run import Algorithm, CollectiveRun
-from gpusim.errors import CollectiveError
+from gpusim.collectives.validation import check_collective
 from gpusim.hw.links import LinkInterval
 from gpusim.hw.topology import build_network
-from gpusim.roofline import DTYPE_BYTES, collective_terms
 from gpusim.spec.system import ProtocolName, SystemSpec
 from gpusim.units import ns_to_s, s_to_ns
 from gpusim.workload import CollectiveWorkload
-
-PROTOCOLS: tuple[ProtocolName, ...] = get_args(ProtocolName)
 
 
 def simulate_collective(
@@ -52,7 +47,7 @@ def simulate_collective(
     run_algorithm = algorithm(workload.kind, workload.algo)
     model = reduction or MemoryBoundReduction.for_gpu(system.gpu)
     best: CollectiveResult | None = None
-    for protocol, lower_bound_s in _candidates(system, workload, ranks):
+    for protocol, lower_bound_s in protocol_candidates(system, workload, ranks):
         if best is not None and lower_bound_s >= best.time_s:
             continue
         result = _simulate(system, workload, run_algorithm, ranks, protocol, model, timeline)
@@ -80,84 +75,6 @@ def sweep_collective(
         if on_result is not None:
             on_result(result)
     return results
-
-
-def sweep_sizes(
-    workload: CollectiveWorkload, sizes: Iterable[int], ranks: int, *, field: str = "sizes"
-) -> list[int]:
-    """``sizes`` made valid for ``workload`` on ``ranks`` ranks, as nccl-tests makes them.
-
-    A size must hold whole elements (else ``CollectiveError`` naming ``field``). All-gather
-    and reduce-scatter sizes are rounded down to whole elements per rank; sizes that round
-    to nothing, or to a size already listed, are dropped.
-    """
-    element_bytes = DTYPE_BYTES[workload.dtype]
-    per_rank = workload.kind in ("allgather", "reducescatter")
-    granule = element_bytes * ranks if per_rank else element_bytes
-    valid: list[int] = []
-    for size_bytes in sizes:
-        if size_bytes % element_bytes:
-            raise CollectiveError(
-                f"{field}: {size_bytes} B is not a whole number of {workload.dtype} elements "
-                f"({element_bytes} B each)"
-            )
-        rounded = size_bytes - size_bytes % granule
-        if rounded and rounded not in valid:
-            valid.append(rounded)
-    if not valid:
-        raise CollectiveError(
-            f"{field}: no size holds one {workload.dtype} element per rank ({granule} B)"
-        )
-    return valid
-
-
-def check_collective(system: SystemSpec, workload: CollectiveWorkload) -> int:
-    """Check that ``workload`` can run on ``system``; return its rank count.
-
-    The algorithm must exist for the collective, the ranks fit the system (whole nodes
-    across nodes), the root be one of the ranks, and all-gather and reduce-scatter sizes
-    hold whole elements per rank. Raises ``CollectiveError`` naming the field.
-    """
-    algorithm(workload.kind, workload.algo)
-    ranks = rank_count(system, workload.ranks)
-    granule = DTYPE_BYTES[workload.dtype] * ranks
-    if workload.kind in ("allgather", "reducescatter") and workload.size_bytes % granule:
-        raise CollectiveError(
-            f"size_bytes: a {workload.kind} over {ranks} ranks needs whole {workload.dtype} "
-            f"elements per rank (a multiple of {granule} B), got {workload.size_bytes}"
-        )
-    root = getattr(workload, "root", 0)
-    if root >= ranks:
-        raise CollectiveError(f"root: ranks are 0 to {ranks - 1}, got {root}")
-    return ranks
-
-
-def _candidates(
-    system: SystemSpec, workload: CollectiveWorkload, ranks: int
-) -> list[tuple[ProtocolName, float]]:
-    """The protocols to try with their lower bounds (s), best bound first."""
-    choice = system.collective.protocol
-    names: tuple[ProtocolName, ...] = PROTOCOLS if choice == "auto" else (choice,)
-    terms = collective_terms(system, workload.kind, workload.algo, workload.size_bytes, ranks)
-    # The datasheet bandwidth of the bound, as the simulated links deliver it at best.
-    bandwidth = terms.bandwidth_bytes_per_s * _best_link_efficiency(system, ranks)
-    candidates = []
-    for name in names:
-        spec = system.collective.protocol_spec(name)
-        transfer_s = terms.bytes_per_rank / (spec.efficiency * bandwidth)
-        candidates.append((name, spec.base_latency_s + transfer_s))
-    return sorted(candidates, key=lambda candidate: candidate[1])
-
-
-def _best_link_efficiency(system: SystemSpec, ranks: int) -> float:
-    """The highest payload fraction among the links a collective of ``ranks`` can use."""
-    efficiency = system.link_efficiency
-    intra = efficiency.pcie if system.topology == "pcie_tree" else efficiency.nvlink
-    if ranks > system.gpus_per_node:
-        return max(intra, efficiency.nic)
-    if system.topology == "nvlink_mesh":
-        return max(intra, efficiency.pcie)  # rings over part of the mesh fall back to PCIe
-    return intra
 
 
 def _simulate(
