@@ -110,7 +110,8 @@ def _in_subprocess(index: int) -> dict[str, Any]:
         capture_output=True,
         text=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
 
 
 def main() -> None:

@@ -32,7 +32,14 @@ import numpy as np
 import numpy.typing as npt
 
 from gpusim.cuda.compile import compile_ptx
-from gpusim.cuda.kernels import KernelParams, get_kernel
+from gpusim.cuda.kernels import (
+    AllreduceRingParams,
+    AllreduceStepParams,
+    CopyParams,
+    GemmParams,
+    KernelParams,
+    get_kernel,
+)
 from gpusim.cuda.ptx.emulator import DEFAULT_MAX_LANES_PER_BATCH, Launch, PtxKernel, cta_batches
 from gpusim.cuda.ptx.ir import Module
 from gpusim.cuda.ptx.program_table import build_program
@@ -47,6 +54,7 @@ from gpusim.cuda.trace import (
     Segment,
     TraceSummary,
 )
+from gpusim.errors import KernelError
 
 DEFAULT_SEED = 0
 
@@ -62,6 +70,36 @@ class TraceRequest:
     registers_per_thread: int | None
     cc: tuple[int, int]
     dynamic_shared_bytes: int = 0
+
+
+def kernel_params(
+    kernel_name: str, size: str, *, ranks: int = 8, step: int = 0, rank: int = 0
+) -> KernelParams:
+    """A registered kernel's params from a command-line size.
+
+    GEMMs take ``MxNxK`` (or ``N`` for a cube), ``copy`` a byte count, all-reduce kernels an
+    element count per rank with ``ranks``, ``step`` (and ``rank`` for one-rank steps).
+    KernelError names the kernel and the bad size.
+    """
+    kernel = get_kernel(kernel_name)
+    try:
+        numbers = [int(part) for part in size.lower().split("x")]
+    except ValueError:
+        raise KernelError(
+            f"{kernel_name}: size must be integers like 64x64x64, got {size!r}"
+        ) from None
+    if kernel.params_type is GemmParams:
+        if len(numbers) not in (1, 3):
+            raise KernelError(f"{kernel_name}: size must be MxNxK or N, got {size!r}")
+        m, n, k = numbers * 3 if len(numbers) == 1 else numbers
+        return GemmParams(m, n, k)
+    if len(numbers) != 1:
+        raise KernelError(f"{kernel_name}: size must be one integer, got {size!r}")
+    if kernel.params_type is CopyParams:
+        return CopyParams(numbers[0])
+    if kernel.params_type is AllreduceRingParams:
+        return AllreduceRingParams(numbers[0], ranks, step)
+    return AllreduceStepParams(numbers[0], ranks, step, rank)
 
 
 def build_trace(
@@ -159,7 +197,7 @@ class CtaRecordCache:
         return self.launch.grid  # type: ignore[return-value]
 
     def get(self, ctas: Iterable[Dim3]) -> dict[Dim3, CtaRecord]:
-        wanted = list(dict.fromkeys(tuple(c) for c in ctas))
+        wanted: list[Dim3] = list(dict.fromkeys((c[0], c[1], c[2]) for c in ctas))
         missing = [c for c in wanted if c not in self._records]
         for batch in cta_batches(missing, self.launch.block, self.max_lanes_per_batch):  # type: ignore[arg-type]
             lanes = self.launch.lanes_for(batch)

@@ -20,7 +20,7 @@ from gpusim.cuda.kernels import (
     KernelParams,
     get_kernel,
 )
-from gpusim.cuda.ptx.emulator import PtxKernel
+from gpusim.cuda.ptx import emulate
 
 CASES: list[tuple[str, KernelParams]] = [
     ("gemm_naive", GemmParams(40, 33, 21)),
@@ -40,8 +40,8 @@ CASES: list[tuple[str, KernelParams]] = [
 def emulate_registered(name: str, params: KernelParams, args: tuple[Any, ...]) -> None:
     kernel = get_kernel(name)
     config = kernel.launch(params)
-    ptx = PtxKernel(compile_ptx(kernel, params).ptx)
-    ptx.launch(list(args), config.grid, config.block, config.dynamic_shared_bytes).run_all()
+    ptx = compile_ptx(kernel, params).ptx
+    emulate(ptx, args, config.grid, config.block, dynamic_shared_bytes=config.dynamic_shared_bytes)
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{p}" for n, p in CASES])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,9 +22,13 @@ def trace() -> KernelTrace:
     return build_trace("gemm_smem_tiled_16", GemmParams(48, 40, 24))
 
 
-def _arrays(path: Path) -> dict[str, np.ndarray]:
+def _arrays(path: Path) -> dict[str, Any]:
     with np.load(path, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
+
+
+def _rewrite(path: Path, arrays: dict[str, Any]) -> None:
+    np.savez(path, **arrays)
 
 
 def test_round_trip_is_exact(trace: KernelTrace, tmp_path: Path) -> None:
@@ -95,7 +101,7 @@ def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
     meta = json.loads(str(arrays["meta"]))
     meta["version"] = FORMAT_VERSION + 1
     arrays["meta"] = np.array(json.dumps(meta))
-    np.savez(path, **arrays)
+    _rewrite(path, arrays)
     with pytest.raises(
         TraceError, match=rf"new\.npz: trace format version {FORMAT_VERSION + 1} is newer"
     ):
@@ -115,13 +121,13 @@ def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
     ],
 )
 def test_corrupt_contents_name_the_file(
-    trace: KernelTrace, tmp_path: Path, mutate, message
-) -> None:  # type: ignore[no-untyped-def]
+    trace: KernelTrace, tmp_path: Path, mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
     path = tmp_path / "bad.npz"
     trace.save(path)
     arrays = _arrays(path)
     mutate(arrays)
-    np.savez(path, **arrays)
+    _rewrite(path, arrays)
     with pytest.raises(TraceError, match=rf"bad\.npz: corrupt trace \(.*{message}"):
         KernelTrace.load(path)
 

@@ -83,31 +83,34 @@ def round_exact(s: Array, e: Array | None, target: np.dtype, mode: RoundingMode)
     s = np.asarray(s, np.float64)
     r = s.astype(target)
     if mode == "rn":
-        if e is None:
-            return r
-        # A midpoint of the target grid has its low f64 fraction bits zero: a cheap filter.
-        suspects = ((s.view(np.uint64) & _MIDPOINT_LOW_BITS[target]) == 0) & (e != 0)
-        if not suspects.any():
-            return r
+        return r if e is None else _nearest_fixup(s, e, r, target)
     back = r.astype(np.float64)
-    if mode == "rn":
-        # An overflow to infinity sits where the next power of two would be: midpoint
-        # tests compare with that threshold (directed modes step from infinity instead).
-        overflowed = np.isinf(r) & np.isfinite(s)
-        if overflowed.any():
-            back = np.where(overflowed, np.copysign(_OVERFLOW_THRESHOLD[target], s), back)
-        toward_s = np.where(s > back, np.inf, -np.inf).astype(target)
-        other = np.nextafter(r, toward_s)
-        midpoint = (s != back) & ((other.astype(np.float64) - s) == (s - back)) & (e != 0)
-        if not midpoint.any():
-            return r
-        on_e_side = np.where(e > 0, np.maximum(r, other), np.minimum(r, other))
-        return np.where(midpoint, on_e_side, r)
     # The sign of x - back: s - back when they differ (|e| is far smaller), else sign(e).
     side = np.sign(s - back)
     if e is not None:
         side = np.where(side == 0, np.sign(e), side)
     return _step_directed(r, side, mode)
+
+
+def _nearest_fixup(s: Array, e: Array, r: Array, target: np.dtype) -> Array:
+    """Correct ``r = RN(s)`` where ``s`` sits exactly on a target midpoint and ``e != 0``."""
+    # A midpoint of the target grid has its low f64 fraction bits zero: a cheap filter.
+    suspects = ((s.view(np.uint64) & _MIDPOINT_LOW_BITS[target]) == 0) & (e != 0)
+    if not suspects.any():
+        return r
+    back = r.astype(np.float64)
+    # An overflow to infinity sits where the next power of two would be: the midpoint test
+    # compares with that threshold.
+    overflowed = np.isinf(r) & np.isfinite(s)
+    if overflowed.any():
+        back = np.where(overflowed, np.copysign(_OVERFLOW_THRESHOLD[target], s), back)
+    toward_s = np.where(s > back, np.inf, -np.inf).astype(target)
+    other = np.nextafter(r, toward_s)
+    midpoint = (s != back) & ((other.astype(np.float64) - s) == (s - back)) & (e != 0)
+    if not midpoint.any():
+        return r
+    on_e_side = np.where(e > 0, np.maximum(r, other), np.minimum(r, other))
+    return np.where(midpoint, on_e_side, r)
 
 
 def _round_f64(s: Array, e: Array | None, mode: RoundingMode) -> Array:

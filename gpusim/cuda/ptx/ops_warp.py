@@ -37,8 +37,8 @@ def barrier(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     """``bar.sync a{, b}`` / ``barrier.sync{.aligned} a{, b}``; ``bar.warp.sync`` is a no-op."""
     if "warp" in ins.modifiers:
         return lambda m: None
-    if not {"sync", "red", "arrive"} & set(ins.modifiers) or {"red", "arrive"} & set(ins.modifiers):
-        raise ins.fail("only bar.sync / barrier.sync are supported")
+    if "sync" not in ins.modifiers:
+        raise ins.fail("only bar.sync / barrier.sync are supported (not arrive or red)")
     if len(ins.operands) not in (1, 2):
         raise ins.fail("expected a barrier id and an optional thread count")
     thread_count = ins.operands[1] if len(ins.operands) == 2 else None

@@ -78,7 +78,7 @@ def _build_types() -> dict[str, PtxType]:
     types: dict[str, PtxType] = {"pred": PtxType("pred", "pred", 1)}
     for bits in (8, 16, 32, 64):
         for kind in ("s", "u", "b"):
-            types[f"{kind}{bits}"] = PtxType(f"{kind}{bits}", kind, bits)  # type: ignore[arg-type]
+            types[f"{kind}{bits}"] = PtxType(f"{kind}{bits}", kind, bits)
     for bits in (16, 32, 64):
         types[f"f{bits}"] = PtxType(f"f{bits}", "f", bits)
     types["f16x2"] = PtxType("f16x2", "f", 32, lanes=2)
