@@ -24,6 +24,10 @@ class KernelError(GpusimError):
     """A kernel cannot be built or launched for the given sizes and parameters."""
 
 
+class MeasurementError(GpusimError):
+    """A GPU measurement cannot be recorded or read (no GPU, a corrupt or foreign file)."""
+
+
 class PtxError(GpusimError):
     """PTX text could not be parsed or emulated (message names the PTX line)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 import typer.core
 
-from gpusim.cli import collective, presets, scenario
+from gpusim.cli import collective, presets, scenario, validate
 from gpusim.errors import GpusimError
 
 USER_ERROR_EXIT_CODE = 2
@@ -39,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(presets.app, name="presets")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(validate.app, name="validate")
 app.add_typer(collective.app, name="collective")
 
 

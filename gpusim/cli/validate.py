@@ -1,0 +1,108 @@
+"""``gpusim validate``: record the suite on a GPU, compare the simulator with a recording.
+
+``record`` is the command-line face of ``gpusim.validate.record`` (which also runs as
+``python3 -m gpusim.validate.record`` where the CLI's dependencies are missing); it is
+imported inside the command because it loads Numba's CUDA driver bindings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gpusim.cli.output import console, print_json
+from gpusim.validate.compare import compare as compare_measurements
+from gpusim.validate.device_presets import resolve_gpu
+from gpusim.validate.measurements import load_measurements
+from gpusim.validate.ratchet import (
+    check,
+    current_mapes,
+    load_accuracy,
+    ratcheted,
+    save_accuracy,
+)
+from gpusim.validate.report import cases_table, families_table, library_table, write_report
+
+app = typer.Typer(help="Record kernel timings on a real GPU and compare the simulator with them.")
+
+DEFAULT_MEASUREMENTS = Path("validation/measurements")
+DEFAULT_ACCURACY = Path("validation/accuracy.json")
+
+
+@app.command("record")
+def record(
+    out: Annotated[Path, typer.Option("--out", help="measurement file to write (JSON)")],
+    quick: Annotated[bool, typer.Option("--quick", help="the quick suite (about 2 min)")] = False,
+    suite: Annotated[str, typer.Option(help="full, quick or smoke")] = "full",
+    budget_s: Annotated[
+        float | None, typer.Option("--budget-s", help="start no case past this many seconds")
+    ] = None,
+    no_library: Annotated[
+        bool, typer.Option("--no-library", help="skip the PyTorch reference cases")
+    ] = False,
+    commit: Annotated[
+        str | None, typer.Option(help="the gpusim commit, where git is absent")
+    ] = None,
+) -> None:
+    """Time every kernel of the suite on this machine's GPU (exit 2 without one)."""
+    from gpusim.validate import record as recorder
+
+    arguments = ["--out", str(out), "--suite", "quick" if quick else suite]
+    arguments += [] if budget_s is None else ["--budget-s", str(budget_s)]
+    arguments += ["--no-library"] if no_library else []
+    arguments += [] if commit is None else ["--commit", commit]
+    raise typer.Exit(recorder.main(arguments))
+
+
+@app.command("compare")
+def compare(
+    file: Annotated[Path, typer.Argument(help="a measurement file")],
+    preset: Annotated[
+        str, typer.Option(help="GPU preset to simulate, or auto (from the device name)")
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="write a self-contained HTML report here")
+    ] = None,
+) -> None:
+    """Simulate every recorded case and print measured, simulated and the error."""
+    measurements = load_measurements(file)
+    gpu = resolve_gpu(measurements.device_name, preset)
+    comparison = compare_measurements(measurements, gpu, source=file.name)
+    if html is not None:
+        write_report(comparison, html)
+    if as_json:
+        print_json(comparison.to_dict())
+        return
+    console.print(cases_table(comparison))
+    console.print(families_table(comparison))
+    if comparison.library:
+        console.print(library_table(comparison))
+    for case_id, reason in comparison.excluded:
+        console.print(f"excluded: {case_id}: {reason}")
+    for note in comparison.notes:
+        console.print(f"note: {note}")
+
+
+@app.command("ratchet")
+def ratchet(
+    update: Annotated[
+        bool, typer.Option("--update", help="record new files and improved figures")
+    ] = False,
+    measurements: Annotated[Path, typer.Option(help="measurement files")] = DEFAULT_MEASUREMENTS,
+    accuracy: Annotated[Path, typer.Option(help="the accuracy record")] = DEFAULT_ACCURACY,
+) -> None:
+    """Check every measurement file's MAPE per family against the accuracy record."""
+    record_before = load_accuracy(accuracy)
+    current = current_mapes(measurements)
+    problems = check(record_before, current)
+    if update:
+        save_accuracy(ratcheted(record_before, current), accuracy)
+        console.print(f"updated {accuracy} from {len(current)} measurement files")
+        problems = [problem for problem in problems if problem.kind == "worse"]
+    for problem in problems:
+        console.print(f"{problem.kind}: {problem.message}")
+    if problems:
+        raise typer.Exit(1)

@@ -1,0 +1,141 @@
+"""The accuracy ratchet: per measurement file and family, the MAPE may only improve.
+
+``validation/accuracy.json`` records, for every committed measurement file, the MAPE of each
+kernel family the last time it improved. A comparison whose MAPE for a family exceeds the
+recorded one by more than ``tolerance_pp`` percentage points is a regression; a file or a
+family with no recorded figure is a missing entry. ``ratcheted`` is the only way figures
+change: new files and families are added whatever their error (real data always lands), a
+better figure replaces the recorded one, a worse figure never does, and entries of files or
+families no longer compared are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from gpusim.errors import MeasurementError
+from gpusim.validate.compare import Comparison, Simulate, compare, engine_simulate
+from gpusim.validate.device_presets import resolve_gpu
+from gpusim.validate.measurements import load_measurements, write_atomically
+
+DEFAULT_TOLERANCE_PP = 1.0
+FamilyMapes = dict[str, float]
+
+
+@dataclass(frozen=True)
+class AccuracyRecord:
+    """The contents of accuracy.json: file name -> family -> MAPE in percent."""
+
+    files: dict[str, FamilyMapes] = field(default_factory=dict)
+    tolerance_pp: float = DEFAULT_TOLERANCE_PP
+
+    def to_json(self) -> str:
+        document = {
+            "tolerance_pp": self.tolerance_pp,
+            "files": {
+                name: dict(sorted(mapes.items())) for name, mapes in sorted(self.files.items())
+            },
+        }
+        return json.dumps(document, indent=2) + "\n"
+
+
+def load_accuracy(path: Path) -> AccuracyRecord:
+    """Read accuracy.json (an absent file is an empty record); one-line error if corrupt."""
+    if not path.exists():
+        return AccuracyRecord()
+    try:
+        raw = json.loads(path.read_text())
+        tolerance_pp = float(raw["tolerance_pp"])
+        files = {
+            str(name): {str(family): float(mape) for family, mape in mapes.items()}
+            for name, mapes in raw["files"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise MeasurementError(f"{path}: not a valid accuracy record ({err})") from None
+    return AccuracyRecord(files=files, tolerance_pp=tolerance_pp)
+
+
+def family_mapes(comparison: Comparison) -> FamilyMapes:
+    """MAPE per family, rounded to hundredths of a percentage point."""
+    return {name: round(stats.mape, 2) for name, stats in comparison.families.items()}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A figure that breaks the ratchet: ``worse`` than recorded, ``missing``, or ``stale``."""
+
+    kind: Literal["worse", "missing", "stale"]
+    message: str
+
+
+def regressions(
+    file_name: str, current: FamilyMapes, recorded: FamilyMapes | None, tolerance_pp: float
+) -> list[Problem]:
+    """Each family worse than recorded by more than ``tolerance_pp``, or with no record."""
+    if recorded is None:
+        return [Problem("missing", f"{file_name}: no figures in the accuracy record")]
+    problems = []
+    for family, mape in sorted(current.items()):
+        best = recorded.get(family)
+        if best is None:
+            problems.append(
+                Problem("missing", f"{file_name}: {family} has no recorded MAPE (now {mape:.2f}%)")
+            )
+        elif mape > best + tolerance_pp:
+            message = (
+                f"{file_name}: {family} MAPE {mape:.2f}% is worse than the recorded "
+                f"{best:.2f}% by more than {tolerance_pp:g} pp"
+            )
+            problems.append(Problem("worse", message))
+    for family in sorted(set(recorded) - set(current)):
+        problems.append(Problem("stale", f"{file_name}: {family} is recorded but not compared"))
+    return problems
+
+
+def ratcheted(record: AccuracyRecord, current: Mapping[str, FamilyMapes]) -> AccuracyRecord:
+    """The record after taking ``current``: new entries added, improvements kept, nothing raised."""
+    files: dict[str, FamilyMapes] = {}
+    for name, mapes in current.items():
+        before = record.files.get(name, {})
+        files[name] = {
+            family: min(mape, before.get(family, mape)) for family, mape in mapes.items()
+        }
+    return AccuracyRecord(files=files, tolerance_pp=record.tolerance_pp)
+
+
+def measurement_files(directory: Path) -> list[Path]:
+    """The committed measurement files, in name order."""
+    return sorted(directory.glob("*.json"))
+
+
+def compare_file(path: Path, simulate: Simulate = engine_simulate) -> Comparison:
+    """Compare one measurement file with its device's preset."""
+    measurements = load_measurements(path)
+    gpu = resolve_gpu(measurements.device_name)
+    return compare(measurements, gpu, source=path.name, simulate=simulate)
+
+
+def current_mapes(directory: Path, simulate: Simulate = engine_simulate) -> dict[str, FamilyMapes]:
+    """Family MAPEs of every measurement file in ``directory``, by file name."""
+    return {
+        path.name: family_mapes(compare_file(path, simulate))
+        for path in measurement_files(directory)
+    }
+
+
+def check(record: AccuracyRecord, current: Mapping[str, FamilyMapes]) -> list[Problem]:
+    """Every regression, missing and stale entry of ``current`` against ``record``."""
+    problems = []
+    for name, mapes in sorted(current.items()):
+        problems += regressions(name, mapes, record.files.get(name), record.tolerance_pp)
+    for name in sorted(set(record.files) - set(current)):
+        problems.append(Problem("stale", f"{name}: in the accuracy record, but no such file"))
+    return problems
+
+
+def save_accuracy(record: AccuracyRecord, path: Path) -> None:
+    write_atomically(path, record.to_json())
