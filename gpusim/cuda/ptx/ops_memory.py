@@ -170,6 +170,22 @@ def _locate(
         raise m.fault(ins, int(positions[fault.position]), fault.reason) from None
 
 
+def _element_groups(
+    m: Machine,
+    ins: Instruction,
+    space: str,
+    positions: npt.NDArray[np.int64],
+    addresses: Any,
+    element: int,
+    width: int,
+    count: int,
+) -> list[Group]:
+    """Locate element ``element`` of a (vector) access; the whole vector's alignment is
+    checked with the first element."""
+    shifted = addresses + np.uint64(element * width)
+    return _locate(m, ins, space, positions, shifted, width, width * count if element == 0 else 1)
+
+
 def _report(m: Machine, index: int, space: str, full: Any, window: int) -> None:
     if m.observer is not None:
         relative = full - np.uint64(window) if window else full
@@ -208,15 +224,7 @@ def ld(ins: Instruction, index: int, ctx: CompileContext) -> Step:
         resolved, addresses, window = _resolve(ins, space, addresses)
         _report(m, index, resolved, full, window)
         for element, write in enumerate(writes):
-            groups = _locate(
-                m,
-                ins,
-                resolved,
-                positions,
-                addresses + np.uint64(element * width),
-                width,
-                width * count if element == 0 else 1,
-            )
+            groups = _element_groups(m, ins, resolved, positions, addresses, element, width, count)
             out = np.empty(positions.size, dtype=ptype.storage)
             for view, words, where in groups:
                 out[where] = view[words]
@@ -266,21 +274,8 @@ def st(ins: Instruction, index: int, ctx: CompileContext) -> Step:
         resolved, addresses, window = _resolve(ins, space, addresses)
         _report(m, index, resolved, full, window)
         for element, read in enumerate(reads):
-            groups = _locate(
-                m,
-                ins,
-                resolved,
-                positions,
-                addresses + np.uint64(element * width),
-                width,
-                width * count if element == 0 else 1,
-            )
-            values = np.asarray(read(m)).view(storage)
-            lane_values = (
-                np.full(positions.size, values)
-                if values.ndim == 0
-                else (values if positions.size == m.n_lanes else values[positions])
-            )
+            groups = _element_groups(m, ins, resolved, positions, addresses, element, width, count)
+            lane_values = _at_lanes(m, positions, np.asarray(read(m)).view(storage), storage)
             for view, words, where in groups:
                 view[words] = lane_values[where]
 
@@ -357,6 +352,7 @@ def atom(ins: Instruction, index: int, ctx: CompileContext) -> Step:
 
 
 def _at_lanes(m: Machine, positions: npt.NDArray[np.int64], values: Any, dtype: np.dtype) -> Any:
+    """``values`` (per lane, or one scalar) at the executing lanes."""
     values = np.asarray(values, dtype)
     if values.ndim == 0:
         return np.full(positions.size, values)
