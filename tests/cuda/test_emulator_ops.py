@@ -724,3 +724,68 @@ def test_unsupported_instruction_names_its_line() -> None:
     line = 1 + next(i for i, text in enumerate(source.splitlines()) if "popc" in text)
     with pytest.raises(PtxError, match=rf"PTX line {line}: popc\.b32: unsupported instruction"):
         PtxKernel(source)
+
+
+# -- state spaces ---------------------------------------------------------------------------
+
+
+def test_generic_addresses_reach_shared_and_local_windows() -> None:
+    body = (
+        ".shared .align 4 .b8 window[256];"
+        ".local .align 4 .b8 depot[8];"
+        ".reg .b64 %s, %g, %l, %o;"
+        "mul.wide.u32 %o, %i, 4;"
+        "mov.u64 %s, window; add.s64 %s, %s, %o; cvta.shared.u64 %g, %s;"
+        "st.u32 [%g], %a;"
+        "mov.u64 %l, depot; cvta.local.u64 %l, %l;"
+        "st.u32 [%l+4], %a;"
+        "ld.u32 %d, [%l+4];"
+        "ld.u32 %d, [%g];"
+        "add.s32 %d, %d, %d"
+    )
+    values = np.arange(40, dtype=np.uint32)
+    assert run(body, np.uint32, values).tolist() == (2 * values).tolist()
+
+
+def test_dynamic_shared_memory_follows_the_static_variables() -> None:
+    ptx = (
+        HEADER
+        + """
+.extern .shared .align 16 .b8 dynamic[];
+.visible .entry dyn(.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3,
+    .param .u64 p4, .param .u64 p5, .param .u64 p6)
+{
+    .shared .align 4 .b8 fixed[12];
+    .reg .b32 %r<4>;
+    .reg .b64 %rd<6>;
+    mov.u32 %r1, %tid.x;
+    mul.wide.u32 %rd1, %r1, 4;
+    mov.u64 %rd2, dynamic;
+    add.s64 %rd3, %rd2, %rd1;
+    st.shared.u32 [%rd3], %r1;
+    ld.shared.u32 %r2, [%rd3];
+    cvt.u32.u64 %r3, %rd2;
+    add.s32 %r2, %r2, %r3;
+    ld.param.u64 %rd4, [p4];
+    add.s64 %rd5, %rd4, %rd1;
+    st.global.u32 [%rd5], %r2;
+    ret;
+}
+"""
+    )
+    out = np.zeros(64, np.uint32)
+    kernel = PtxKernel(ptx)
+    kernel.launch([out], (1, 1, 1), (64, 1, 1), dynamic_shared_bytes=256).run_all()
+    assert out.tolist() == [i + 16 for i in range(64)]  # dynamic starts at 16 (aligned)
+    outside = r"shared offset 272 is outside the 272-byte .*thread \(64, 0, 0\)"
+    with pytest.raises(PtxError, match=outside):
+        kernel.launch([np.zeros(68, np.uint32)], (1, 1, 1), (68, 1, 1), 256).run_all()
+
+
+def test_red_has_no_destination() -> None:
+    body = (
+        ".reg .b64 %t; ld.param.u64 %t, [op_param_11]; red.global.add.u32 [%t], %a; mov.b32 %d, 0"
+    )
+    counter = np.zeros(6, np.uint32)
+    run(body, np.uint32, np.arange(6, dtype=np.uint32), counter)
+    assert counter[0] == 15

@@ -160,3 +160,32 @@ def test_batch_composition_does_not_change_a_cta_record(divergent_kernel: PtxKer
         launch.execute(lanes, recorder)
         records.append(dict(zip(lanes.ctas, recorder.records(), strict=True))[(1, 0, 0)])
     assert records[0].same_as(records[1])
+
+
+def test_exited_threads_do_not_hold_a_barrier() -> None:
+    ptx = (
+        HEADER
+        + """
+.visible .entry early_exit(.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3,
+    .param .u64 p4, .param .u64 p5, .param .u64 p6)
+{
+    .reg .pred %p<2>;
+    .reg .b32 %r<3>;
+    .reg .b64 %rd<4>;
+    mov.u32 %r1, %tid.x;
+    setp.ge.u32 %p1, %r1, 40;
+    @%p1 exit;
+    bar.sync 0;
+    ld.param.u64 %rd1, [p4];
+    mul.wide.u32 %rd2, %r1, 4;
+    add.s64 %rd3, %rd1, %rd2;
+    st.global.u32 [%rd3], %r1;
+    ret;
+}
+"""
+    )
+    out = np.full(64, 99, np.uint32)
+    log = BlockLog()
+    PtxKernel(ptx).launch([out], (1, 1, 1), (64, 1, 1)).run([(0, 0, 0)], log)
+    assert out.tolist() == list(range(40)) + [99] * 24
+    assert log.events == [(0, FULL, FULL), (1, FULL, 0x000000FF)]
