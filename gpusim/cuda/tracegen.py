@@ -70,6 +70,8 @@ class TraceRequest:
     registers_per_thread: int | None
     cc: tuple[int, int]
     dynamic_shared_bytes: int = 0
+    static_shared_bytes: int | None = None
+    """ptxas's figure when known; else the PTX's declared shared variables are summed."""
 
 
 def kernel_params(
@@ -139,6 +141,7 @@ def _trace_registered(
         registers_per_thread=compiled.registers_per_thread,
         cc=cc,
         dynamic_shared_bytes=config.dynamic_shared_bytes,
+        static_shared_bytes=compiled.static_shared_bytes,
     )
     return trace_ptx(compiled.ptx, args, request, record_memory=record_memory)
 
@@ -166,7 +169,11 @@ def trace_ptx(
         grid=request.grid,
         block=request.block,
         registers_per_thread=request.registers_per_thread,
-        static_shared_bytes=kernel.static_shared_bytes,
+        static_shared_bytes=(
+            kernel.static_shared_bytes
+            if request.static_shared_bytes is None
+            else request.static_shared_bytes
+        ),
         dynamic_shared_bytes=request.dynamic_shared_bytes,
         local_bytes_per_thread=kernel.local_bytes_per_thread,
         cc=request.cc,

@@ -56,27 +56,11 @@ def build_cfg(entry: Entry) -> ControlFlowGraph:
     starts = _leaders(entry)
     ends = [*starts[1:], len(instructions)]
     block_at = {start: index for index, start in enumerate(starts)}
-    raw: list[tuple[int, int, int | None, Guard | None, bool, Guard | None, int | None]] = []
+    raw = []
     for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        last = instructions[end - 1]
         fallthrough = index + 1 if index + 1 < len(starts) else None
-        target: int | None = None
-        branch_guard: Guard | None = None
-        exits = False
-        exit_guard: Guard | None = None
-        if last.base == "bra":
-            target = block_at[_label_index(entry, last)]
-            branch_guard = last.guard
-            if branch_guard is not None and fallthrough is None:
-                raise last.fail("conditional branch at the end of the kernel")
-        elif last.base in ("ret", "exit"):
-            exits = True
-            exit_guard = last.guard
-            if exit_guard is not None and fallthrough is None:
-                raise last.fail("conditional return at the end of the kernel")
-        elif fallthrough is None:
-            raise last.fail("control falls off the end of the kernel (no ret)")
-        raw.append((start, end, target, branch_guard, exits, exit_guard, fallthrough))
+        exit_info = _terminator(entry, instructions[end - 1], block_at, fallthrough)
+        raw.append((start, end, *exit_info, fallthrough))
     successors = [_successors(*fields[2:]) for fields in raw]
     ipdoms = _immediate_post_dominators(successors, [fields[4] for fields in raw])
     blocks = tuple(
@@ -100,6 +84,23 @@ def build_cfg(entry: Entry) -> ControlFlowGraph:
         block.index for block in blocks for _ in range(block.start, block.end)
     )
     return ControlFlowGraph(blocks, block_of_instruction)
+
+
+def _terminator(
+    entry: Entry, last: Instruction, block_at: dict[int, int], fallthrough: int | None
+) -> tuple[int | None, Guard | None, bool, Guard | None]:
+    """(branch target block, branch guard, exits, exit guard) of a block ending in ``last``."""
+    if last.base == "bra":
+        if last.guard is not None and fallthrough is None:
+            raise last.fail("conditional branch at the end of the kernel")
+        return block_at[_label_index(entry, last)], last.guard, False, None
+    if last.base in ("ret", "exit"):
+        if last.guard is not None and fallthrough is None:
+            raise last.fail("conditional return at the end of the kernel")
+        return None, None, True, last.guard
+    if fallthrough is None:
+        raise last.fail("control falls off the end of the kernel (no ret)")
+    return None, None, False, None
 
 
 def _label_index(entry: Entry, branch: Instruction) -> int:

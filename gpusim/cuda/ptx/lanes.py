@@ -93,29 +93,7 @@ class LaneGrid:
         lane_in_warp = np.tile(np.arange(WARP_SIZE, dtype=np.int64), len(units))
         thread = np.repeat(warp_in_cta.astype(np.int64), WARP_SIZE) * WARP_SIZE + lane_in_warp
         cta_slot = np.repeat(warp_slot, WARP_SIZE)
-        cta_coords = np.array(ctas, dtype=np.uint32).reshape(-1, 3)[cta_slot]
-        bx, by = block[0], block[1]
-        u32 = np.uint32
-        special: dict[str, Any] = {
-            "tid.x": (thread % bx).astype(u32),
-            "tid.y": ((thread // bx) % by).astype(u32),
-            "tid.z": (thread // (bx * by)).astype(u32),
-            "ctaid.x": cta_coords[:, 0].copy(),
-            "ctaid.y": cta_coords[:, 1].copy(),
-            "ctaid.z": cta_coords[:, 2].copy(),
-            "laneid": lane_in_warp.astype(u32),
-            "warpid": np.repeat(warp_in_cta, WARP_SIZE).astype(u32),
-            "lanemask_eq": (np.uint32(1) << lane_in_warp.astype(u32)).astype(u32),
-        }
-        for axis, size in zip("xyz", block, strict=True):
-            special[f"ntid.{axis}"] = u32(size)
-        for axis, size in zip("xyz", grid, strict=True):
-            special[f"nctaid.{axis}"] = u32(size)
-        eq = special["lanemask_eq"].astype(np.uint64)
-        special["lanemask_lt"] = (eq - np.uint64(1)).astype(u32)
-        special["lanemask_le"] = ((eq << np.uint64(1)) - np.uint64(1)).astype(u32)
-        special["lanemask_gt"] = (~special["lanemask_le"]).astype(u32)
-        special["lanemask_ge"] = (~special["lanemask_lt"]).astype(u32)
+        special = _special_registers(grid, block, thread, np.array(ctas, dtype=np.uint32)[cta_slot])
         complete = np.array(
             [len(present[slot]) == warps_per_cta for slot in range(len(ctas))], dtype=bool
         )
@@ -130,6 +108,40 @@ class LaneGrid:
             special=special,
             complete_slots=complete,
         )
+
+
+def _special_registers(
+    grid: Dim3, block: Dim3, thread: npt.NDArray[np.int64], cta_coords: npt.NDArray[np.uint32]
+) -> dict[str, Any]:
+    """Every supported special register, per lane (or one scalar when uniform).
+
+    ``thread`` is each lane's linear thread index in its CTA (x fastest), ``cta_coords``
+    each lane's CTA as [lanes, 3].
+    """
+    u32 = np.uint32
+    bx, by = block[0], block[1]
+    lane = (thread % WARP_SIZE).astype(u32)
+    eq = (np.uint64(1) << lane.astype(np.uint64)).astype(np.uint64)
+    special: dict[str, Any] = {
+        "tid.x": (thread % bx).astype(u32),
+        "tid.y": ((thread // bx) % by).astype(u32),
+        "tid.z": (thread // (bx * by)).astype(u32),
+        "ctaid.x": cta_coords[:, 0].copy(),
+        "ctaid.y": cta_coords[:, 1].copy(),
+        "ctaid.z": cta_coords[:, 2].copy(),
+        "laneid": lane,
+        "warpid": (thread // WARP_SIZE).astype(u32),
+        "lanemask_eq": eq.astype(u32),
+        "lanemask_lt": (eq - np.uint64(1)).astype(u32),
+        "lanemask_le": ((eq << np.uint64(1)) - np.uint64(1)).astype(u32),
+    }
+    special["lanemask_gt"] = ~special["lanemask_le"]
+    special["lanemask_ge"] = ~special["lanemask_lt"]
+    for axis, size in zip("xyz", block, strict=True):
+        special[f"ntid.{axis}"] = u32(size)
+    for axis, size in zip("xyz", grid, strict=True):
+        special[f"nctaid.{axis}"] = u32(size)
+    return special
 
 
 def check_dims(grid: Dim3, block: Dim3) -> None:

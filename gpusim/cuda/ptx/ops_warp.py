@@ -99,28 +99,11 @@ def shfl(ins: Instruction, index: int, ctx: CompileContext) -> Step:
 
     def run(m: Machine) -> None:
         lane = m.special["laneid"].astype(np.int64)
-        b_value = np.asarray(read_b(m)).astype(np.int64) & 31
-        c_value = np.asarray(read_c(m)).astype(np.int64)
-        clamp, segment = c_value & 31, (c_value >> 8) & 31
-        max_lane = (lane & segment) | (clamp & ~segment)
-        min_lane = lane & segment
-        if mode == "up":
-            source = lane - b_value
-            in_range = source >= max_lane
-        elif mode == "down":
-            source = lane + b_value
-            in_range = source <= max_lane
-        elif mode == "bfly":
-            source = lane ^ b_value
-            in_range = source <= max_lane
-        else:
-            source = min_lane | (b_value & ~segment)
-            in_range = source <= max_lane
         members = np.asarray(read_mask(m)).astype(np.int64)
         outside = m.exec_mask & (((members >> lane) & 1) == 0)
         if outside.any():
             raise m.fault(ins, int(np.argmax(outside)), "executing lane is not in membermask")
-        source = np.where(in_range, source, lane)
+        source, in_range = shuffle_source(mode, lane, read_b(m), read_c(m))
         values = np.asarray(read_a(m))
         if values.ndim == 0:
             shuffled = np.full(m.n_lanes, values)
@@ -132,6 +115,27 @@ def shfl(ins: Instruction, index: int, ctx: CompileContext) -> Step:
             write_p(m, np.broadcast_to(in_range, (m.n_lanes,)).copy())
 
     return run
+
+
+def shuffle_source(mode: str, lane: Any, b: Any, c: Any) -> tuple[Any, Any]:
+    """(source lane, in range) per lane, as the PTX ISA's ``shfl.sync`` pseudocode computes
+    them; an out-of-range source is replaced by the lane itself."""
+    b_value = np.asarray(b).astype(np.int64) & 31
+    c_value = np.asarray(c).astype(np.int64)
+    clamp, segment = c_value & 31, (c_value >> 8) & 31
+    max_lane = (lane & segment) | (clamp & ~segment)
+    if mode == "up":
+        source = lane - b_value
+        in_range = source >= max_lane
+    else:
+        if mode == "down":
+            source = lane + b_value
+        elif mode == "bfly":
+            source = lane ^ b_value
+        else:
+            source = (lane & segment) | (b_value & ~segment)
+        in_range = source <= max_lane
+    return np.where(in_range, source, lane), in_range
 
 
 def _fragment_coordinates() -> dict[str, tuple[Any, Any]]:
@@ -167,6 +171,28 @@ def _fragment_coordinates() -> dict[str, tuple[Any, Any]]:
 _FRAGMENTS = _fragment_coordinates()
 
 
+def _lane_words(m: Machine, reads: list[Reader], warps: Any) -> Any:
+    """[register, warp, lane] values of the given registers in the given warp rows."""
+    words = np.stack([np.broadcast_to(np.asarray(r(m)), (m.n_lanes,)) for r in reads])
+    return words.reshape(len(reads), -1, WARP_SIZE)[:, warps]
+
+
+def _f16_halves(m: Machine, reads: list[Reader], warps: Any) -> Any:
+    """[register, half, warp, lane] f16 elements (as f64) of ``.f16x2`` registers."""
+    words = _lane_words(m, reads, warps)
+    low = (words & np.uint32(0xFFFF)).astype(np.uint16).view(np.float16)
+    high = (words >> np.uint32(16)).astype(np.uint16).view(np.float16)
+    return np.stack([low, high], axis=1).astype(np.float64)
+
+
+def _matrix(shape: tuple[int, int], values: Any, rows: Any, cols: Any) -> Any:
+    """[warp, *shape] matrices from fragment ``values`` laid out like ``rows`` / ``cols``
+    (which index [..., lane]; ``values`` has the warp axis just before the lane axis)."""
+    matrices = np.zeros((values.shape[-2], *shape))
+    matrices[:, rows, cols] = np.moveaxis(values, -2, 0)
+    return matrices
+
+
 def _registers(
     op: Operand, count: int, ptype_name: str, ins: Instruction, ctx: CompileContext
 ) -> list[Reader]:
@@ -197,28 +223,15 @@ def mma(ins: Instruction, index: int, ctx: CompileContext) -> Step:
         _FRAGMENTS["c"],
     )
 
-    def halves(m: Machine, reads: list[Reader], warps: Any) -> Any:
-        words = np.stack([np.broadcast_to(np.asarray(r(m)), (m.n_lanes,)) for r in reads])
-        words = words.reshape(len(reads), -1, WARP_SIZE)[:, warps]
-        low = (words & np.uint32(0xFFFF)).astype(np.uint16).view(np.float16)
-        high = (words >> np.uint32(16)).astype(np.uint16).view(np.float16)
-        return np.stack([low, high], axis=1).astype(np.float64)  # [register, half, warp, lane]
-
     def run(m: Machine) -> None:
         by_warp = m.exec_mask.reshape(-1, WARP_SIZE)
         warps = np.flatnonzero(by_warp.any(axis=1))
         if not by_warp[warps].all():
             raise ins.fail("mma.sync.aligned needs all 32 lanes of the warp active")
-        n = warps.size
-        a_matrix = np.zeros((n, 16, 16))
-        b_matrix = np.zeros((n, 16, 8))
-        c_matrix = np.zeros((n, 16, 8))
-        a_values, b_values = halves(m, read_a, warps), halves(m, read_b, warps)
-        a_matrix[:, a_rows, a_cols] = np.moveaxis(a_values, 2, 0)
-        b_matrix[:, b_rows, b_cols] = np.moveaxis(b_values, 2, 0)
-        c_words = np.stack([np.broadcast_to(np.asarray(r(m)), (m.n_lanes,)) for r in read_c])
-        c_values = c_words.reshape(4, -1, WARP_SIZE)[:, warps].astype(np.float64)
-        c_matrix[:, c_rows, c_cols] = np.moveaxis(c_values, 1, 0)
+        a_matrix = _matrix((16, 16), _f16_halves(m, read_a, warps), a_rows, a_cols)
+        b_matrix = _matrix((16, 8), _f16_halves(m, read_b, warps), b_rows, b_cols)
+        c_values = _lane_words(m, read_c, warps).astype(np.float64)  # [register, warp, lane]
+        c_matrix = _matrix((16, 8), c_values, c_rows, c_cols)
         d_matrix = (a_matrix @ b_matrix + c_matrix).astype(np.float32)
         d_values = d_matrix[:, c_rows, c_cols]  # [warp, register, lane]
         lanes = (warps[:, None] * WARP_SIZE + np.arange(WARP_SIZE)).ravel()
