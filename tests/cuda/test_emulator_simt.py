@@ -11,6 +11,7 @@ from numba import cuda
 from gpusim.cuda.ptx.emulator import PtxKernel
 from gpusim.cuda.ptx.lanes import LaneGrid
 from gpusim.cuda.ptx.recorder import TraceRecorder, pack_masks
+from gpusim.errors import PtxError
 
 FULL = 0xFFFFFFFF
 HEADER = ".version 8.5\n.target sm_90\n.address_size 64\n"
@@ -162,10 +163,9 @@ def test_batch_composition_does_not_change_a_cta_record(divergent_kernel: PtxKer
     assert records[0].same_as(records[1])
 
 
-def test_exited_threads_do_not_hold_a_barrier() -> None:
-    ptx = (
-        HEADER
-        + """
+EARLY_EXIT = (
+    HEADER
+    + """
 .visible .entry early_exit(.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3,
     .param .u64 p4, .param .u64 p5, .param .u64 p6)
 {
@@ -183,9 +183,19 @@ def test_exited_threads_do_not_hold_a_barrier() -> None:
     ret;
 }
 """
-    )
+)
+
+
+def test_exited_threads_do_not_hold_a_barrier() -> None:
     out = np.full(64, 99, np.uint32)
     log = BlockLog()
-    PtxKernel(ptx).launch([out], (1, 1, 1), (64, 1, 1)).run([(0, 0, 0)], log)
+    PtxKernel(EARLY_EXIT).launch([out], (1, 1, 1), (64, 1, 1)).run([(0, 0, 0)], log)
     assert out.tolist() == list(range(40)) + [99] * 24
     assert log.events == [(0, FULL, FULL), (1, FULL, 0x000000FF)]
+
+
+def test_a_barrier_in_a_batch_of_part_of_a_cta_is_refused() -> None:
+    launch = PtxKernel(EARLY_EXIT).launch([np.zeros(64, np.uint32)], (1, 1, 1), (64, 1, 1))
+    lanes = LaneGrid.for_warps(launch.grid, launch.block, [((0, 0, 0), 0)])
+    with pytest.raises(PtxError, match=r"only part of CTA \(0, 0, 0\)"):
+        launch.execute(lanes)

@@ -3,9 +3,9 @@
 ``PtxKernel`` runs nothing: it parses the PTX (when given text), lays out the kernel's
 variables, builds its CFG and compiles every instruction to a step. ``Launch`` binds
 arguments (NumPy arrays are mapped into global memory in place, so results land in them)
-and runs batches: all warps of a list of CTAs in lockstep (``run`` / ``execute``), every
-CTA of the grid (``run_all``), or hand-picked warps of barrier-free kernels
-(``run_warps``).
+and runs batches in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid
+(``run_all``), or any lane layout (``execute``; e.g. single warps of a barrier-free
+kernel, to check that the lockstep streams are per-warp SIMT streams).
 
 Kernel arguments follow Numba's calling convention: an array expands to (meminfo, parent,
 nitems, itemsize, data, shape..., strides...) parameters; a scalar is one parameter.
@@ -203,12 +203,6 @@ class Launch:
     def run(self, ctas: Sequence[Dim3], observer: Observer | None = None) -> None:
         """Run all warps of ``ctas`` in one lockstep batch."""
         self.execute(self.lanes_for(ctas), observer)
-
-    def run_warps(
-        self, units: Sequence[tuple[Dim3, int]], observer: Observer | None = None
-    ) -> None:
-        """Run only the given (CTA, warp) units; a barrier in a partial CTA is a PtxError."""
-        self.execute(LaneGrid.for_warps(self.grid, self.block, units), observer)  # type: ignore[arg-type]
 
     def run_all(self, max_lanes_per_batch: int = DEFAULT_MAX_LANES_PER_BATCH) -> None:
         """Run every CTA of the grid, in batches of whole CTAs, in CTA index order."""
