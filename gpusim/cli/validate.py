@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from gpusim.cli.output import console, print_json
+from gpusim.errors import MeasurementError
 from gpusim.validate.compare import compare as compare_measurements
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
@@ -24,6 +25,7 @@ from gpusim.validate.ratchet import (
     save_accuracy,
 )
 from gpusim.validate.report import cases_table, families_table, library_table, write_report
+from gpusim.validate.suite import SUITE_NAMES
 
 app = typer.Typer(help="Record kernel timings on a real GPU and compare the simulator with them.")
 
@@ -49,6 +51,8 @@ def record(
     """Time every kernel of the suite on this machine's GPU (exit 2 without one)."""
     from gpusim.validate import record as recorder
 
+    if suite not in SUITE_NAMES:
+        raise MeasurementError(f"unknown suite {suite!r} (known: {', '.join(SUITE_NAMES)})")
     arguments = ["--out", str(out), "--suite", "quick" if quick else suite]
     arguments += [] if budget_s is None else ["--budget-s", str(budget_s)]
     arguments += ["--no-library"] if no_library else []

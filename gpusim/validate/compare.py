@@ -130,9 +130,13 @@ def compare(
     gpu: GpuSpec,
     *,
     source: str = "",
-    simulate: Simulate = engine_simulate,
+    simulate: Simulate | None = None,
 ) -> Comparison:
-    """Simulate every comparable case of ``measurements`` on ``gpu`` and score the result."""
+    """Simulate every comparable case of ``measurements`` on ``gpu`` and score the result.
+
+    ``simulate`` defaults to ``engine_simulate``, looked up at call time.
+    """
+    simulate = simulate or engine_simulate
     if measurements.simulator:
         raise MeasurementError(
             f"{source or 'measurements'}: recorded under the CUDA simulator, "

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from gpusim.errors import MeasurementError
-from gpusim.validate.compare import Comparison, Simulate, compare, engine_simulate
+from gpusim.validate.compare import Comparison, Simulate, compare
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements, write_atomically
 
@@ -112,14 +112,14 @@ def measurement_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json"))
 
 
-def compare_file(path: Path, simulate: Simulate = engine_simulate) -> Comparison:
+def compare_file(path: Path, simulate: Simulate | None = None) -> Comparison:
     """Compare one measurement file with its device's preset."""
     measurements = load_measurements(path)
     gpu = resolve_gpu(measurements.device_name)
     return compare(measurements, gpu, source=path.name, simulate=simulate)
 
 
-def current_mapes(directory: Path, simulate: Simulate = engine_simulate) -> dict[str, FamilyMapes]:
+def current_mapes(directory: Path, simulate: Simulate | None = None) -> dict[str, FamilyMapes]:
     """Family MAPEs of every measurement file in ``directory``, by file name."""
     return {
         path.name: family_mapes(compare_file(path, simulate))

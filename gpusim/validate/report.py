@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import plotly.graph_objects as go
+import plotly.graph_objects as go  # type: ignore[import-untyped]
 from rich.table import Table
 
 from gpusim.units import format_decimal, format_seconds
