@@ -1,0 +1,1 @@
+"""The timing model: a discrete-event simulation of SMs, caches, HBM and links."""

@@ -1,0 +1,369 @@
+"""One GPU running one kernel: the SimPy layer over the SM core.
+
+SimPy holds the GPU-level timeline: the launch overhead, then a CTA dispatcher that fills
+the SMs up to the occupancy limit and, each time CTAs complete, gives the freed slots the
+next CTAs. Between those events the jitted core (``gpusim.hw.core``) advances the simulated
+SMs cycle by cycle; it returns at every CTA completion, so dispatch decisions are SimPy
+events at the moment they happen.
+
+Two modes share that machinery:
+
+- **detailed**: every SM, every warp, every instruction; CTAs are dispatched in order to
+  whichever SM frees a slot.
+- **fast**: one representative SM runs every ``sm.count``-th CTA (the CTAs an SM gets when
+  all progress in step); the other SMs are *shadows* whose L2 and HBM traffic is this SM's
+  traffic shifted to their CTAs' addresses, so caches and memory see the whole GPU's load.
+  Once the representative SM's rounds of CTAs take a steady time, the rounds in between
+  are skipped (time and counters advanced by whole rounds) and the last rounds, where the
+  grid runs out, are simulated again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from gpusim.errors import EngineError
+from gpusim.hw import core
+from gpusim.hw.bottleneck import describe_bottleneck
+from gpusim.hw.memory import (
+    C_DRAM_READ_BYTES,
+    C_DRAM_WRITE_BYTES,
+    C_L1_HIT_SECTORS,
+    C_L1_MISS_SECTORS,
+    C_L2_HIT_SECTORS,
+    C_L2_MISS_SECTORS,
+    C_SHARED_REQUESTS,
+    C_SHARED_WAVEFRONTS,
+    MemoryState,
+    memory_params,
+    new_memory_state,
+)
+from gpusim.hw.occupancy import Occupancy, occupancy
+from gpusim.hw.program import EngineProgram, Pipe
+from gpusim.hw.result import CtaSpan, KernelResult, Mode
+from gpusim.hw.schedulers import scheduler_code
+from gpusim.hw.stalls import Stall
+from gpusim.spec.gpu import GpuSpec
+from gpusim.units import KIB, cycles_to_ns, ns_to_s, s_to_ns
+
+BARRIER_LATENCY_CYCLES = 2
+"""Cycles from the last warp's arrival at bar.sync to the release of the CTA's warps."""
+CARVEOUT_GRANULE_BYTES = 8 * KIB
+"""The L1/shared split moves in steps of this size; L1 keeps what shared memory leaves."""
+STEADY_TOLERANCE = 0.01
+"""Fast mode: two consecutive rounds of CTAs within this relative difference are steady."""
+WARM_ROUNDS = 2
+"""Fast mode: rounds simulated before steadiness is judged (the first sees cold caches)."""
+TAIL_ROUNDS = 1
+"""Fast mode: rounds simulated again at the end, where the grid runs out."""
+
+
+@dataclass(frozen=True)
+class _Setup:
+    gpu: GpuSpec
+    program: EngineProgram
+    occupancy: Occupancy
+    mode: Mode
+    params: core.CoreParams
+    arrays: core.ProgramArrays
+
+    @property
+    def simulated_sms(self) -> int:
+        return self.params.sms
+
+
+def simulate_kernel(
+    program: EngineProgram,
+    gpu: GpuSpec,
+    *,
+    mode: Mode = "fast",
+    scheduler: str = "gto",
+    timeline: bool = False,
+) -> KernelResult:
+    """Simulate one launch of ``program`` on ``gpu``.
+
+    ``timeline`` adds the spans of the CTAs that were simulated (every CTA in detailed mode,
+    the representative SM's in fast mode); it costs nothing when off.
+    """
+    if mode not in ("fast", "detailed"):
+        raise EngineError(f"mode: must be 'fast' or 'detailed', got {mode!r}")
+    setup = _setup(program, gpu, scheduler, mode)
+    run = _KernelRun(setup)
+    env = simpy.Environment()
+    env.process(run.kernel(env))
+    env.run()
+    return run.result(timeline=timeline)
+
+
+def _setup(program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode) -> _Setup:
+    occ = occupancy(
+        gpu,
+        threads_per_cta=program.threads_per_cta,
+        registers_per_thread=program.registers_per_thread,
+        shared_bytes_per_cta=program.shared_bytes_per_cta,
+    )
+    detailed = mode == "detailed"
+    params = core.CoreParams(
+        cycle_ns=cycles_to_ns(1.0, gpu.sm.clock_hz),
+        sms=gpu.sm.count if detailed else 1,
+        subpartitions=gpu.sm.warp_schedulers,
+        cta_slots=occ.ctas_per_sm,
+        warps_per_cta=program.warps_per_cta,
+        barrier_latency_ns=cycles_to_ns(BARRIER_LATENCY_CYCLES, gpu.sm.clock_hz),
+        scheduler=scheduler_code(scheduler),
+        grid_x=program.grid[0],
+        grid_y=program.grid[1],
+        total_ctas=program.cta_count,
+        shadows=0 if detailed else gpu.sm.count - 1,
+    )
+    return _Setup(gpu, program, occ, mode, params, core.program_arrays(program))
+
+
+def l1_cache_bytes(gpu: GpuSpec, occ: Occupancy) -> int:
+    """What the L1/shared SRAM leaves to the L1 cache once resident CTAs have their shared
+    memory (the carve-out rounded up to its granule)."""
+    shared = occ.ctas_per_sm * occ.shared_bytes_per_cta
+    carveout = -(-shared // CARVEOUT_GRANULE_BYTES) * CARVEOUT_GRANULE_BYTES
+    return max(gpu.l1.size_bytes - carveout, CARVEOUT_GRANULE_BYTES)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The extensive counters at one CTA completion, for extrapolating whole rounds."""
+
+    t_ns: float
+    arrays: tuple[np.ndarray, ...]
+
+
+class _KernelRun:
+    """The SimPy processes of one kernel launch, and the counters they leave."""
+
+    def __init__(self, setup: _Setup) -> None:
+        self._setup = setup
+        gpu = setup.gpu
+        self._mem_params = memory_params(gpu, l1_cache_bytes(gpu, setup.occupancy))
+        self._mem: MemoryState = new_memory_state(self._mem_params, setup.simulated_sms)
+        self._state = core.new_core_state(
+            setup.params,
+            warp_slots=setup.occupancy.ctas_per_sm * setup.program.warps_per_cta,
+            register_count=setup.program.register_count,
+            mem_slots=setup.program.mem_slots,
+        )
+        self._spans: list[CtaSpan] = []
+        self._snapshots: list[_Snapshot] = []
+        self._durations_ns: list[float] = []
+        self._skipped = False
+        self._start_ns = 0.0
+        self._end_ns = 0.0
+        self._rep_ctas = 0
+
+    # -- the SimPy process -------------------------------------------------------------
+
+    def kernel(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """Launch overhead, then dispatch CTAs until all have run."""
+        setup = self._setup
+        yield env.timeout(s_to_ns(setup.gpu.launch_overhead_s))
+        self._start_ns = env.now
+        queue = self._cta_queue()
+        resident = 0
+        for _ in range(setup.params.cta_slots):
+            for sm in range(setup.simulated_sms):
+                if queue:
+                    self._dispatch(sm, queue.pop(), env.now)
+                    resident += 1
+        while resident:
+            t = core.run_until_ctas_complete(
+                setup.arrays, setup.params, self._mem_params, self._state, self._mem, env.now
+            )
+            if math.isinf(t):
+                raise EngineError(
+                    f"{setup.program.name}: {resident} CTA(s) never finish "
+                    "(their warps wait at a barrier that not all of them reach)"
+                )
+            yield env.timeout(t - env.now)
+            freed = self._collect_completions()
+            resident -= len(freed)
+            skip_ns = self._rounds_to_skip(queue)
+            if skip_ns:
+                core.shift_times(self._state, self._mem, skip_ns)
+                yield env.timeout(skip_ns)
+            for sm in freed:
+                if queue:
+                    self._dispatch(sm, queue.pop(), env.now + setup.params.cycle_ns)
+                    resident += 1
+
+    def _cta_queue(self) -> list[int]:
+        """CTA ids still to dispatch, the next one last: all of them in detailed mode; in
+        fast mode the representative SM's share, every ``sm.count``-th CTA."""
+        total = self._setup.program.cta_count
+        stride = 1 if self._setup.mode == "detailed" else self._setup.gpu.sm.count
+        return list(range(0, total, stride))[::-1]
+
+    def _dispatch(self, sm: int, cta: int, t_ns: float) -> None:
+        setup = self._setup
+        core.dispatch_cta(setup.arrays, setup.params, self._state, sm, cta, t_ns)
+        self._rep_ctas += 1
+
+    def _collect_completions(self) -> list[int]:
+        state = self._state
+        freed = []
+        for index in range(int(state.done_count[0])):
+            sm, slot = int(state.done_sm[index]), int(state.done_slot[index])
+            start_ns, end_ns = float(state.c_start[sm, slot]), float(state.done_t[index])
+            self._spans.append(
+                CtaSpan(
+                    sm=sm,
+                    cta=int(state.c_id[sm, slot]),
+                    start_s=ns_to_s(start_ns),
+                    end_s=ns_to_s(end_ns),
+                )
+            )
+            self._durations_ns.append(end_ns - start_ns)
+            self._snapshots.append(_Snapshot(end_ns, self._counters()))
+            self._end_ns = max(self._end_ns, end_ns)
+            freed.append(sm)
+        return freed
+
+    # -- fast mode: skipping steady rounds ----------------------------------------------
+
+    def _rounds_to_skip(self, queue: list[int]) -> float:
+        """In fast mode, once rounds are steady: skip all but the last rounds of the queue,
+        advancing the counters by whole rounds; returns the time skipped (0: none)."""
+        if self._setup.mode != "fast" or self._skipped:
+            return 0.0
+        per_round = self._setup.params.cta_slots
+        done = len(self._durations_ns)
+        if done < (WARM_ROUNDS + 1) * per_round or done % per_round:
+            return 0.0
+        last = np.mean(self._durations_ns[-per_round:])
+        previous = np.mean(self._durations_ns[-2 * per_round : -per_round])
+        if abs(last - previous) > STEADY_TOLERANCE * previous:
+            return 0.0
+        rounds = len(queue) // per_round - TAIL_ROUNDS
+        if rounds < 1:
+            return 0.0
+        now, earlier = self._snapshots[-1], self._snapshots[-1 - per_round]
+        round_ns = now.t_ns - earlier.t_ns
+        for live, current, before in zip(
+            self._live_counters(), now.arrays, earlier.arrays, strict=True
+        ):
+            live += rounds * (current - before)
+        del queue[len(queue) - rounds * per_round :]
+        self._rep_ctas += rounds * per_round
+        self._skipped = True
+        return rounds * round_ns
+
+    def _live_counters(self) -> tuple[np.ndarray, ...]:
+        """The extensive counters of the simulated SMs and the memory hierarchy."""
+        state, mem = self._state, self._mem
+        return (
+            state.issued,
+            state.pipe_busy_ns,
+            state.stall_ns,
+            state.flops,
+            state.warp_ns,
+            mem.counters,
+        )
+
+    def _counters(self) -> tuple[np.ndarray, ...]:
+        """A copy of the extensive counters, for a snapshot."""
+        return tuple(array.copy() for array in self._live_counters())
+
+    # -- the result ---------------------------------------------------------------------
+
+    def result(self, *, timeline: bool) -> KernelResult:
+        """The counters, turned into a ``KernelResult``."""
+        setup = self._setup
+        gpu, program = setup.gpu, setup.program
+        issued, pipe_busy, stall_ns, flops, warp_ns, counters = self._final_counters()
+        cycle_ns = setup.params.cycle_ns
+        execution_ns = self._end_ns - self._start_ns
+        execution_s = ns_to_s(execution_ns)
+        sms = setup.simulated_sms
+        # Core counters cover the simulated SMs; scale them to the whole grid.
+        scale = program.cta_count / self._rep_ctas
+        instructions = float(issued.sum()) * scale
+        slots_ns = execution_ns * sms * gpu.sm.warp_schedulers
+        stall_total = float(stall_ns.sum())
+        dram_bytes = float(counters[C_DRAM_READ_BYTES] + counters[C_DRAM_WRITE_BYTES])
+        dram_bandwidth = dram_bytes / execution_s if execution_s else 0.0
+        sustained = gpu.dram.bandwidth_bytes_per_s * gpu.dram.efficiency
+        total_flops = float(flops.sum()) * scale
+        pipe_utilisation = {
+            pipe.name.lower(): float(pipe_busy[pipe]) / slots_ns if slots_ns else 0.0
+            for pipe in Pipe
+        }
+        stall_fractions = {
+            stall.name.lower(): float(stall_ns[stall]) / stall_total if stall_total else 0.0
+            for stall in Stall
+        }
+        achieved = (
+            float(warp_ns.sum()) / (execution_ns * sms * gpu.sm.max_warps) if execution_ns else 0.0
+        )
+        dram_utilisation = dram_bandwidth / sustained
+        cycles = execution_ns / cycle_ns
+        return KernelResult(
+            kernel=program.name,
+            gpu=gpu.name,
+            mode=setup.mode,
+            time_s=ns_to_s(self._end_ns),
+            execution_s=execution_s,
+            launch_overhead_s=gpu.launch_overhead_s,
+            cycles=self._end_ns / cycle_ns,
+            ctas=program.cta_count,
+            ctas_per_sm=setup.occupancy.ctas_per_sm,
+            waves=program.cta_count / (setup.occupancy.ctas_per_sm * gpu.sm.count),
+            occupancy_limiter=setup.occupancy.limiter,
+            theoretical_occupancy=setup.occupancy.fraction(gpu),
+            achieved_occupancy=achieved,
+            warp_instructions=instructions,
+            ipc=float(issued.sum()) / (cycles * sms) if cycles else 0.0,
+            issue_slot_utilisation=float(issued.sum()) * cycle_ns / slots_ns if slots_ns else 0.0,
+            pipe_utilisation=pipe_utilisation,
+            stall_fractions=stall_fractions,
+            l1_hit_rate=_share(counters[C_L1_HIT_SECTORS], counters[C_L1_MISS_SECTORS]),
+            l2_hit_rate=_share(counters[C_L2_HIT_SECTORS], counters[C_L2_MISS_SECTORS]),
+            dram_read_bytes=float(counters[C_DRAM_READ_BYTES]),
+            dram_write_bytes=float(counters[C_DRAM_WRITE_BYTES]),
+            dram_bandwidth_bytes_per_s=dram_bandwidth,
+            dram_utilisation=dram_utilisation,
+            flops=total_flops,
+            flops_per_s=total_flops / execution_s if execution_s else 0.0,
+            shared_bank_conflict_factor=_ratio(
+                counters[C_SHARED_WAVEFRONTS], counters[C_SHARED_REQUESTS]
+            ),
+            bottleneck=describe_bottleneck(
+                pipe_utilisation, stall_fractions, dram_utilisation, achieved
+            ),
+            simulated_sms=sms,
+            timeline=tuple(sorted(self._spans, key=lambda s: (s.start_s, s.sm)))
+            if timeline
+            else None,
+        )
+
+    def _final_counters(self) -> tuple[np.ndarray, ...]:
+        """Per-kind totals over the simulated SMs, skipped rounds included."""
+        issued, pipe_busy, stall_ns, flops, warp_ns, counters = self._live_counters()
+        return (
+            issued.sum(axis=0),
+            pipe_busy.sum(axis=0),
+            stall_ns.sum(axis=0),
+            flops,
+            warp_ns,
+            counters.sum(axis=0),
+        )
+
+
+def _share(hits: float, misses: float) -> float:
+    total = hits + misses
+    return float(hits / total) if total else 0.0
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator else 0.0

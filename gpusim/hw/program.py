@@ -1,0 +1,131 @@
+"""A kernel as the engine executes it: flat arrays, with every timing figure resolved.
+
+``EngineProgram`` is what a ``KernelTrace`` becomes on a given GPU: each static instruction
+gets its pipe, its result latency and its issue interval in nanoseconds; each warp of the
+representative CTA keeps its stream of basic-block visits; each memory instruction keeps its
+address runs and the shift of its addresses per unit of CTA index, from which every other
+CTA's addresses follow. The engine reads these arrays and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+I8 = npt.NDArray[np.int8]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U32 = npt.NDArray[np.uint32]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+
+class Pipe(IntEnum):
+    """The execution pipes of an SM sub-partition; each issues one warp instruction at a time."""
+
+    INT = 0
+    FP32 = 1
+    FP64 = 2
+    SFU = 3
+    LSU = 4
+    TENSOR = 5
+    CONTROL = 6
+
+
+PIPE_COUNT = len(Pipe)
+
+
+class MemKind(IntEnum):
+    """What a memory instruction does, as the memory hierarchy sees it."""
+
+    NONE = 0
+    GLOBAL_LOAD = 1
+    GLOBAL_STORE = 2
+    SHARED_LOAD = 3
+    SHARED_STORE = 4
+    GLOBAL_ATOMIC = 5
+
+
+class Producer(IntEnum):
+    """What a register waits on, for stall attribution (as Nsight Compute names them)."""
+
+    FIXED = 0  # a fixed-latency pipe: "wait"
+    SHORT = 1  # shared memory or the SFU (MIO): "short scoreboard"
+    LONG = 2  # global memory (L1TEX): "long scoreboard"
+
+
+@dataclass(frozen=True)
+class EngineProgram:
+    """One kernel launch, resolved for one GPU (arrays are read-only by convention)."""
+
+    name: str
+    grid: tuple[int, int, int]
+    block: tuple[int, int, int]
+    registers_per_thread: int
+    shared_bytes_per_cta: int
+    representative_cta: tuple[int, int, int]
+    register_count: int
+    """Distinct registers (and predicates) of the program, numbered 0..register_count-1."""
+
+    # One row per static instruction.
+    pipe: I8
+    latency_ns: F64
+    """Result latency of fixed-latency instructions (memory results come from the hierarchy)."""
+    issue_ns: F64
+    """How long the instruction holds its pipe in one sub-partition."""
+    producer: I8
+    mem_kind: I8
+    mem_width_bytes: I32
+    mem_slot: I32
+    """Index among the memory instructions (-1: not one); keys the address runs."""
+    dst_ptr: I64
+    dst: I32
+    src_ptr: I64
+    src: I32
+    flops_per_lane: F64
+    is_barrier: B
+    is_exit: B
+    bb_start: I32
+    """Basic block b holds instructions bb_start[b] .. bb_start[b+1]-1."""
+
+    # Warp streams of the representative CTA: warp w visits visit_bb[visit_ptr[w]:visit_ptr[w+1]].
+    visit_ptr: I64
+    visit_bb: I32
+    visit_mask: U32
+
+    # Address runs of (warp w, memory slot m): run_ptr[w * mem_slots + m] .. [... + 1].
+    run_ptr: I64
+    run_exec: I64
+    """First execution (0-based, per warp and instruction) the run covers."""
+    run_count: I64
+    run_stride: I64
+    run_mask: U32
+    run_base: I64
+    """[run, lane] byte address of the run's first execution."""
+    cta_shift: I64
+    """[memory slot, axis] address shift per unit of blockIdx along x, y, z."""
+
+    @property
+    def warps_per_cta(self) -> int:
+        """Warps of one CTA (the representative CTA's streams)."""
+        return len(self.visit_ptr) - 1
+
+    @property
+    def threads_per_cta(self) -> int:
+        """Threads of one CTA."""
+        x, y, z = self.block
+        return x * y * z
+
+    @property
+    def cta_count(self) -> int:
+        """CTAs of the grid."""
+        x, y, z = self.grid
+        return x * y * z
+
+    @property
+    def mem_slots(self) -> int:
+        """Memory instructions of the program."""
+        return len(self.cta_shift)
