@@ -18,13 +18,14 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gpusim.errors import GpusimError, ScenarioError, SpecError
+from gpusim.collectives.validation import check_collective
+from gpusim.errors import CollectiveError, GpusimError, ScenarioError, SpecError
 from gpusim.roofline import Bound
 from gpusim.schema import FrozenModel, field_at, validate_model
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.presets import gpu_preset, system_preset
 from gpusim.spec.system import SystemSpec
-from gpusim.workload import SYSTEM_KINDS, WORKLOAD_KINDS, AllreduceWorkload, Workload
+from gpusim.workload import SYSTEM_KINDS, WORKLOAD_KINDS, CollectiveWorkload, Workload
 
 SCHEMA_VERSION = 1
 MAX_SWEEP_POINTS = 100_000
@@ -116,7 +117,7 @@ class Scenario:
 
     def bound(self) -> Bound:
         """The roofline bound of the workload on the hardware."""
-        if isinstance(self.workload, AllreduceWorkload):
+        if isinstance(self.workload, CollectiveWorkload):
             assert isinstance(self.hardware, SystemSpec)  # checked on load
             return self.workload.bound(self.hardware)
         return self.workload.bound(self.gpu)
@@ -181,8 +182,8 @@ def _resolve(raw: Mapping[str, Any], source: str) -> Scenario:
     table = "system" if workload.kind in SYSTEM_KINDS else "gpu"
     if getattr(document, table) is None:
         raise ValueError(f"workload.kind: {workload.kind!r} runs on a [{table}] table")
-    if isinstance(workload, AllreduceWorkload) and isinstance(hardware, SystemSpec):
-        _check_ranks(workload, hardware)
+    if isinstance(workload, CollectiveWorkload) and isinstance(hardware, SystemSpec):
+        _check_collective(workload, hardware)
     axes = _sweep_axes(document, workload)
     normalised = {**raw}
     for name in ("gpu", "system"):
@@ -223,10 +224,12 @@ def _hardware(document: ScenarioDocument) -> GpuSpec | SystemSpec:
     return system.with_overrides(_flatten(document.system.overrides), prefix="system.overrides")
 
 
-def _check_ranks(workload: AllreduceWorkload, system: SystemSpec) -> None:
-    ranks = workload.rank_count(system)
-    if ranks > system.gpu_count:
-        raise ValueError(f"workload.ranks: {system.name} has {system.gpu_count} GPUs, got {ranks}")
+def _check_collective(workload: CollectiveWorkload, system: SystemSpec) -> None:
+    """The collective's algorithm, ranks, root and size must fit the system."""
+    try:
+        check_collective(system, workload)
+    except CollectiveError as err:
+        raise ValueError(f"workload.{err}") from None
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -82,7 +82,7 @@ def test_a_copy_and_an_allreduce_load(tmp_path: Path) -> None:
         (("m = 512", "m = 4.5"), "workload.m: must be an integer, got 4.5"),
         (("m = 512", ""), "workload.m: missing (required)"),
         (("k = 128", "k = 128\nbatch = 2"), "workload.batch: unknown field, got 2"),
-        (('kind = "gemm"', 'kind = "fft"'), "workload.kind: must be one of gemm, copy, allreduce, got 'fft'"),
+        (('kind = "gemm"', 'kind = "fft"'), "workload.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got 'fft'"),
         (('kernel = "gemm_smem_tiled_32"', 'kernel = "gemm_magic"'), "workload.kernel: must be one of "),
         (('preset = "H100-SXM5-80GB"', 'preset = "H900"'), "gpu.preset: unknown GPU preset 'H900'"),
         (("schema_version = 1", "schema_version = 2"), "schema_version: this gpusim reads version 1, got 2"),
@@ -165,5 +165,34 @@ def test_unreadable_and_malformed_files_name_the_file(tmp_path: Path) -> None:
 
 def test_a_kind_that_is_not_a_string_is_refused(tmp_path: Path) -> None:
     text = GEMM.replace('kind = "gemm"', "kind = [1]")
-    with pytest.raises(ScenarioError, match=r"workload\.kind: must be one of gemm, copy, allreduce, got \[1\]$"):
+    with pytest.raises(ScenarioError, match=r"workload\.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got \[1\]$"):
         load_scenario(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("workload", "message"),
+    [
+        ('kind = "allreduce"\nsize_bytes = 64\nalgo = "butterfly"', "workload.algo: "),
+        ('kind = "broadcast"\nsize_bytes = 64\nroot = 8', "workload.root: ranks are 0 to 7, got 8"),
+        ('kind = "allgather"\nsize_bytes = 36', "workload.size_bytes: a allgather over 8 ranks"),
+    ],
+)
+def test_collectives_are_checked_against_the_system(
+    tmp_path: Path, workload: str, message: str
+) -> None:
+    text = f'schema_version = 1\n[system]\npreset = "8xH100-NVSwitch"\n[workload]\n{workload}\n'
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, text))
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_every_collective_kind_loads_and_has_a_bound(tmp_path: Path) -> None:
+    for kind in ("allreduce", "allgather", "reducescatter", "broadcast", "reduce"):
+        text = (
+            'schema_version = 1\n[system]\npreset = "8xA100-NVSwitch"\n'
+            f'[workload]\nkind = "{kind}"\nsize_bytes = 1048576\n'
+        )
+        scenario = load_scenario(write(tmp_path, text))
+        assert scenario.workload.kind == kind
+        assert scenario.bound().time_s > 0
