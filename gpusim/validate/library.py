@@ -6,8 +6,8 @@ simulated. PyTorch is optional: without it these cases are skipped with that rea
 
 Inputs are drawn on the device with the recorder's distribution (``inputs``: magnitudes in
 [0.25, 1], random signs); the GEMM ``out`` buffer and the copy destination start as NaN.
-``tf32`` is PyTorch's fp32 GEMM with ``allow_tf32``; fp16 and bf16 multiply and write in
-that type, so their tolerance is that type's output rounding.
+``tf32`` is PyTorch's fp32 GEMM at matmul precision "high" (TF32 allowed); fp16 and bf16
+multiply and write in that type, so their tolerance is that type's output rounding.
 """
 
 from __future__ import annotations
@@ -104,10 +104,10 @@ def _prepare_gemm(
     a = _random_nonzero(torch, (params.m, params.k), generator).to(dtype)
     b = _random_nonzero(torch, (params.k, params.n), generator).to(dtype)
     c = torch.full((params.m, params.n), float("nan"), dtype=dtype, device="cuda")
-    allow_tf32 = case.dtype == "tf32"
+    # "high" lets fp32 matmuls use TF32, "highest" forbids it; fp16/bf16 are unaffected.
+    torch.set_float32_matmul_precision("high" if case.dtype == "tf32" else "highest")
 
     def repeat() -> None:
-        torch.backends.cuda.matmul.allow_tf32 = allow_tf32
         torch.matmul(a, b, out=c)
 
     def check() -> Correctness:

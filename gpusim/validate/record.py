@@ -19,6 +19,7 @@ raised, 2 on a user error (no GPU, a bad option), with one line on stderr.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 import traceback
@@ -181,36 +182,49 @@ def _skip_reason(session: _Session, case: Case) -> str | None:
     return None
 
 
-def _run_case(session: _Session, case: Case) -> CaseRecord:
-    """Prepare, warm up, time and check one case."""
-    started_s = time.perf_counter()
+@dataclass(frozen=True)
+class _OnDevice:
+    """A prepared case with the events and blocker its series is timed with."""
+
+    prepared: runners.PreparedCase
     new_event: EventFactory
+    blocker: Blocker | None
+    library_info: dict[str, str] | None = None
+
+
+def _put_on_device(session: _Session, case: Case) -> _OnDevice:
+    """Arguments on the device and the repetition built: the registry's or the library's."""
     if isinstance(case, LibraryCase):
         torch = session.torch
         assert torch is not None  # _skip_reason rules the case out otherwise
-        prepared = library.prepare_library_case(case, torch, session.rng)
-        blocker: Blocker | None = session.torch_blocker(torch)
-
-        def new_event() -> library.TorchEvent:
-            return library.TorchEvent(torch)
-
-        library_info: dict[str, str] | None = library.library_info(torch, case)
-    else:
-        kernel = get_kernel(case.kernel)
-        prepare = (
-            runners.prepare_ring_case
-            if isinstance(case, RingAllreduceCase)
-            else runners.prepare_kernel_case
+        return _OnDevice(
+            prepared=library.prepare_library_case(case, torch, session.rng),
+            new_event=functools.partial(library.TorchEvent, torch),
+            blocker=session.torch_blocker(torch),
+            library_info=library.library_info(torch, case),
         )
-        prepared = prepare(case, session.inputs, session.rng, kernel)  # type: ignore[arg-type]
-        blocker = session.blocker()
-        new_event = session.new_event()
-        library_info = None
+    kernel = get_kernel(case.kernel)
+    if isinstance(case, RingAllreduceCase):
+        prepared = runners.prepare_ring_case(case, session.inputs, session.rng, kernel)
+    else:
+        prepared = runners.prepare_kernel_case(case, session.inputs, session.rng, kernel)
+    return _OnDevice(prepared, session.new_event(), session.blocker())
+
+
+def _run_case(session: _Session, case: Case) -> CaseRecord:
+    """Prepare, warm up, time and check one case."""
+    started_s = time.perf_counter()
+    on_device = _put_on_device(session, case)
+    prepared, new_event = on_device.prepared, on_device.new_event
     policy = session.policy
     warm = time_repetitions(prepared.repeat, 1 + policy.warmup_repetitions, new_event)
     repetitions = policy.repetitions(case, min(warm[1:]))
     timing = time_series(
-        prepared.repeat, repetitions, prepared.launches_per_repetition, new_event, blocker
+        prepared.repeat,
+        repetitions,
+        prepared.launches_per_repetition,
+        new_event,
+        on_device.blocker,
     )
     correctness = prepared.check()
     return CaseRecord(
@@ -233,7 +247,7 @@ def _run_case(session: _Session, case: Case) -> CaseRecord:
         min_dram_bytes=case.min_dram_bytes(),
         correctness=correctness,
         wall_s=time.perf_counter() - started_s,
-        library=library_info,
+        library=on_device.library_info,
     )
 
 
