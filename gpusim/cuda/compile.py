@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 from numba.cuda import compile_all
 
+from gpusim.cache import cache_dir as gpusim_cache_dir
 from gpusim.cuda.kernels import KernelDef, KernelParams, get_kernel
 from gpusim.errors import KernelError
 
@@ -108,23 +109,13 @@ def compile_ptx(
     signature = kernel_def.numba_signature(params)
     ptx_kind: PtxKind = "lto" if nvjitlink_version() is not None else "nvvm"
     key = _cache_key(kernel_def, signature, cc, ptx_kind)
-    path = (cache_dir or default_cache_dir()) / "ptx" / f"{kernel_def.name}-{key}.json"
+    path = (cache_dir or gpusim_cache_dir()) / "ptx" / f"{kernel_def.name}-{key}.json"
     cached = _read_entry(path, key)
     if cached is not None:
         return cached
     compiled = _build(kernel_def, signature, cc, ptx_kind)
     _write_entry(path, key, compiled)
     return compiled
-
-
-def default_cache_dir() -> Path:
-    """``$GPUSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/gpusim``, else ``~/.cache/gpusim``."""
-    explicit = os.environ.get("GPUSIM_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg_cache = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg_cache) if xdg_cache else Path.home() / ".cache"
-    return base / "gpusim"
 
 
 @functools.cache

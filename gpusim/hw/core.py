@@ -66,6 +66,7 @@ class ProgramArrays(NamedTuple):
     pipe: npt.NDArray[np.int8]
     latency_ns: F64
     issue_ns: F64
+    slot_ns: F64
     producer: npt.NDArray[np.int8]
     mem_kind: npt.NDArray[np.int8]
     mem_width_bytes: npt.NDArray[np.int32]
@@ -78,6 +79,8 @@ class ProgramArrays(NamedTuple):
     is_barrier: npt.NDArray[np.bool_]
     is_exit: npt.NDArray[np.bool_]
     bb_start: npt.NDArray[np.int32]
+    cta_class: npt.NDArray[np.int32]
+    class_lo: I64
     visit_ptr: I64
     visit_bb: npt.NDArray[np.int32]
     visit_mask: npt.NDArray[np.uint32]
@@ -88,7 +91,6 @@ class ProgramArrays(NamedTuple):
     run_mask: npt.NDArray[np.uint32]
     run_base: I64
     cta_shift: I64
-    representative_cta: I64
 
 
 def program_arrays(program: EngineProgram) -> ProgramArrays:
@@ -97,6 +99,7 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         pipe=program.pipe,
         latency_ns=program.latency_ns,
         issue_ns=program.issue_ns,
+        slot_ns=program.slot_ns,
         producer=program.producer,
         mem_kind=program.mem_kind,
         mem_width_bytes=program.mem_width_bytes,
@@ -109,6 +112,8 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         is_barrier=program.is_barrier,
         is_exit=program.is_exit,
         bb_start=program.bb_start,
+        cta_class=program.cta_class,
+        class_lo=program.class_lo,
         visit_ptr=program.visit_ptr,
         visit_bb=program.visit_bb,
         visit_mask=program.visit_mask,
@@ -119,7 +124,6 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         run_mask=program.run_mask,
         run_base=program.run_base,
         cta_shift=program.cta_shift,
-        representative_cta=np.asarray(program.representative_cta, dtype=np.int64),
     )
 
 
@@ -145,7 +149,7 @@ class CoreState(NamedTuple):
 
     w_active: npt.NDArray[np.bool_]
     w_cta: npt.NDArray[np.int32]
-    w_warp: npt.NDArray[np.int32]
+    w_stream: npt.NDArray[np.int32]
     w_visit: I64
     w_visit_end: I64
     w_pc: npt.NDArray[np.int32]
@@ -162,6 +166,7 @@ class CoreState(NamedTuple):
     reg_kind: npt.NDArray[np.int8]
     c_active: npt.NDArray[np.bool_]
     c_id: I64
+    c_class: npt.NDArray[np.int32]
     c_xyz: I64  # [sm, cta slot, axis]
     c_alive: npt.NDArray[np.int32]
     c_arrived: npt.NDArray[np.int32]
@@ -171,6 +176,7 @@ class CoreState(NamedTuple):
     shadow_count: I64  # [sm, cta slot] shadows whose CTA exists
     sp_pipe_free: F64  # [sm, sub-partition, pipe]
     sp_last: npt.NDArray[np.int32]
+    sp_slot_free: F64  # [sm, sub-partition] scheduler busy until
     issued: I64  # [sm, pipe]
     pipe_busy_ns: F64  # [sm, pipe] summed over sub-partitions
     stall_ns: F64  # [sm, stall]
@@ -194,7 +200,7 @@ def new_core_state(
     return CoreState(
         w_active=np.zeros(warps, dtype=np.bool_),
         w_cta=np.zeros(warps, dtype=np.int32),
-        w_warp=np.zeros(warps, dtype=np.int32),
+        w_stream=np.zeros(warps, dtype=np.int32),
         w_visit=np.zeros(warps, dtype=np.int64),
         w_visit_end=np.zeros(warps, dtype=np.int64),
         w_pc=np.zeros(warps, dtype=np.int32),
@@ -211,6 +217,7 @@ def new_core_state(
         reg_kind=np.zeros((*warps, max(register_count, 1)), dtype=np.int8),
         c_active=np.zeros((sms, cta_slots), dtype=np.bool_),
         c_id=np.zeros((sms, cta_slots), dtype=np.int64),
+        c_class=np.zeros((sms, cta_slots), dtype=np.int32),
         c_xyz=np.zeros((sms, cta_slots, 3), dtype=np.int64),
         c_alive=np.zeros((sms, cta_slots), dtype=np.int32),
         c_arrived=np.zeros((sms, cta_slots), dtype=np.int32),
@@ -220,6 +227,7 @@ def new_core_state(
         shadow_count=np.zeros((sms, cta_slots), dtype=np.int64),
         sp_pipe_free=np.zeros((sms, sps, PIPE_COUNT)),
         sp_last=np.full((sms, sps), -1, dtype=np.int32),
+        sp_slot_free=np.zeros((sms, sps)),
         issued=np.zeros((sms, PIPE_COUNT), dtype=np.int64),
         pipe_busy_ns=np.zeros((sms, PIPE_COUNT)),
         stall_ns=np.zeros((sms, STALL_COUNT)),
@@ -257,15 +265,18 @@ def dispatch_cta(
     state.c_arrived[sm, slot_of_cta] = 0
     state.c_start[sm, slot_of_cta] = t
     state.c_mem_done[sm, slot_of_cta] = t
-    mem_slots = prog.cta_shift.shape[0]
+    cta_class = prog.cta_class[cta_id]
+    state.c_class[sm, slot_of_cta] = cta_class
+    mem_slots = prog.cta_shift.shape[1]
     _plan_shadows(prog, params, state, sm, slot_of_cta, cta_id)
     for warp in range(params.warps_per_cta):
         w = slot_of_cta * params.warps_per_cta + warp
+        stream = cta_class * params.warps_per_cta + warp
         state.w_active[sm, w] = True
         state.w_cta[sm, w] = slot_of_cta
-        state.w_warp[sm, w] = warp
-        state.w_visit[sm, w] = prog.visit_ptr[warp]
-        state.w_visit_end[sm, w] = prog.visit_ptr[warp + 1]
+        state.w_stream[sm, w] = stream
+        state.w_visit[sm, w] = prog.visit_ptr[stream]
+        state.w_visit_end[sm, w] = prog.visit_ptr[stream + 1]
         state.w_next[sm, w] = t
         state.w_last[sm, w] = t
         state.w_start[sm, w] = t
@@ -276,7 +287,7 @@ def dispatch_cta(
         state.reg_kind[sm, w, :] = 0
         for m in range(mem_slots):
             state.w_mem_exec[sm, w, m] = 0
-            state.w_mem_run[sm, w, m] = prog.run_ptr[warp * mem_slots + m]
+            state.w_mem_run[sm, w, m] = prog.run_ptr[stream * mem_slots + m]
         if not _enter_visit(prog, state, sm, w):
             _retire_warp(params, state, sm, w, t)
     return True
@@ -295,19 +306,20 @@ def _cta_xyz(params: CoreParams, cta_id: int) -> tuple[int, int, int]:
 def _plan_shadows(
     prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, slot: int, cta_id: int
 ) -> None:
-    """Address offsets of the CTAs the shadow SMs run beside ``cta_id`` (ids cta_id+1...)."""
+    """Address offsets of the CTAs the shadow SMs run beside ``cta_id`` (ids cta_id+1...),
+    by the shifts of ``cta_id``'s class (a shadow CTA of another class, at a grid edge, is
+    taken to touch what its position would give in this class)."""
     x, y, z = _cta_xyz(params, cta_id)
+    shifts = prog.cta_shift[prog.cta_class[cta_id]]
     count = 0
     for shadow in range(params.shadows):
         other = cta_id + 1 + shadow
         if other >= params.total_ctas:
             break
         ox, oy, oz = _cta_xyz(params, other)
-        for m in range(prog.cta_shift.shape[0]):
+        for m in range(shifts.shape[0]):
             state.shadow_shift[sm, slot, m, shadow] = (
-                (ox - x) * prog.cta_shift[m, 0]
-                + (oy - y) * prog.cta_shift[m, 1]
-                + (oz - z) * prog.cta_shift[m, 2]
+                (ox - x) * shifts[m, 0] + (oy - y) * shifts[m, 1] + (oz - z) * shifts[m, 2]
             )
         count += 1
     state.shadow_count[sm, slot] = count
@@ -406,6 +418,8 @@ def _pick(
     prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, sp: int, t: float
 ) -> int:
     """The warp the scheduler of (sm, sp) issues from at ``t``, or -1."""
+    if state.sp_slot_free[sm, sp] > t + EPS_NS:
+        return -1
     slots = state.w_active.shape[1]
     last = state.sp_last[sm, sp]
     if params.scheduler == SCHEDULER_GTO:
@@ -429,11 +443,11 @@ def _pick(
 @njit(cache=True, _nrt=False, inline="always")
 def _lane_addresses(prog: ProgramArrays, state: CoreState, sm: int, w: int, slot: int) -> int:
     """Fill ``state.addresses`` for this execution of memory slot ``slot``; return its mask."""
-    mem_slots = prog.cta_shift.shape[0]
+    mem_slots = prog.cta_shift.shape[1]
     execution = state.w_mem_exec[sm, w, slot]
     state.w_mem_exec[sm, w, slot] = execution + 1
-    warp = state.w_warp[sm, w]
-    end = prog.run_ptr[warp * mem_slots + slot + 1]
+    stream = state.w_stream[sm, w]
+    end = prog.run_ptr[stream * mem_slots + slot + 1]
     run = state.w_mem_run[sm, w, slot]
     while run < end and execution >= prog.run_exec[run] + prog.run_count[run]:
         run += 1
@@ -442,10 +456,11 @@ def _lane_addresses(prog: ProgramArrays, state: CoreState, sm: int, w: int, slot
         return 0
     step = (execution - prog.run_exec[run]) * prog.run_stride[run]
     cta = state.w_cta[sm, w]
+    cta_class = state.c_class[sm, cta]
     shift = 0
     for axis in range(3):
-        offset = state.c_xyz[sm, cta, axis] - prog.representative_cta[axis]
-        shift += offset * prog.cta_shift[slot, axis]
+        offset = state.c_xyz[sm, cta, axis] - prog.class_lo[cta_class, axis]
+        shift += offset * prog.cta_shift[cta_class, slot, axis]
     for lane in range(memory.LANES):
         state.addresses[lane] = prog.run_base[run, lane] + step + shift
     return prog.run_mask[run]
@@ -479,6 +494,7 @@ def _issue(
     pipe_was_free = state.sp_pipe_free[sm, sp, pipe]
     _attribute_stall(state, sm, w, t, params.cycle_ns, ready, kind, pipe_was_free, pipe)
     state.sp_pipe_free[sm, sp, pipe] = max(pipe_was_free, t) + prog.issue_ns[pc]
+    state.sp_slot_free[sm, sp] = t + prog.slot_ns[pc]
     state.sp_last[sm, sp] = w
     state.issued[sm, pipe] += 1
     state.pipe_busy_ns[sm, pipe] += prog.issue_ns[pc]
@@ -647,6 +663,7 @@ def shift_times(state: CoreState, mem: MemoryState, delta_ns: float) -> None:
     _shift(state.c_mem_done.reshape(-1), delta_ns)
     _shift(state.reg_ready.reshape(-1), delta_ns)
     _shift(state.sp_pipe_free.reshape(-1), delta_ns)
+    _shift(state.sp_slot_free.reshape(-1), delta_ns)
     _shift(mem.l1_ready.reshape(-1), delta_ns)
     _shift(mem.l2_ready.reshape(-1), delta_ns)
     _shift(mem.l1_port_free, delta_ns)

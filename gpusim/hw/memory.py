@@ -29,6 +29,8 @@ U8 = npt.NDArray[np.uint8]
 
 LANES = 32
 INVALID_TAG = -1
+SHARED_WORDS_MAX = LANES * 4
+"""Distinct 4-byte words a warp's shared access can touch (32 lanes of 16 bytes)."""
 
 # Counters kept per SM in MemoryState.counters[sm, :].
 C_L1_HIT_SECTORS = 0
@@ -475,24 +477,28 @@ def _phase_wavefronts(
     width_bytes: int,
     first: int,
     lanes: int,
-    words: I64,
+    scratch: I64,
 ) -> int:
-    """Most distinct words any one bank must deliver for these lanes (0 if none active);
-    ``words`` is scratch space for one word per bank-width of every lane."""
+    """Most distinct words any one bank must deliver for these lanes (0 if none active).
+
+    ``scratch`` holds the distinct words (one per bank-width of every lane) and, after them,
+    a counter per bank.
+    """
     bank_bytes = params.shared_bank_bytes
     banks = params.shared_banks
     count = 0
     for lane in range(first, min(first + lanes, LANES)):
         if mask & (1 << lane):
             for offset in range(0, width_bytes, bank_bytes):
-                count = _insert_unique(words, count, (addresses[lane] + offset) // bank_bytes)
-    worst = 0
+                count = _insert_unique(scratch, count, (addresses[lane] + offset) // bank_bytes)
+    counters = SHARED_WORDS_MAX
     for bank in range(banks):
-        on_bank = 0
-        for index in range(count):
-            if words[index] % banks == bank:
-                on_bank += 1
-        worst = max(worst, on_bank)
+        scratch[counters + bank] = 0
+    worst = 0
+    for index in range(count):
+        bank = counters + scratch[index] % banks
+        scratch[bank] += 1
+        worst = max(worst, scratch[bank])
     return worst
 
 

@@ -1,10 +1,10 @@
 """A kernel as the engine executes it: flat arrays, with every timing figure resolved.
 
-``EngineProgram`` is what a ``KernelTrace`` becomes on a given GPU: each static instruction
-gets its pipe, its result latency and its issue interval in nanoseconds; each warp of the
-representative CTA keeps its stream of basic-block visits; each memory instruction keeps its
-address runs and the shift of its addresses per unit of CTA index, from which every other
-CTA's addresses follow. The engine reads these arrays and nothing else.
+``EngineProgram`` is what a ``KernelTrace`` becomes on a given GPU (``gpusim.hw.lowering``):
+each static instruction gets its pipe, result latency, issue interval and scheduler slots;
+each CTA class keeps, per warp, its stream of basic-block visits and, per memory
+instruction, its address runs and the shift of its addresses per unit of CTA index, from
+which every CTA of the class follows. The engine reads these arrays and nothing else.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ class EngineProgram:
     block: tuple[int, int, int]
     registers_per_thread: int
     shared_bytes_per_cta: int
-    representative_cta: tuple[int, int, int]
     register_count: int
     """Distinct registers (and predicates) of the program, numbered 0..register_count-1."""
 
@@ -76,6 +75,8 @@ class EngineProgram:
     """Result latency of fixed-latency instructions (memory results come from the hierarchy)."""
     issue_ns: F64
     """How long the instruction holds its pipe in one sub-partition."""
+    slot_ns: F64
+    """How long the instruction holds its sub-partition's scheduler (its SASS instructions)."""
     producer: I8
     mem_kind: I8
     mem_width_bytes: I32
@@ -91,12 +92,16 @@ class EngineProgram:
     bb_start: I32
     """Basic block b holds instructions bb_start[b] .. bb_start[b+1]-1."""
 
-    # Warp streams of the representative CTA: warp w visits visit_bb[visit_ptr[w]:visit_ptr[w+1]].
+    # CTA classes: CTA id (x fastest) -> class; class k's warp w is stream k * warps + w.
+    cta_class: I32
+    class_lo: I64
+    """[class, axis] the representative CTA of each class (its box's low corner)."""
+    # Streams: stream s visits visit_bb[visit_ptr[s]:visit_ptr[s+1]].
     visit_ptr: I64
     visit_bb: I32
     visit_mask: U32
 
-    # Address runs of (warp w, memory slot m): run_ptr[w * mem_slots + m] .. [... + 1].
+    # Address runs of (stream s, memory slot m): run_ptr[s * mem_slots + m] .. [... + 1].
     run_ptr: I64
     run_exec: I64
     """First execution (0-based, per warp and instruction) the run covers."""
@@ -106,12 +111,12 @@ class EngineProgram:
     run_base: I64
     """[run, lane] byte address of the run's first execution."""
     cta_shift: I64
-    """[memory slot, axis] address shift per unit of blockIdx along x, y, z."""
+    """[class, memory slot, axis] address shift per unit of blockIdx along x, y, z."""
 
     @property
     def warps_per_cta(self) -> int:
-        """Warps of one CTA (the representative CTA's streams)."""
-        return len(self.visit_ptr) - 1
+        """Warps of one CTA."""
+        return (len(self.visit_ptr) - 1) // len(self.class_lo)
 
     @property
     def threads_per_cta(self) -> int:
@@ -128,4 +133,4 @@ class EngineProgram:
     @property
     def mem_slots(self) -> int:
         """Memory instructions of the program."""
-        return len(self.cta_shift)
+        return int(self.cta_shift.shape[1])

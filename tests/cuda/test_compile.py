@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from gpusim.cache import cache_dir as gpusim_cache_dir
 from gpusim.cuda import compile as compile_module
 from gpusim.cuda.compile import (
     CompiledKernel,
     PtxasResources,
     compile_ptx,
-    default_cache_dir,
     parse_ptxas_info,
     sass_opcode_counts,
 )
@@ -187,11 +187,11 @@ def test_cache_directory_comes_from_the_environment(
     monkeypatch.setenv("GPUSIM_CACHE_DIR", str(tmp_path / "explicit"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_cache_dir() == tmp_path / "explicit"
+    assert gpusim_cache_dir() == tmp_path / "explicit"
     monkeypatch.delenv("GPUSIM_CACHE_DIR")
-    assert default_cache_dir() == tmp_path / "xdg" / "gpusim"
+    assert gpusim_cache_dir() == tmp_path / "xdg" / "gpusim"
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert default_cache_dir() == tmp_path / "home" / ".cache" / "gpusim"
+    assert gpusim_cache_dir() == tmp_path / "home" / ".cache" / "gpusim"
     compile_ptx("copy", CopyParams(64))
     assert len(list((tmp_path / "home" / ".cache" / "gpusim" / "ptx").iterdir())) == 1
 

@@ -1,0 +1,175 @@
+"""What a PTX instruction costs the SM: its pipe, result latency, issue interval, and how
+many scheduler slots it takes once ptxas has turned it into SASS.
+
+Traces are PTX, but the hardware issues SASS. The differences that matter for time are
+folded in here, per instruction class, and nowhere else:
+
+- 64-bit integer arithmetic (Numba's index maths) becomes two 32-bit SASS instructions
+  (IADD3 + IADD3.X, IMAD.WIDE + IMAD.X): two issue slots, the carry chain doubles latency.
+- Integer division and IEEE float division are SASS subroutines of about twenty and ten
+  instructions (reciprocal estimate plus Newton steps).
+- ``ld.param`` disappears: kernel parameters are constant-bank operands of the SASS
+  instructions that use them, so it costs no slot and no latency.
+
+Throughput comes from the spec: a pipe with ``L`` lanes per sub-partition holds a warp
+instruction for ``32 / L`` cycles; a tensor-core ``mma`` holds the tensor pipe for its
+FLOPs over the sub-partition's share of the SM's rate at ``low_precision_clock_hz``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gpusim.cuda.trace import OpClass
+from gpusim.hw.program import MemKind, Pipe, Producer
+from gpusim.spec.gpu import WARP_SIZE_THREADS, GpuSpec
+
+INT_DIV_SLOTS = 20
+"""SASS instructions of a 32/64-bit integer division or remainder subroutine."""
+FP_DIV_SLOTS = 10
+"""SASS instructions of an IEEE-rounded float division, square root or reciprocal."""
+MMA_FLOPS_PER_WARP = 4096
+"""FLOPs of one ``mma.sync.m16n8k16`` (16 x 8 x 16 multiply-adds)."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """How one static instruction occupies a sub-partition."""
+
+    pipe: Pipe
+    latency_cycles: float
+    issue_cycles: float
+    """How long the pipe is held."""
+    slots: int
+    """Scheduler issue slots (SASS instructions); 0 for what ptxas folds away."""
+    producer: Producer
+    mem: MemKind
+
+
+def _pipe_cycles(gpu: GpuSpec, lanes_per_sm: int) -> float:
+    lanes_per_subpartition = lanes_per_sm / gpu.sm.warp_schedulers
+    return WARP_SIZE_THREADS / lanes_per_subpartition
+
+
+def _tensor_flops_per_cycle(gpu: GpuSpec, opcode: str) -> int:
+    tensor = gpu.tensor
+    if ".bf16" in opcode:
+        return tensor.bf16_flops_per_cycle_per_sm
+    if ".tf32" in opcode:
+        return tensor.tf32_flops_per_cycle_per_sm
+    if ".e4m3" in opcode or ".e5m2" in opcode:
+        return tensor.fp8_flops_per_cycle_per_sm
+    if ".s8" in opcode or ".u8" in opcode:
+        return tensor.int8_ops_per_cycle_per_sm
+    if ".f64" in opcode and ".f16" not in opcode:
+        return tensor.fp64_flops_per_cycle_per_sm
+    return tensor.fp16_flops_per_cycle_per_sm
+
+
+def instruction_cost(gpu: GpuSpec, op_class: OpClass, opcode: str) -> Cost:
+    """The cost of one PTX instruction of ``op_class`` (exact opcode ``opcode``) on ``gpu``."""
+    lat = gpu.sm.latency
+    l1 = gpu.l1
+    int_pipe = _pipe_cycles(gpu, gpu.sm.int32_lanes)
+    fp32_pipe = _pipe_cycles(gpu, gpu.sm.fp32_lanes)
+    lsu = _pipe_cycles(gpu, gpu.sm.ldst_lanes)
+    fixed, short, long_ = Producer.FIXED, Producer.SHORT, Producer.LONG
+    none = MemKind.NONE
+    int_latency = lat.int_mul_cycles if opcode.startswith(("mul", "mad")) else lat.int_alu_cycles
+    table: dict[OpClass, Cost] = {
+        OpClass.INT32: Cost(Pipe.INT, int_latency, int_pipe, 1, fixed, none),
+        OpClass.INT64: Cost(Pipe.INT, 2 * int_latency, 2 * int_pipe, 2, fixed, none),
+        OpClass.INT_DIV: Cost(
+            Pipe.INT,
+            INT_DIV_SLOTS * lat.int_alu_cycles,
+            INT_DIV_SLOTS * int_pipe,
+            INT_DIV_SLOTS,
+            fixed,
+            none,
+        ),
+        OpClass.FP32: Cost(Pipe.FP32, lat.fp32_cycles, fp32_pipe, 1, fixed, none),
+        OpClass.FP16: Cost(Pipe.FP32, lat.fp16_cycles, fp32_pipe, 1, fixed, none),
+        OpClass.FP64: Cost(
+            Pipe.FP64, lat.fp64_cycles, _pipe_cycles(gpu, gpu.sm.fp64_lanes), 1, fixed, none
+        ),
+        OpClass.FP_DIV: Cost(
+            Pipe.SFU,
+            lat.sfu_cycles + FP_DIV_SLOTS * lat.fp32_cycles,
+            _pipe_cycles(gpu, gpu.sm.sfu_lanes),
+            FP_DIV_SLOTS,
+            short,
+            none,
+        ),
+        OpClass.SFU: Cost(
+            Pipe.SFU, lat.sfu_cycles, _pipe_cycles(gpu, gpu.sm.sfu_lanes), 1, short, none
+        ),
+        OpClass.CONVERT: _convert_cost(gpu, opcode, int_pipe),
+        OpClass.MOVE: Cost(Pipe.INT, lat.int_alu_cycles, int_pipe, 1, fixed, none),
+        OpClass.SETP: Cost(Pipe.INT, lat.int_alu_cycles, int_pipe, 1, fixed, none),
+        OpClass.PREDICATE: Cost(Pipe.INT, lat.int_alu_cycles, int_pipe, 1, fixed, none),
+        OpClass.BRANCH: Cost(Pipe.CONTROL, 1, 1, 1, fixed, none),
+        OpClass.BARRIER: Cost(Pipe.CONTROL, 1, 1, 1, fixed, none),
+        OpClass.MEMBAR: Cost(Pipe.CONTROL, gpu.l2.latency_cycles, 1, 1, long_, none),
+        OpClass.EXIT: Cost(Pipe.CONTROL, 1, 1, 1, fixed, none),
+        OpClass.LD_GLOBAL: Cost(Pipe.LSU, l1.latency_cycles, lsu, 1, long_, MemKind.GLOBAL_LOAD),
+        OpClass.ST_GLOBAL: Cost(Pipe.LSU, 1, lsu, 1, long_, MemKind.GLOBAL_STORE),
+        OpClass.LD_LOCAL: Cost(Pipe.LSU, l1.latency_cycles, lsu, 1, long_, MemKind.GLOBAL_LOAD),
+        OpClass.ST_LOCAL: Cost(Pipe.LSU, 1, lsu, 1, long_, MemKind.GLOBAL_STORE),
+        OpClass.LD_SHARED: Cost(
+            Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, MemKind.SHARED_LOAD
+        ),
+        OpClass.ST_SHARED: Cost(Pipe.LSU, 1, lsu, 1, short, MemKind.SHARED_STORE),
+        OpClass.LD_PARAM: Cost(Pipe.CONTROL, 0, 0, 0, fixed, none),
+        OpClass.ATOM_GLOBAL: Cost(
+            Pipe.LSU, l1.latency_cycles, lsu, 1, long_, MemKind.GLOBAL_ATOMIC
+        ),
+        OpClass.ATOM_SHARED: Cost(
+            Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, MemKind.SHARED_LOAD
+        ),
+        OpClass.SHFL: Cost(Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, none),
+        OpClass.MMA: _mma_cost(gpu, opcode),
+    }
+    return table[op_class]
+
+
+def _convert_cost(gpu: GpuSpec, opcode: str, int_pipe: float) -> Cost:
+    """Integer width changes are moves (or nothing); anything touching a float type goes
+    through the conversion unit with the SFU's latency and rate."""
+    types = opcode.split(".")[-2:]
+    if all(t[0] in "us" for t in types if t):
+        return Cost(
+            Pipe.INT, gpu.sm.latency.int_alu_cycles, int_pipe, 1, Producer.FIXED, MemKind.NONE
+        )
+    return Cost(
+        Pipe.SFU,
+        gpu.sm.latency.sfu_cycles,
+        _pipe_cycles(gpu, gpu.sm.sfu_lanes),
+        1,
+        Producer.SHORT,
+        MemKind.NONE,
+    )
+
+
+def _mma_cost(gpu: GpuSpec, opcode: str) -> Cost:
+    flops_per_cycle = _tensor_flops_per_cycle(gpu, opcode)
+    clock_ratio = gpu.tensor.low_precision_clock_hz / gpu.sm.clock_hz
+    per_subpartition = flops_per_cycle * clock_ratio / gpu.sm.warp_schedulers
+    # A GPU without tensor cores for this type emulates the mma on the FP32 pipe.
+    if per_subpartition == 0:
+        fp32_rate = 2 * gpu.sm.fp32_lanes / gpu.sm.warp_schedulers
+        return Cost(
+            Pipe.FP32,
+            gpu.tensor.mma_latency_cycles,
+            MMA_FLOPS_PER_WARP / fp32_rate,
+            1,
+            Producer.FIXED,
+            MemKind.NONE,
+        )
+    return Cost(
+        Pipe.TENSOR,
+        gpu.tensor.mma_latency_cycles,
+        MMA_FLOPS_PER_WARP / per_subpartition,
+        1,
+        Producer.FIXED,
+        MemKind.NONE,
+    )

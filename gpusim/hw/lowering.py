@@ -1,0 +1,153 @@
+"""From a ``KernelTrace`` to the ``EngineProgram`` the engine runs on one GPU.
+
+Every static instruction gets its cost on the GPU (``gpusim.hw.isa``); instructions that
+cost nothing on hardware (``ld.param``, folded into constant-bank operands by ptxas) are
+dropped, along with visits to blocks they leave empty. Each CTA class's streams and address
+runs are regrouped per (warp, memory instruction) so the engine can walk them with one
+cursor each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from gpusim.cuda.trace import KernelTrace, OpClass
+from gpusim.errors import EngineError
+from gpusim.hw.isa import Cost, instruction_cost
+from gpusim.hw.program import EngineProgram, MemKind
+from gpusim.spec.gpu import GpuSpec
+from gpusim.units import cycles_to_ns
+
+
+def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
+    """The engine's view of ``trace`` on ``gpu``."""
+    launch, program = trace.launch, trace.program
+    if launch.registers_per_thread is None:
+        raise EngineError(
+            f"{launch.kernel}: the trace has no register count (ptxas did not report one), "
+            "so occupancy cannot be computed"
+        )
+    costs = [
+        instruction_cost(gpu, OpClass(int(op)), program.opcode_names[int(code)])
+        for op, code in zip(program.op_class, program.opcode, strict=True)
+    ]
+    kept = np.array([cost.slots > 0 for cost in costs])
+    kept_costs = [cost for cost, keep in zip(costs, kept, strict=True) if keep]
+    block_sizes = np.bincount(program.block[kept], minlength=program.n_blocks)
+    bb_start = np.concatenate([[0], np.cumsum(block_sizes)]).astype(np.int32)
+    memory = np.array([cost.mem != MemKind.NONE for cost in costs]) & kept
+    memory_instructions = np.flatnonzero(memory)
+    mem_slot = np.full(program.n_instructions, -1, dtype=np.int32)
+    mem_slot[memory_instructions] = np.arange(memory_instructions.size, dtype=np.int32)
+    cycle_ns = cycles_to_ns(1.0, gpu.sm.clock_hz)
+    dst_ptr, dst = _ragged(program.dst_offsets, program.dst_regs, kept)
+    src_ptr, src = _ragged(program.src_offsets, program.src_regs, kept)
+    streams = _streams(trace, block_sizes > 0)
+    runs = _runs(trace, mem_slot, memory_instructions.size)
+    return EngineProgram(
+        name=launch.kernel,
+        grid=launch.grid,
+        block=launch.block,
+        registers_per_thread=launch.registers_per_thread,
+        shared_bytes_per_cta=launch.static_shared_bytes + launch.dynamic_shared_bytes,
+        register_count=int(program.register_bits.size),
+        pipe=np.array([c.pipe for c in kept_costs], dtype=np.int8),
+        latency_ns=np.array([c.latency_cycles * cycle_ns for c in kept_costs]),
+        issue_ns=np.array([c.issue_cycles * cycle_ns for c in kept_costs]),
+        slot_ns=np.array([c.slots * cycle_ns for c in kept_costs]),
+        producer=np.array([c.producer for c in kept_costs], dtype=np.int8),
+        mem_kind=np.array([c.mem for c in kept_costs], dtype=np.int8),
+        mem_width_bytes=program.bytes_per_lane[kept].astype(np.int32),
+        mem_slot=mem_slot[kept],
+        dst_ptr=dst_ptr,
+        dst=dst,
+        src_ptr=src_ptr,
+        src=src,
+        flops_per_lane=program.flops_per_lane[kept].astype(np.float64),
+        is_barrier=program.op_class[kept] == OpClass.BARRIER,
+        is_exit=program.op_class[kept] == OpClass.EXIT,
+        bb_start=bb_start,
+        cta_class=trace.class_index_grid().ravel().astype(np.int32),
+        class_lo=np.array([c.lo for c in trace.classes], dtype=np.int64).reshape(-1, 3),
+        visit_ptr=streams[0],
+        visit_bb=streams[1],
+        visit_mask=streams[2],
+        run_ptr=runs[0],
+        run_exec=runs[1],
+        run_count=runs[2],
+        run_stride=runs[3],
+        run_mask=runs[4],
+        run_base=runs[5],
+        cta_shift=np.stack([c.shift_bytes[memory_instructions] for c in trace.classes]).reshape(
+            len(trace.classes), memory_instructions.size, 3
+        ),
+    )
+
+
+def _ragged(
+    offsets: npt.NDArray[np.int64], values: npt.NDArray[np.int32], kept: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """The ragged lists of the kept rows only."""
+    lengths = np.diff(offsets)[kept]
+    rows = [values[offsets[i] : offsets[i + 1]] for i in np.flatnonzero(kept)]
+    flat = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), flat
+
+
+def _streams(
+    trace: KernelTrace, nonempty_block: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint32]]:
+    """Every class's warp streams, one after another, without visits to emptied blocks."""
+    blocks, masks, lengths = [], [], []
+    for cta_class in trace.classes:
+        record = cta_class.record
+        for warp in range(record.n_warps):
+            visit_block, visit_mask = record.warp_visits(warp)
+            keep = nonempty_block[visit_block]
+            blocks.append(visit_block[keep])
+            masks.append(visit_mask[keep])
+            lengths.append(int(keep.sum()))
+    ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return ptr, np.concatenate(blocks).astype(np.int32), np.concatenate(masks).astype(np.uint32)
+
+
+def _runs(
+    trace: KernelTrace, mem_slot: npt.NDArray[np.int32], mem_slots: int
+) -> tuple[npt.NDArray[np.int64], ...]:
+    """Address runs grouped by (stream, memory slot), streams numbered class-major."""
+    ptr_counts: list[npt.NDArray[np.int64]] = []
+    columns: dict[str, list[npt.NDArray[np.generic]]] = {
+        name: [] for name in ("first", "count", "stride", "mask", "base")
+    }
+    for cta_class in trace.classes:
+        record = cta_class.record
+        slot = mem_slot[record.run_instr]
+        keep = slot >= 0
+        key = record.run_warp[keep].astype(np.int64) * mem_slots + slot[keep]
+        order = np.lexsort((record.run_first[keep], key))
+        ptr_counts.append(np.bincount(key, minlength=record.n_warps * mem_slots))
+        columns["first"].append(record.run_first[keep][order])
+        columns["count"].append(record.run_count[keep][order])
+        columns["stride"].append(record.run_stride_bytes[keep][order])
+        columns["mask"].append(record.run_mask[keep][order])
+        columns["base"].append(record.run_base[keep][order].view(np.int64))
+    ptr = np.concatenate([[0], np.cumsum(np.concatenate(ptr_counts))]).astype(np.int64)
+    base = np.concatenate(columns["base"]).reshape(-1, 32).astype(np.int64)
+    return (
+        ptr,
+        np.concatenate(columns["first"]).astype(np.int64),
+        np.concatenate(columns["count"]).astype(np.int64),
+        np.concatenate(columns["stride"]).astype(np.int64),
+        np.concatenate(columns["mask"]).astype(np.uint32),
+        base,
+    )
+
+
+def costs_of(trace: KernelTrace, gpu: GpuSpec) -> list[Cost]:
+    """The cost of every static instruction of ``trace`` on ``gpu`` (for reports and tests)."""
+    program = trace.program
+    return [
+        instruction_cost(gpu, OpClass(int(op)), program.opcode_names[int(code)])
+        for op, code in zip(program.op_class, program.opcode, strict=True)
+    ]
