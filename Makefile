@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: quickstart test
 
 quickstart: $(STAMP)
-	$(VENV)/bin/gpusim scenario show scenarios/quickstart.toml
+	$(VENV)/bin/gpusim run scenarios/quickstart.toml
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest

@@ -13,6 +13,8 @@ import typer
 import typer.core
 
 from gpusim.cli import collective, presets, scenario, validate
+from gpusim.cli.run import run
+from gpusim.cli.trace import trace
 from gpusim.errors import GpusimError
 
 USER_ERROR_EXIT_CODE = 2
@@ -37,6 +39,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("run")(run)
+app.command("trace")(trace)
 app.add_typer(presets.app, name="presets")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(validate.app, name="validate")

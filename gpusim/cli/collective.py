@@ -97,7 +97,7 @@ def _command(collective: str) -> Callable[..., None]:
         if as_json:
             print_json([result.row() for result in results])
         else:
-            _print_table(hardware, results)
+            print_nccl_table(hardware, results)
 
     command.__doc__ = f"Simulate {collective} over sizes on a system, as nccl-tests reports it."
     return command
@@ -151,7 +151,8 @@ def _sweep(
         return sweep_collective(system, workload, sizes, on_result=lambda _: bar.advance(task))
 
 
-def _print_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
+def print_nccl_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
+    """The nccl-tests table of ``results`` (one collective at several sizes) on ``system``."""
     first = results[0]
     typer.echo(
         f"# gpusim {first.collective}: {system.name}, {first.ranks} ranks "

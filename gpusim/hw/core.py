@@ -624,7 +624,11 @@ def run_until_ctas_complete(
     while True:
         t = cycle * params.cycle_ns
         issued_any = False
-        for sm in range(params.sms):
+        # SMs take turns going first, as round-robin arbitration would let them, so no SM's
+        # requests always reach the shared L2 and HBM queues ahead of the others'.
+        first_sm = cycle % params.sms
+        for turn in range(params.sms):
+            sm = (first_sm + turn) % params.sms
             for sp in range(params.subpartitions):
                 w = _pick(prog, params, state, sm, sp, t)
                 if w >= 0:

@@ -10,12 +10,14 @@ Two modes share that machinery:
 
 - **detailed**: every SM, every warp, every instruction; CTAs are dispatched in order to
   whichever SM frees a slot.
-- **fast**: one representative SM runs every ``sm.count``-th CTA (the CTAs an SM gets when
-  all progress in step); the other SMs are *shadows* whose L2 and HBM traffic is this SM's
-  traffic shifted to their CTAs' addresses, so caches and memory see the whole GPU's load.
-  Once the representative SM's rounds of CTAs take a steady time, the rounds in between
-  are skipped (time and counters advanced by whole rounds) and the last rounds, where the
-  grid runs out, are simulated again.
+- **fast**: a few representative SMs, spread over the GPU, each run every ``sm.count``-th
+  CTA from their position (the CTAs an SM gets when all progress in step); each stands for
+  the SMs after it, *shadows* whose L2 and HBM traffic is its traffic shifted to their
+  CTAs' addresses, so caches and memory see the whole GPU's load. The kernel ends when the
+  slowest representative does: SMs differ by where their data falls in L2 and HBM, and the
+  kernel waits for the slowest. Once the representatives' rounds of CTAs take a steady
+  time, the rounds in between are skipped (time and counters advanced by whole rounds) and
+  the last rounds, where the grid runs out, are simulated again.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ WARM_ROUNDS = 2
 """Fast mode: rounds simulated before steadiness is judged (the first sees cold caches)."""
 TAIL_ROUNDS = 1
 """Fast mode: rounds simulated again at the end, where the grid runs out."""
+REPRESENTATIVE_SMS = 4
+"""Fast mode: SMs simulated in full (each with the traffic of the SMs it stands for)."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,10 @@ def _setup(program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode) -> 
         shared_bytes_per_cta=program.shared_bytes_per_cta,
     )
     detailed = mode == "detailed"
+    representatives = min(REPRESENTATIVE_SMS, gpu.sm.count)
     params = core.CoreParams(
         cycle_ns=cycles_to_ns(1.0, gpu.sm.clock_hz),
-        sms=gpu.sm.count if detailed else 1,
+        sms=gpu.sm.count if detailed else representatives,
         subpartitions=gpu.sm.warp_schedulers,
         cta_slots=occ.ctas_per_sm,
         warps_per_cta=program.warps_per_cta,
@@ -120,7 +125,7 @@ def _setup(program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode) -> 
         grid_x=program.grid[0],
         grid_y=program.grid[1],
         total_ctas=program.cta_count,
-        shadows=0 if detailed else gpu.sm.count - 1,
+        shadows=0 if detailed else gpu.sm.count // representatives - 1,
     )
     return _Setup(gpu, program, occ, mode, params, core.program_arrays(program))
 
@@ -170,12 +175,12 @@ class _KernelRun:
         setup = self._setup
         yield env.timeout(s_to_ns(setup.gpu.launch_overhead_s))
         self._start_ns = env.now
-        queue = self._cta_queue()
+        queues = self._cta_queues()
         resident = 0
         for _ in range(setup.params.cta_slots):
             for sm in range(setup.simulated_sms):
-                if queue:
-                    self._dispatch(sm, queue.pop(), env.now)
+                if queues[sm]:
+                    self._dispatch(sm, queues[sm].pop(), env.now)
                     resident += 1
         while resident:
             t = core.run_until_ctas_complete(
@@ -189,21 +194,31 @@ class _KernelRun:
             yield env.timeout(t - env.now)
             freed = self._collect_completions()
             resident -= len(freed)
-            skip_ns = self._rounds_to_skip(queue)
+            skip_ns = self._rounds_to_skip(queues)
             if skip_ns:
                 core.shift_times(self._state, self._mem, skip_ns)
                 yield env.timeout(skip_ns)
             for sm in freed:
-                if queue:
-                    self._dispatch(sm, queue.pop(), env.now + setup.params.cycle_ns)
+                if queues[sm]:
+                    self._dispatch(sm, queues[sm].pop(), env.now + setup.params.cycle_ns)
                     resident += 1
 
-    def _cta_queue(self) -> list[int]:
-        """CTA ids still to dispatch, the next one last: all of them in detailed mode; in
-        fast mode the representative SM's share, every ``sm.count``-th CTA."""
-        total = self._setup.program.cta_count
-        stride = 1 if self._setup.mode == "detailed" else self._setup.gpu.sm.count
-        return list(range(0, total, stride))[::-1]
+    def _cta_queues(self) -> list[list[int]]:
+        """Per simulated SM, the CTA ids it will run, the next one last.
+
+        Detailed mode: one queue shared by every SM (a freed SM takes the next CTA). Fast
+        mode: representative ``r`` sits at SM ``r * sm.count / representatives`` and runs
+        every ``sm.count``-th CTA from there.
+        """
+        total, count = self._setup.program.cta_count, self._setup.gpu.sm.count
+        if self._setup.mode == "detailed":
+            shared = list(range(total))[::-1]
+            return [shared] * self._setup.simulated_sms
+        stride = count // self._setup.simulated_sms
+        return [
+            list(range(rep * stride, total, count))[::-1]
+            for rep in range(self._setup.simulated_sms)
+        ]
 
     def _dispatch(self, sm: int, cta: int, t_ns: float) -> None:
         setup = self._setup
@@ -232,12 +247,13 @@ class _KernelRun:
 
     # -- fast mode: skipping steady rounds ----------------------------------------------
 
-    def _rounds_to_skip(self, queue: list[int]) -> float:
-        """In fast mode, once rounds are steady: skip all but the last rounds of the queue,
-        advancing the counters by whole rounds; returns the time skipped (0: none)."""
+    def _rounds_to_skip(self, queues: list[list[int]]) -> float:
+        """In fast mode, once rounds are steady: skip all but the last rounds of every
+        representative's queue, advancing the counters by whole rounds; returns the time
+        skipped (0: none)."""
         if self._setup.mode != "fast" or self._skipped:
             return 0.0
-        per_round = self._setup.params.cta_slots
+        per_round = self._setup.params.cta_slots * self._setup.simulated_sms
         done = len(self._durations_ns)
         if done < (WARM_ROUNDS + 1) * per_round or done % per_round:
             return 0.0
@@ -245,7 +261,8 @@ class _KernelRun:
         previous = np.mean(self._durations_ns[-2 * per_round : -per_round])
         if abs(last - previous) > STEADY_TOLERANCE * previous:
             return 0.0
-        rounds = len(queue) // per_round - TAIL_ROUNDS
+        slots = self._setup.params.cta_slots
+        rounds = min(len(queue) for queue in queues) // slots - TAIL_ROUNDS
         if rounds < 1:
             return 0.0
         now, earlier = self._snapshots[-1], self._snapshots[-1 - per_round]
@@ -254,7 +271,8 @@ class _KernelRun:
             self._live_counters(), now.arrays, earlier.arrays, strict=True
         ):
             live += rounds * (current - before)
-        del queue[len(queue) - rounds * per_round :]
+        for queue in queues:
+            del queue[len(queue) - rounds * slots :]
         self._rep_ctas += rounds * per_round
         self._skipped = True
         return rounds * round_ns

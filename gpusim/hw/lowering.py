@@ -2,9 +2,9 @@
 
 Every static instruction gets its cost on the GPU (``gpusim.hw.isa``); instructions that
 cost nothing on hardware (``ld.param``, folded into constant-bank operands by ptxas) are
-dropped, along with visits to blocks they leave empty. Each CTA class's streams and address
-runs are regrouped per (warp, memory instruction) so the engine can walk them with one
-cursor each.
+dropped, along with visits to blocks they leave empty; each block is put in the order
+ptxas would issue it (``gpusim.hw.reorder``). Each CTA class's streams and address runs are
+regrouped per (warp, memory instruction) so the engine can walk them with one cursor each.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from gpusim.cuda.trace import KernelTrace, OpClass
 from gpusim.errors import EngineError
 from gpusim.hw.isa import Cost, instruction_cost
 from gpusim.hw.program import EngineProgram, MemKind
+from gpusim.hw.reorder import block_order
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 
@@ -28,21 +29,25 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
             f"{launch.kernel}: the trace has no register count (ptxas did not report one), "
             "so occupancy cannot be computed"
         )
-    costs = [
-        instruction_cost(gpu, OpClass(int(op)), program.opcode_names[int(code)])
-        for op, code in zip(program.op_class, program.opcode, strict=True)
-    ]
-    kept = np.array([cost.slots > 0 for cost in costs])
-    kept_costs = [cost for cost, keep in zip(costs, kept, strict=True) if keep]
-    block_sizes = np.bincount(program.block[kept], minlength=program.n_blocks)
+    costs = costs_of(trace, gpu)
+    # Original instruction indices, in the order the engine holds them.
+    rows = np.array([i for i in block_order(program) if costs[i].slots > 0], dtype=np.int64)
+    row_costs = [costs[i] for i in rows]
+    block_sizes = np.bincount(program.block[rows], minlength=program.n_blocks)
     bb_start = np.concatenate([[0], np.cumsum(block_sizes)]).astype(np.int32)
-    memory = np.array([cost.mem != MemKind.NONE for cost in costs]) & kept
-    memory_instructions = np.flatnonzero(memory)
+    memory_instructions = np.array(
+        [
+            i
+            for i in range(program.n_instructions)
+            if costs[i].mem != MemKind.NONE and costs[i].slots > 0
+        ],
+        dtype=np.int64,
+    )
     mem_slot = np.full(program.n_instructions, -1, dtype=np.int32)
     mem_slot[memory_instructions] = np.arange(memory_instructions.size, dtype=np.int32)
     cycle_ns = cycles_to_ns(1.0, gpu.sm.clock_hz)
-    dst_ptr, dst = _ragged(program.dst_offsets, program.dst_regs, kept)
-    src_ptr, src = _ragged(program.src_offsets, program.src_regs, kept)
+    dst_ptr, dst = _ragged(program.dst_offsets, program.dst_regs, rows)
+    src_ptr, src = _ragged(program.src_offsets, program.src_regs, rows)
     streams = _streams(trace, block_sizes > 0)
     runs = _runs(trace, mem_slot, memory_instructions.size)
     return EngineProgram(
@@ -52,21 +57,21 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         registers_per_thread=launch.registers_per_thread,
         shared_bytes_per_cta=launch.static_shared_bytes + launch.dynamic_shared_bytes,
         register_count=int(program.register_bits.size),
-        pipe=np.array([c.pipe for c in kept_costs], dtype=np.int8),
-        latency_ns=np.array([c.latency_cycles * cycle_ns for c in kept_costs]),
-        issue_ns=np.array([c.issue_cycles * cycle_ns for c in kept_costs]),
-        slot_ns=np.array([c.slots * cycle_ns for c in kept_costs]),
-        producer=np.array([c.producer for c in kept_costs], dtype=np.int8),
-        mem_kind=np.array([c.mem for c in kept_costs], dtype=np.int8),
-        mem_width_bytes=program.bytes_per_lane[kept].astype(np.int32),
-        mem_slot=mem_slot[kept],
+        pipe=np.array([c.pipe for c in row_costs], dtype=np.int8),
+        latency_ns=np.array([c.latency_cycles * cycle_ns for c in row_costs]),
+        issue_ns=np.array([c.issue_cycles * cycle_ns for c in row_costs]),
+        slot_ns=np.array([c.slots * cycle_ns for c in row_costs]),
+        producer=np.array([c.producer for c in row_costs], dtype=np.int8),
+        mem_kind=np.array([c.mem for c in row_costs], dtype=np.int8),
+        mem_width_bytes=program.bytes_per_lane[rows].astype(np.int32),
+        mem_slot=mem_slot[rows],
         dst_ptr=dst_ptr,
         dst=dst,
         src_ptr=src_ptr,
         src=src,
-        flops_per_lane=program.flops_per_lane[kept].astype(np.float64),
-        is_barrier=program.op_class[kept] == OpClass.BARRIER,
-        is_exit=program.op_class[kept] == OpClass.EXIT,
+        flops_per_lane=program.flops_per_lane[rows].astype(np.float64),
+        is_barrier=program.op_class[rows] == OpClass.BARRIER,
+        is_exit=program.op_class[rows] == OpClass.EXIT,
         bb_start=bb_start,
         cta_class=trace.class_index_grid().ravel().astype(np.int32),
         class_lo=np.array([c.lo for c in trace.classes], dtype=np.int64).reshape(-1, 3),
@@ -86,12 +91,12 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
 
 
 def _ragged(
-    offsets: npt.NDArray[np.int64], values: npt.NDArray[np.int32], kept: npt.NDArray[np.bool_]
+    offsets: npt.NDArray[np.int64], values: npt.NDArray[np.int32], rows: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-    """The ragged lists of the kept rows only."""
-    lengths = np.diff(offsets)[kept]
-    rows = [values[offsets[i] : offsets[i + 1]] for i in np.flatnonzero(kept)]
-    flat = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
+    """The ragged lists of ``rows``, in that order."""
+    lengths = (offsets[rows + 1] - offsets[rows]).astype(np.int64)
+    parts = [values[offsets[i] : offsets[i + 1]] for i in rows]
+    flat = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
     return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), flat
 
 

@@ -14,6 +14,9 @@ from gpusim.spec.links import NicSpec, NvlinkSpec, PcieSpec
 from gpusim.spec.presets import gpu_preset, library, system_preset
 from gpusim.spec.system import SystemSpec, Topology
 
+presets = library
+"""``gpusim.presets()``: every preset GPU and system, by name."""
+
 __all__ = [
     "WARP_SIZE_THREADS",
     "DramSpec",
@@ -30,5 +33,6 @@ __all__ = [
     "Topology",
     "gpu_preset",
     "library",
+    "presets",
     "system_preset",
 ]

@@ -1,0 +1,103 @@
+"""The scripting API: what the CLI, the TUI and users' scripts call.
+
+>>> import gpusim
+>>> h100 = gpusim.gpu_preset("H100-SXM5-80GB")
+>>> bigger_l2 = h100.with_overrides({"l2.size_bytes": 100 * 2**20})
+>>> result = gpusim.simulate(bigger_l2, gpusim.GemmWorkload(m=1024, n=1024, k=1024))
+>>> result.time_s, result.tflops, result.bottleneck
+
+Times are in seconds, sizes in bytes, rates in per-second units, as the names say.
+"""
+
+from __future__ import annotations
+
+from gpusim.collectives import CollectiveResult, simulate_collective
+from gpusim.cuda.kernels import CopyParams, GemmParams, KernelParams
+from gpusim.cuda.trace import KernelTrace
+from gpusim.cuda.tracecache import cached_trace
+from gpusim.errors import ScenarioError
+from gpusim.hw.gpu import simulate_kernel as _simulate_program
+from gpusim.hw.lowering import lower
+from gpusim.hw.result import KernelResult, Mode
+from gpusim.scenario import Scenario
+from gpusim.spec.gpu import GpuSpec
+from gpusim.spec.system import SystemSpec
+from gpusim.workload import CollectiveWorkload, CopyWorkload, GemmWorkload, Workload
+
+OLDEST_TRACE_CC = (7, 5)
+"""The oldest target the CUDA 13 compiler wheels accept; older GPUs (V100, cc 7.0) are traced
+for it. The project's kernels compile to the same PTX there, and timing comes from the spec."""
+
+
+def trace_cc(gpu: GpuSpec) -> tuple[int, int]:
+    """The compute capability a kernel is compiled and traced for, to run on ``gpu``."""
+    return max(gpu.compute_capability_tuple, OLDEST_TRACE_CC)
+
+
+def kernel_trace(gpu: GpuSpec, kernel: str, params: KernelParams) -> KernelTrace:
+    """The trace of one launch of ``kernel`` at ``params``, compiled for ``gpu`` (cached)."""
+    return cached_trace(kernel, params, trace_cc(gpu))
+
+
+def simulate_trace(
+    gpu: GpuSpec,
+    trace: KernelTrace,
+    *,
+    mode: Mode = "fast",
+    scheduler: str = "gto",
+    timeline: bool = False,
+) -> KernelResult:
+    """Simulate one launch of a traced kernel on ``gpu``."""
+    return _simulate_program(
+        lower(trace, gpu), gpu, mode=mode, scheduler=scheduler, timeline=timeline
+    )
+
+
+def simulate_kernel(
+    gpu: GpuSpec,
+    kernel: str,
+    params: KernelParams,
+    *,
+    mode: Mode = "fast",
+    scheduler: str = "gto",
+    timeline: bool = False,
+) -> KernelResult:
+    """Simulate one launch of a registered kernel (``gpusim.cuda.kernels``) on ``gpu``."""
+    trace = kernel_trace(gpu, kernel, params)
+    return simulate_trace(gpu, trace, mode=mode, scheduler=scheduler, timeline=timeline)
+
+
+def kernel_of(workload: GemmWorkload | CopyWorkload) -> tuple[str, KernelParams]:
+    """The registered kernel and its parameters that run a kernel workload."""
+    if isinstance(workload, GemmWorkload):
+        return workload.kernel, GemmParams(workload.m, workload.n, workload.k)
+    return workload.kernel, CopyParams(workload.size_bytes)
+
+
+def simulate(
+    hardware: GpuSpec | SystemSpec,
+    workload: Workload,
+    *,
+    mode: Mode = "fast",
+    timeline: bool = False,
+) -> KernelResult | CollectiveResult:
+    """Simulate a workload: a kernel on a GPU, or a collective on a system.
+
+    A kernel workload given a system runs on the system's GPU; a collective needs a system.
+    """
+    if isinstance(workload, CollectiveWorkload):
+        if not isinstance(hardware, SystemSpec):
+            raise ScenarioError(
+                f"workload.kind: {workload.kind!r} runs on a system, not on one GPU"
+            )
+        return simulate_collective(hardware, workload, timeline=timeline)
+    gpu = hardware if isinstance(hardware, GpuSpec) else hardware.gpu
+    kernel, params = kernel_of(workload)
+    return simulate_kernel(gpu, kernel, params, mode=mode, timeline=timeline)
+
+
+def simulate_scenario(
+    scenario: Scenario, *, mode: Mode = "fast", timeline: bool = False
+) -> KernelResult | CollectiveResult:
+    """Simulate a loaded scenario (its hardware and workload; its sweep is not expanded)."""
+    return simulate(scenario.hardware, scenario.workload, mode=mode, timeline=timeline)

@@ -1,0 +1,115 @@
+"""``gpusim run``: simulate a scenario and say how long it takes and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gpusim.api import simulate_scenario
+from gpusim.cli.collective import print_nccl_table
+from gpusim.cli.output import console, print_json
+from gpusim.collectives import CollectiveResult
+from gpusim.hw.result import KernelResult
+from gpusim.roofline import Bound
+from gpusim.scenario import Scenario, load_scenario
+from gpusim.spec.system import SystemSpec
+from gpusim.units import format_bytes, format_decimal, format_seconds
+
+progress = Console(stderr=True)
+
+
+def run(
+    path: Annotated[Path, typer.Argument(help="a scenario file (TOML)")],
+    detailed: Annotated[
+        bool, typer.Option("--detailed", help="simulate every SM and warp (slow; checks fast mode)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Simulate a scenario: its time, throughput, bottleneck and roofline bound."""
+    scenario = load_scenario(path)
+    mode = "detailed" if detailed else "fast"
+    with progress.status(f"simulating {scenario.name} ({mode})", spinner="dots"):
+        result = simulate_scenario(scenario, mode=mode)
+    bound = scenario.bound()
+    if as_json:
+        print_json(_document(scenario, result, bound, mode))
+        return
+    if isinstance(result, CollectiveResult):
+        assert isinstance(scenario.hardware, SystemSpec)  # a collective runs on a system
+        print_nccl_table(scenario.hardware, [result])
+        return
+    _print_kernel(scenario, result, bound)
+
+
+def _document(
+    scenario: Scenario, result: KernelResult | CollectiveResult, bound: Bound, mode: str
+) -> dict[str, Any]:
+    document: dict[str, Any] = {"scenario": scenario.name, "mode": mode}
+    if isinstance(result, CollectiveResult):
+        return {**document, **result.to_dict(), "time_s": result.time_s}
+    data = result.to_dict()
+    data.pop("timeline")
+    return {
+        **document,
+        **data,
+        "dram_bytes": result.dram_read_bytes + result.dram_write_bytes,
+        "bound": bound.to_dict(),
+        "fraction_of_bound": bound.time_s / result.time_s,
+    }
+
+
+def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> None:
+    console.print(
+        f"[bold]{scenario.name}[/bold]: {scenario.workload.describe()} on {result.gpu} "
+        f"({result.mode} mode)",
+        soft_wrap=True,
+    )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    rows = [
+        (
+            "time",
+            format_seconds(result.time_s),
+            f"launch {format_seconds(result.launch_overhead_s)}"
+            f" + execution {format_seconds(result.execution_s)}",
+        ),
+        (
+            "throughput",
+            format_decimal(result.flops_per_s, "FLOP/s"),
+            f"{format_decimal(result.flops, 'FLOP')} in all",
+        ),
+        (
+            "DRAM",
+            format_decimal(result.dram_bandwidth_bytes_per_s, "B/s"),
+            f"{format_bytes(result.dram_read_bytes)} read, "
+            f"{format_bytes(result.dram_write_bytes)} written",
+        ),
+        ("bottleneck", result.bottleneck, ""),
+        (
+            "roofline bound",
+            format_seconds(bound.time_s),
+            f"{bound.time_s / result.time_s:.0%} of the simulated time ({bound.limiter})",
+        ),
+        (
+            "occupancy",
+            f"{result.achieved_occupancy:.0%}",
+            f"theoretical {result.theoretical_occupancy:.0%}, {result.ctas_per_sm} CTAs/SM "
+            f"({result.occupancy_limiter}), {result.waves:.2f} waves",
+        ),
+        ("IPC", f"{result.ipc:.2f}", f"issue slots {result.issue_slot_utilisation:.0%} used"),
+        ("cache hits", f"L1 {result.l1_hit_rate:.0%}", f"L2 {result.l2_hit_rate:.0%}"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    stalls = sorted(result.stall_fractions.items(), key=lambda item: -item[1])
+    shown = ", ".join(
+        f"{name.replace('_', ' ')} {share:.0%}" for name, share in stalls if share >= 0.01
+    )
+    console.print(f"[cyan]stalls[/cyan] {shown}", soft_wrap=True)

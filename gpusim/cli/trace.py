@@ -1,0 +1,92 @@
+"""``gpusim trace``: the SIMT trace of a kernel launch, built or read back.
+
+``gpusim trace KERNEL --size MxNxK`` compiles the kernel, emulates its PTX and prints the
+summary; ``gpusim trace show FILE.npz`` prints a saved trace's summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gpusim.api import kernel_trace
+from gpusim.cli.output import console, print_json
+from gpusim.cuda.kernels import KERNEL_NAMES
+from gpusim.cuda.trace import KernelTrace, TraceSummary
+from gpusim.cuda.tracegen import kernel_params
+from gpusim.errors import KernelError
+from gpusim.spec import gpu_preset
+from gpusim.units import format_bytes, format_decimal
+
+progress = Console(stderr=True)
+
+
+def trace(
+    kernel: Annotated[str, typer.Argument(help=f"a kernel ({', '.join(KERNEL_NAMES)}), or 'show'")],
+    file: Annotated[
+        Path | None, typer.Argument(help="with 'show': the trace file (.npz) to read")
+    ] = None,
+    size: Annotated[
+        str | None,
+        typer.Option(help="MxNxK for GEMMs, bytes for copy, elements per rank for all-reduce"),
+    ] = None,
+    ranks: Annotated[int, typer.Option(help="all-reduce: ranks in the ring")] = 8,
+    step: Annotated[int, typer.Option(help="all-reduce: the ring step")] = 0,
+    rank: Annotated[int, typer.Option(help="all-reduce step kernels: the rank")] = 0,
+    gpu: Annotated[
+        str, typer.Option(help="the GPU preset whose compute capability to compile for")
+    ] = "H100-SXM5-80GB",
+    out: Annotated[Path | None, typer.Option(help="save the trace here (.npz)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Build a kernel's trace (or read one with 'show') and print its summary."""
+    if kernel == "show":
+        if file is None:
+            raise KernelError("trace show: name the trace file to read")
+        summary = KernelTrace.load(file).summary()
+    else:
+        if size is None:
+            raise KernelError(f"--size: {kernel} needs a size")
+        params = kernel_params(kernel, size, ranks=ranks, step=step, rank=rank)
+        with progress.status(f"tracing {kernel} {size}", spinner="dots"):
+            built = kernel_trace(gpu_preset(gpu), kernel, params)
+        if out is not None:
+            built.save(out)
+        summary = built.summary()
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    _print(summary)
+
+
+def _print(summary: TraceSummary) -> None:
+    grid, block = summary.grid, summary.block
+    console.print(
+        f"[bold]{summary.kernel}[/bold]: grid {grid[0]}x{grid[1]}x{grid[2]}, "
+        f"block {block[0]}x{block[1]}x{block[2]}, {summary.ctas} CTAs, {summary.warps} warps, "
+        f"{summary.cta_classes} CTA class(es)",
+        soft_wrap=True,
+    )
+    console.print(
+        f"{format_decimal(summary.total_warp_instructions, '').strip()} warp instructions, "
+        f"{format_decimal(summary.flops, 'FLOP')}",
+        soft_wrap=True,
+    )
+    classes = Table(title="warp instructions by class", title_justify="left")
+    classes.add_column("class", style="cyan")
+    classes.add_column("count", justify="right")
+    classes.add_column("share", justify="right")
+    for name, count in sorted(summary.warp_instructions.items(), key=lambda item: -item[1]):
+        classes.add_row(name, f"{count:,}", f"{count / summary.total_warp_instructions:.1%}")
+    console.print(classes)
+    moved = Table(title="bytes requested", title_justify="left")
+    moved.add_column("kind", style="cyan")
+    moved.add_column("bytes", justify="right")
+    for name, count in summary.bytes.items():
+        if count:
+            moved.add_row(name.replace("_", " "), format_bytes(count))
+    console.print(moved)
