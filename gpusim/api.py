@@ -11,6 +11,8 @@ Times are in seconds, sizes in bytes, rates in per-second units, as the names sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gpusim.collectives import CollectiveResult, simulate_collective
 from gpusim.cuda.kernels import CopyParams, GemmParams, KernelParams
 from gpusim.cuda.trace import KernelTrace
@@ -23,6 +25,9 @@ from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
 from gpusim.workload import CollectiveWorkload, CopyWorkload, GemmWorkload, Workload
+
+Progress = Callable[[float], None]
+"""Called with the fraction of a kernel's grid simulated so far (0 to 1)."""
 
 OLDEST_TRACE_CC = (7, 5)
 """The oldest target the CUDA 13 compiler wheels accept; older GPUs (V100, cc 7.0) are traced
@@ -46,10 +51,16 @@ def simulate_trace(
     mode: Mode = "fast",
     scheduler: str = "gto",
     timeline: bool = False,
+    progress: Progress | None = None,
 ) -> KernelResult:
     """Simulate one launch of a traced kernel on ``gpu``."""
     return _simulate_program(
-        lower(trace, gpu), gpu, mode=mode, scheduler=scheduler, timeline=timeline
+        lower(trace, gpu),
+        gpu,
+        mode=mode,
+        scheduler=scheduler,
+        timeline=timeline,
+        progress=progress,
     )
 
 
@@ -61,10 +72,16 @@ def simulate_kernel(
     mode: Mode = "fast",
     scheduler: str = "gto",
     timeline: bool = False,
+    progress: Progress | None = None,
 ) -> KernelResult:
-    """Simulate one launch of a registered kernel (``gpusim.cuda.kernels``) on ``gpu``."""
+    """Simulate one launch of a registered kernel (``gpusim.cuda.kernels``) on ``gpu``.
+
+    ``progress`` (if given) is called with the fraction of the grid simulated so far.
+    """
     trace = kernel_trace(gpu, kernel, params)
-    return simulate_trace(gpu, trace, mode=mode, scheduler=scheduler, timeline=timeline)
+    return simulate_trace(
+        gpu, trace, mode=mode, scheduler=scheduler, timeline=timeline, progress=progress
+    )
 
 
 def kernel_of(workload: GemmWorkload | CopyWorkload) -> tuple[str, KernelParams]:
@@ -80,6 +97,7 @@ def simulate(
     *,
     mode: Mode = "fast",
     timeline: bool = False,
+    progress: Progress | None = None,
 ) -> KernelResult | CollectiveResult:
     """Simulate a workload: a kernel on a GPU, or a collective on a system.
 
@@ -93,11 +111,17 @@ def simulate(
         return simulate_collective(hardware, workload, timeline=timeline)
     gpu = hardware if isinstance(hardware, GpuSpec) else hardware.gpu
     kernel, params = kernel_of(workload)
-    return simulate_kernel(gpu, kernel, params, mode=mode, timeline=timeline)
+    return simulate_kernel(gpu, kernel, params, mode=mode, timeline=timeline, progress=progress)
 
 
 def simulate_scenario(
-    scenario: Scenario, *, mode: Mode = "fast", timeline: bool = False
+    scenario: Scenario,
+    *,
+    mode: Mode = "fast",
+    timeline: bool = False,
+    progress: Progress | None = None,
 ) -> KernelResult | CollectiveResult:
     """Simulate a loaded scenario (its hardware and workload; its sweep is not expanded)."""
-    return simulate(scenario.hardware, scenario.workload, mode=mode, timeline=timeline)
+    return simulate(
+        scenario.hardware, scenario.workload, mode=mode, timeline=timeline, progress=progress
+    )

@@ -23,7 +23,7 @@ Two modes share that machinery:
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,16 +89,18 @@ def simulate_kernel(
     mode: Mode = "fast",
     scheduler: str = "gto",
     timeline: bool = False,
+    progress: Callable[[float], None] | None = None,
 ) -> KernelResult:
     """Simulate one launch of ``program`` on ``gpu``.
 
     ``timeline`` adds the spans of the CTAs that were simulated (every CTA in detailed mode,
-    the representative SM's in fast mode); it costs nothing when off.
+    the representative SMs' in fast mode); it costs nothing when off. ``progress`` is called
+    with the fraction of the grid done, after each batch of CTAs completes.
     """
     if mode not in ("fast", "detailed"):
         raise EngineError(f"mode: must be 'fast' or 'detailed', got {mode!r}")
     setup = _setup(program, gpu, scheduler, mode)
-    run = _KernelRun(setup)
+    run = _KernelRun(setup, progress)
     env = simpy.Environment()
     env.process(run.kernel(env))
     env.run()
@@ -149,8 +151,9 @@ class _Snapshot:
 class _KernelRun:
     """The SimPy processes of one kernel launch, and the counters they leave."""
 
-    def __init__(self, setup: _Setup) -> None:
+    def __init__(self, setup: _Setup, progress: Callable[[float], None] | None) -> None:
         self._setup = setup
+        self._progress = progress
         gpu = setup.gpu
         self._mem_params = memory_params(gpu, l1_cache_bytes(gpu, setup.occupancy))
         self._mem: MemoryState = new_memory_state(self._mem_params, setup.simulated_sms)
@@ -176,6 +179,7 @@ class _KernelRun:
         yield env.timeout(s_to_ns(setup.gpu.launch_overhead_s))
         self._start_ns = env.now
         queues = self._cta_queues()
+        planned = self._queued(queues)
         resident = 0
         for _ in range(setup.params.cta_slots):
             for sm in range(setup.simulated_sms):
@@ -195,6 +199,8 @@ class _KernelRun:
             freed = self._collect_completions()
             resident -= len(freed)
             skip_ns = self._rounds_to_skip(queues)
+            if self._progress is not None:
+                self._progress(1.0 - (resident + self._queued(queues)) / planned)
             if skip_ns:
                 core.shift_times(self._state, self._mem, skip_ns)
                 yield env.timeout(skip_ns)
@@ -202,6 +208,11 @@ class _KernelRun:
                 if queues[sm]:
                     self._dispatch(sm, queues[sm].pop(), env.now + setup.params.cycle_ns)
                     resident += 1
+
+    def _queued(self, queues: list[list[int]]) -> int:
+        """CTAs not yet dispatched (detailed mode's SMs share one queue)."""
+        distinct = {id(queue): len(queue) for queue in queues}
+        return sum(distinct.values())
 
     def _cta_queues(self) -> list[list[int]]:
         """Per simulated SM, the CTA ids it will run, the next one last.
