@@ -142,19 +142,30 @@ def gemm_bound(gpu: GpuSpec, m: int, n: int, k: int, *, dtype: Dtype, tensor_cor
         raise ValueError(f"dtype: {gpu.name} has no {dtype} tensor cores")
     out_bytes = 4 if tensor_cores and DTYPE_BYTES[dtype] < 4 else DTYPE_BYTES[dtype]
     flops = 2.0 * m * n * k
-    bytes_moved = float((m * k + k * n) * DTYPE_BYTES[dtype] + m * n * out_bytes)
-    return _kernel_bound(flops / peak, bytes_moved / dram_bytes_per_s(gpu), flops, bytes_moved)
+    read_bytes = (m * k + k * n) * DTYPE_BYTES[dtype]
+    return _kernel_bound(gpu, flops / peak, flops, read_bytes, m * n * out_bytes)
 
 
 def copy_bound(gpu: GpuSpec, size_bytes: int) -> Bound:
     """Copy ``size_bytes`` from one device buffer to another: read once, written once."""
-    bytes_moved = 2.0 * size_bytes
-    return _kernel_bound(0.0, bytes_moved / dram_bytes_per_s(gpu), 0.0, bytes_moved)
+    return _kernel_bound(gpu, 0.0, 0.0, size_bytes, size_bytes)
 
 
-def _kernel_bound(compute_s: float, memory_s: float, flops: float, bytes_moved: float) -> Bound:
+def _kernel_bound(
+    gpu: GpuSpec, compute_s: float, flops: float, read_bytes: int, write_bytes: int
+) -> Bound:
+    """The larger of the compute time and the data-movement time.
+
+    Every byte passes through L2 at its bandwidth; DRAM sees the reads (a kernel starts
+    with its inputs in DRAM) and the writes that do not fit in L2 (L2 writes back, and a
+    kernel ends without waiting for what it still holds).
+    """
+    dram_bytes = read_bytes + max(0, write_bytes - gpu.l2.size_bytes)
+    memory_s = max(
+        dram_bytes / dram_bytes_per_s(gpu), (read_bytes + write_bytes) / l2_bytes_per_s(gpu)
+    )
     limiter: Literal["compute", "memory"] = "compute" if compute_s >= memory_s else "memory"
-    return Bound(compute_s, memory_s, flops, bytes_moved, limiter)
+    return Bound(compute_s, memory_s, flops, float(dram_bytes), limiter)
 
 
 CollectiveKind = Literal["allreduce", "allgather", "reducescatter", "broadcast", "reduce"]

@@ -75,7 +75,6 @@ class ProgramArrays(NamedTuple):
     dst: npt.NDArray[np.int32]
     src_ptr: I64
     src: npt.NDArray[np.int32]
-    flops_per_lane: F64
     is_barrier: npt.NDArray[np.bool_]
     is_exit: npt.NDArray[np.bool_]
     bb_start: npt.NDArray[np.int32]
@@ -108,7 +107,6 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         dst=program.dst,
         src_ptr=program.src_ptr,
         src=program.src,
-        flops_per_lane=program.flops_per_lane,
         is_barrier=program.is_barrier,
         is_exit=program.is_exit,
         bb_start=program.bb_start,
@@ -180,7 +178,6 @@ class CoreState(NamedTuple):
     issued: I64  # [sm, pipe]
     pipe_busy_ns: F64  # [sm, pipe] summed over sub-partitions
     stall_ns: F64  # [sm, stall]
-    flops: F64  # [sm]
     warp_ns: F64  # [sm] resident warp-time, for achieved occupancy
     age: I64  # [1]
     done_sm: I64  # completed CTAs since the last return
@@ -231,7 +228,6 @@ def new_core_state(
         issued=np.zeros((sms, PIPE_COUNT), dtype=np.int64),
         pipe_busy_ns=np.zeros((sms, PIPE_COUNT)),
         stall_ns=np.zeros((sms, STALL_COUNT)),
-        flops=np.zeros(sms),
         warp_ns=np.zeros(sms),
         age=np.zeros(1, dtype=np.int64),
         done_sm=np.zeros(sms * cta_slots, dtype=np.int64),
@@ -405,8 +401,10 @@ def _can_issue(
         return False
     pc = state.w_pc[sm, w]
     ready, _ = _operands_ready(prog, state, sm, w, pc)
-    pipe_free = state.sp_pipe_free[sm, sp, prog.pipe[pc]]
-    earliest = max(ready, pipe_free)
+    # A pipe takes a new instruction in the cycle it frees up in: an interval of 4.33
+    # cycles issues at 4, 8, 12, 17, ... and keeps its exact average rate.
+    pipe_accepts = state.sp_pipe_free[sm, sp, prog.pipe[pc]] - params.cycle_ns + 2 * EPS_NS
+    earliest = max(ready, pipe_accepts)
     if earliest > t + EPS_NS:
         state.w_next[sm, w] = earliest
         return False
@@ -467,15 +465,6 @@ def _lane_addresses(prog: ProgramArrays, state: CoreState, sm: int, w: int, slot
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _popcount(mask: int) -> int:
-    count = 0
-    while mask:
-        mask &= mask - 1
-        count += 1
-    return count
-
-
-@njit(cache=True, _nrt=False, inline="always")
 def _issue(
     prog: ProgramArrays,
     params: CoreParams,
@@ -498,7 +487,6 @@ def _issue(
     state.sp_last[sm, sp] = w
     state.issued[sm, pipe] += 1
     state.pipe_busy_ns[sm, pipe] += prog.issue_ns[pc]
-    state.flops[sm] += prog.flops_per_lane[pc] * _popcount(state.w_mask[sm, w])
     result = t + prog.latency_ns[pc]
     mem_kind = prog.mem_kind[pc]
     if mem_kind != _MEM_NONE:

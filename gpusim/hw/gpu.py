@@ -169,7 +169,6 @@ class _KernelRun:
         self._skipped = False
         self._start_ns = 0.0
         self._end_ns = 0.0
-        self._rep_ctas = 0
 
     # -- the SimPy process -------------------------------------------------------------
 
@@ -234,7 +233,6 @@ class _KernelRun:
     def _dispatch(self, sm: int, cta: int, t_ns: float) -> None:
         setup = self._setup
         core.dispatch_cta(setup.arrays, setup.params, self._state, sm, cta, t_ns)
-        self._rep_ctas += 1
 
     def _collect_completions(self) -> list[int]:
         state = self._state
@@ -284,7 +282,6 @@ class _KernelRun:
             live += rounds * (current - before)
         for queue in queues:
             del queue[len(queue) - rounds * slots :]
-        self._rep_ctas += rounds * per_round
         self._skipped = True
         return rounds * round_ns
 
@@ -295,7 +292,6 @@ class _KernelRun:
             state.issued,
             state.pipe_busy_ns,
             state.stall_ns,
-            state.flops,
             state.warp_ns,
             mem.counters,
         )
@@ -310,20 +306,18 @@ class _KernelRun:
         """The counters, turned into a ``KernelResult``."""
         setup = self._setup
         gpu, program = setup.gpu, setup.program
-        issued, pipe_busy, stall_ns, flops, warp_ns, counters = self._final_counters()
+        issued, pipe_busy, stall_ns, warp_ns, counters = self._final_counters()
         cycle_ns = setup.params.cycle_ns
         execution_ns = self._end_ns - self._start_ns
         execution_s = ns_to_s(execution_ns)
         sms = setup.simulated_sms
-        # Core counters cover the simulated SMs; scale them to the whole grid.
-        scale = program.cta_count / self._rep_ctas
-        instructions = float(issued.sum()) * scale
+        instructions = float(program.warp_instructions)
         slots_ns = execution_ns * sms * gpu.sm.warp_schedulers
         stall_total = float(stall_ns.sum())
         dram_bytes = float(counters[C_DRAM_READ_BYTES] + counters[C_DRAM_WRITE_BYTES])
         dram_bandwidth = dram_bytes / execution_s if execution_s else 0.0
         sustained = gpu.dram.bandwidth_bytes_per_s * gpu.dram.efficiency
-        total_flops = float(flops.sum()) * scale
+        total_flops = program.flops
         pipe_utilisation = {
             pipe.name.lower(): float(pipe_busy[pipe]) / slots_ns if slots_ns else 0.0
             for pipe in Pipe
@@ -378,12 +372,11 @@ class _KernelRun:
 
     def _final_counters(self) -> tuple[np.ndarray, ...]:
         """Per-kind totals over the simulated SMs, skipped rounds included."""
-        issued, pipe_busy, stall_ns, flops, warp_ns, counters = self._live_counters()
+        issued, pipe_busy, stall_ns, warp_ns, counters = self._live_counters()
         return (
             issued.sum(axis=0),
             pipe_busy.sum(axis=0),
             stall_ns.sum(axis=0),
-            flops,
             warp_ns,
             counters.sum(axis=0),
         )

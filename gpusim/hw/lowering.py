@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gpusim.cuda.trace import KernelTrace, OpClass
+from gpusim.cuda.trace import CtaRecord, KernelTrace, OpClass, Program
 from gpusim.errors import EngineError
 from gpusim.hw.isa import Cost, instruction_cost
 from gpusim.hw.program import EngineProgram, MemKind
@@ -69,7 +69,6 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         dst=dst,
         src_ptr=src_ptr,
         src=src,
-        flops_per_lane=program.flops_per_lane[rows].astype(np.float64),
         is_barrier=program.op_class[rows] == OpClass.BARRIER,
         is_exit=program.op_class[rows] == OpClass.EXIT,
         bb_start=bb_start,
@@ -84,10 +83,23 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         run_stride=runs[3],
         run_mask=runs[4],
         run_base=runs[5],
+        class_ctas=np.array([c.n_ctas for c in trace.classes], dtype=np.int64),
+        class_warp_instructions=np.array(
+            [_issued(program, c.record, block_sizes) for c in trace.classes], dtype=np.int64
+        ),
+        class_flops=np.array(
+            [float(c.record.active_lanes @ program.flops_per_lane) for c in trace.classes]
+        ),
         cta_shift=np.stack([c.shift_bytes[memory_instructions] for c in trace.classes]).reshape(
             len(trace.classes), memory_instructions.size, 3
         ),
     )
+
+
+def _issued(program: Program, record: CtaRecord, block_sizes: npt.NDArray[np.int64]) -> int:
+    """Warp instructions one CTA of a class issues: its visits times the (kept) block sizes."""
+    visits = np.bincount(record.visit_block, minlength=program.n_blocks)
+    return int(visits @ block_sizes)
 
 
 def _ragged(

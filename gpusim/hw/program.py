@@ -86,7 +86,6 @@ class EngineProgram:
     dst: I32
     src_ptr: I64
     src: I32
-    flops_per_lane: F64
     is_barrier: B
     is_exit: B
     bb_start: I32
@@ -112,6 +111,22 @@ class EngineProgram:
     """[run, lane] byte address of the run's first execution."""
     cta_shift: I64
     """[class, memory slot, axis] address shift per unit of blockIdx along x, y, z."""
+
+    # Whole-grid work, exact whatever the engine samples: per class, its CTAs and what one
+    # of them issues (warp instructions, as the engine counts them) and computes (FLOPs).
+    class_ctas: I64
+    class_warp_instructions: I64
+    class_flops: F64
+
+    @property
+    def warp_instructions(self) -> int:
+        """Warp instructions the whole grid issues."""
+        return int(self.class_ctas @ self.class_warp_instructions)
+
+    @property
+    def flops(self) -> float:
+        """Floating-point operations of the whole grid."""
+        return float(self.class_ctas @ self.class_flops)
 
     @property
     def warps_per_cta(self) -> int:

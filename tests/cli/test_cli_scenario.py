@@ -27,7 +27,11 @@ def test_show_json_gives_the_resolved_scenario_and_its_bound(gpusim: Invoke) -> 
     assert document["hardware_kind"] == "gpu"
     assert document["hardware"]["name"] == "H100-SXM5-80GB"
     assert document["workload"] == {
-        "kind": "gemm", "kernel": "gemm_smem_tiled_32", "m": 1024, "n": 1024, "k": 1024,
+        "kind": "gemm",
+        "kernel": "gemm_smem_tiled_32",
+        "m": 1024,
+        "n": 1024,
+        "k": 1024,
     }
     assert document["bound"]["limiter"] == "compute"
     assert document["bound"]["time_s"] == pytest.approx(2 * 1024**3 / 66.9e12, rel=1e-3)
@@ -45,7 +49,9 @@ def test_a_broken_scenario_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path
     path = tmp_path / "bad.toml"
     path.write_text(Path(QUICKSTART).read_text().replace("m = 1024", "m = -4"))
     for command in ("check", "show"):
-        assert_user_error(gpusim("scenario", command, str(path)), f"{path}: workload.m: must be > 0, got -4")
+        assert_user_error(
+            gpusim("scenario", command, str(path)), f"{path}: workload.m: must be > 0, got -4"
+        )
 
 
 def test_a_missing_file_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:
@@ -55,7 +61,9 @@ def test_a_missing_file_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -
 
 def test_a_sweep_is_reported_by_check(gpusim: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "sweep.toml"
-    path.write_text(Path(QUICKSTART).read_text() + '\n[sweep.axes]\n"workload.m" = [256, 512, 1024]\n')
+    path.write_text(
+        Path(QUICKSTART).read_text() + '\n[sweep.axes]\n"workload.m" = [256, 512, 1024]\n'
+    )
     result = gpusim("scenario", "check", str(path))
     assert result.exit_code == 0
     assert result.stdout.rstrip().endswith("sweep of 3 points")

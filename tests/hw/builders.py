@@ -94,7 +94,6 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         dst=np.array([r for op in ops for r in op.dst], dtype=np.int32),
         src_ptr=src_ptr,
         src=np.array([r for op in ops for r in op.src], dtype=np.int32),
-        flops_per_lane=np.array([op.flops_per_lane for op in ops]),
         is_barrier=np.array([op.barrier for op in ops]),
         is_exit=np.array([i == exit_index for i in range(len(ops))]),
         bb_start=np.array([0, exit_index, len(ops)], dtype=np.int32),
@@ -110,4 +109,9 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         run_mask=np.array([r.mask for r in run_rows], dtype=np.uint32),
         run_base=np.array([list(r.base) for r in run_rows], dtype=np.int64).reshape(-1, 32),
         cta_shift=np.array(shifts, dtype=np.int64).reshape(1, -1, 3),
+        class_ctas=np.array([kernel.grid[0] * kernel.grid[1] * kernel.grid[2]], dtype=np.int64),
+        class_warp_instructions=np.array([warps * (len(ops) - 1) * kernel.iterations + warps]),
+        class_flops=np.array(
+            [32.0 * warps * kernel.iterations * sum(op.flops_per_lane for op in kernel.ops)]
+        ),
     )

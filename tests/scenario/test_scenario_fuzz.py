@@ -16,11 +16,40 @@ from gpusim.scenario import Scenario, load_scenario, scenario_from_dict
 # Keys and values near the schema, so that many documents get deep into the loader.
 KEYS = st.sampled_from(
     [
-        "schema_version", "name", "description", "gpu", "system", "workload", "sweep",
-        "preset", "overrides", "kind", "kernel", "m", "n", "k", "size_bytes", "dtype",
-        "algo", "ranks", "mode", "axes", "start", "stop", "step", "factor",
-        "l2.size_bytes", "sm.count", "sm", "count", "nodes", "workload.m", "gpu.preset",
-        "gpu.l2.size_bytes", "system.nodes", "",
+        "schema_version",
+        "name",
+        "description",
+        "gpu",
+        "system",
+        "workload",
+        "sweep",
+        "preset",
+        "overrides",
+        "kind",
+        "kernel",
+        "m",
+        "n",
+        "k",
+        "size_bytes",
+        "dtype",
+        "algo",
+        "ranks",
+        "mode",
+        "axes",
+        "start",
+        "stop",
+        "step",
+        "factor",
+        "l2.size_bytes",
+        "sm.count",
+        "sm",
+        "count",
+        "nodes",
+        "workload.m",
+        "gpu.preset",
+        "gpu.l2.size_bytes",
+        "system.nodes",
+        "",
     ]
 ) | st.text(string.ascii_lowercase + "._", max_size=12)
 
@@ -31,8 +60,17 @@ SCALARS = (
     | st.booleans()
     | st.sampled_from(
         [
-            "H100-SXM5-80GB", "8xH100-NVSwitch", "gemm", "copy", "allreduce", "grid", "zip",
-            "gemm_naive", "fp32", "ring", "",
+            "H100-SXM5-80GB",
+            "8xH100-NVSwitch",
+            "gemm",
+            "copy",
+            "allreduce",
+            "grid",
+            "zip",
+            "gemm_naive",
+            "fp32",
+            "ring",
+            "",
         ]
     )
     | st.text(max_size=8)
@@ -84,8 +122,13 @@ def check(load: Any) -> None:
             | st.fixed_dictionaries(
                 {"kind": st.sampled_from(["gemm", "copy", "allreduce"]) | VALUES},
                 optional={
-                    "m": SCALARS, "n": SCALARS, "k": SCALARS, "size_bytes": SCALARS,
-                    "ranks": SCALARS, "kernel": SCALARS, "dtype": SCALARS,
+                    "m": SCALARS,
+                    "n": SCALARS,
+                    "k": SCALARS,
+                    "size_bytes": SCALARS,
+                    "ranks": SCALARS,
+                    "kernel": SCALARS,
+                    "dtype": SCALARS,
                 },
             ),
             "sweep": st.dictionaries(KEYS, VALUES, max_size=3)
@@ -102,9 +145,13 @@ def test_random_documents_give_a_scenario_or_a_scenario_error(document: dict[str
     check(lambda: scenario_from_dict(document, source="fuzz.toml"))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(max_size=200) | st.binary(max_size=200))
-def test_random_files_give_a_scenario_or_a_scenario_error(tmp_path: Path, text: str | bytes) -> None:
+def test_random_files_give_a_scenario_or_a_scenario_error(
+    tmp_path: Path, text: str | bytes
+) -> None:
     path = tmp_path / "fuzz.toml"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8", errors="surrogatepass")

@@ -66,7 +66,7 @@ def test_a_copy_and_an_allreduce_load(tmp_path: Path) -> None:
         write(
             tmp_path,
             'schema_version = 1\n[system]\npreset = "8xH100-NVSwitch"\n'
-            '[system.overrides]\nnodes = 2\n'
+            "[system.overrides]\nnodes = 2\n"
             '[workload]\nkind = "allreduce"\nsize_bytes = 1024\nranks = 16\n',
         )
     )
@@ -82,16 +82,34 @@ def test_a_copy_and_an_allreduce_load(tmp_path: Path) -> None:
         (("m = 512", "m = 4.5"), "workload.m: must be an integer, got 4.5"),
         (("m = 512", ""), "workload.m: missing (required)"),
         (("k = 128", "k = 128\nbatch = 2"), "workload.batch: unknown field, got 2"),
-        (('kind = "gemm"', 'kind = "fft"'), "workload.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got 'fft'"),
-        (('kernel = "gemm_smem_tiled_32"', 'kernel = "gemm_magic"'), "workload.kernel: must be one of "),
+        (
+            ('kind = "gemm"', 'kind = "fft"'),
+            "workload.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got 'fft'",
+        ),
+        (
+            ('kernel = "gemm_smem_tiled_32"', 'kernel = "gemm_magic"'),
+            "workload.kernel: must be one of ",
+        ),
         (('preset = "H100-SXM5-80GB"', 'preset = "H900"'), "gpu.preset: unknown GPU preset 'H900'"),
-        (("schema_version = 1", "schema_version = 2"), "schema_version: this gpusim reads version 1, got 2"),
+        (
+            ("schema_version = 1", "schema_version = 2"),
+            "schema_version: this gpusim reads version 1, got 2",
+        ),
         (("schema_version = 1", "schema_version = 0"), "schema_version: must be one of 1, got 0"),
         (("schema_version = 1", ""), "schema_version: missing (required)"),
-        (("schema_version = 1", "schema_version = 1\ncolour = 'red'"), "colour: unknown field, got 'red'"),
+        (
+            ("schema_version = 1", "schema_version = 1\ncolour = 'red'"),
+            "colour: unknown field, got 'red'",
+        ),
         (("[gpu]", "[system]"), "system.preset: unknown system preset 'H100-SXM5-80GB'"),
-        (("[workload]", "[gpu.overrides]\n\"sm.count\" = 0\n[workload]"), "gpu.overrides.sm.count: must be > 0, got 0"),
-        (("[workload]", "[gpu.overrides]\nsm.cores = 1\n[workload]"), "gpu.overrides.sm.cores: unknown field"),
+        (
+            ("[workload]", '[gpu.overrides]\n"sm.count" = 0\n[workload]'),
+            "gpu.overrides.sm.count: must be > 0, got 0",
+        ),
+        (
+            ("[workload]", "[gpu.overrides]\nsm.cores = 1\n[workload]"),
+            "gpu.overrides.sm.cores: unknown field",
+        ),
     ],
 )
 def test_a_bad_scenario_gives_one_line_naming_file_and_field(
@@ -106,10 +124,14 @@ def test_a_bad_scenario_gives_one_line_naming_file_and_field(
 
 def test_gpu_and_system_tables_are_exclusive(tmp_path: Path) -> None:
     both = GEMM + '[system]\npreset = "8xH100-NVSwitch"\n'
-    with pytest.raises(ScenarioError, match=r"give exactly one of a \[gpu\] or a \[system\] table$"):
+    with pytest.raises(
+        ScenarioError, match=r"give exactly one of a \[gpu\] or a \[system\] table$"
+    ):
         load_scenario(write(tmp_path, both))
     neither = GEMM.replace('[gpu]\npreset = "H100-SXM5-80GB"\n', "")
-    with pytest.raises(ScenarioError, match=r"give exactly one of a \[gpu\] or a \[system\] table$"):
+    with pytest.raises(
+        ScenarioError, match=r"give exactly one of a \[gpu\] or a \[system\] table$"
+    ):
         load_scenario(write(tmp_path, neither))
 
 
@@ -122,20 +144,28 @@ def test_a_workload_must_run_on_the_right_kind_of_hardware(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("workload", "message"),
     [
-        ('kind = "copy"\nsize_bytes = 6', "workload.size_bytes: must be a multiple of 4 (fp32 elements), got 6"),
+        (
+            'kind = "copy"\nsize_bytes = 6',
+            "workload.size_bytes: must be a multiple of 4 (fp32 elements), got 6",
+        ),
         ('kind = "copy"\nsize_bytes = 0', "workload.size_bytes: must be > 0, got 0"),
     ],
 )
 def test_copy_sizes_are_whole_elements(tmp_path: Path, workload: str, message: str) -> None:
     text = f'schema_version = 1\n[gpu]\npreset = "H100-SXM5-80GB"\n[workload]\n{workload}\n'
-    with pytest.raises(ScenarioError, match=f": {message}$".replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        ScenarioError, match=f": {message}$".replace("(", r"\(").replace(")", r"\)")
+    ):
         load_scenario(write(tmp_path, text))
 
 
 @pytest.mark.parametrize(
     ("workload", "message"),
     [
-        ("size_bytes = 6\ndtype = 'fp32'", "workload.size_bytes: must be a multiple of 4 (fp32 elements), got 6"),
+        (
+            "size_bytes = 6\ndtype = 'fp32'",
+            "workload.size_bytes: must be a multiple of 4 (fp32 elements), got 6",
+        ),
         ("size_bytes = 8\nranks = 0", "workload.ranks: must be >= 2, got 0"),
         ("size_bytes = 8\nranks = 9", "workload.ranks: 8xH100-NVSwitch has 8 GPUs, got 9"),
     ],
@@ -165,7 +195,10 @@ def test_unreadable_and_malformed_files_name_the_file(tmp_path: Path) -> None:
 
 def test_a_kind_that_is_not_a_string_is_refused(tmp_path: Path) -> None:
     text = GEMM.replace('kind = "gemm"', "kind = [1]")
-    with pytest.raises(ScenarioError, match=r"workload\.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got \[1\]$"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"workload\.kind: must be one of gemm, copy, allreduce, allgather, reducescatter, broadcast, reduce, got \[1\]$",
+    ):
         load_scenario(write(tmp_path, text))
 
 

@@ -78,27 +78,68 @@ def test_a_point_with_a_bad_value_fails_alone() -> None:
     swept = scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
     good, bad = swept.sweep_points()
     assert swept.at(good).gpu.sm.count == 66
-    with pytest.raises(ScenarioError, match=r"^sweep\.toml: gpu\.overrides\.sm\.count: must be > 0, got 0$"):
+    with pytest.raises(
+        ScenarioError, match=r"^sweep\.toml: gpu\.overrides\.sm\.count: must be > 0, got 0$"
+    ):
         swept.at(bad)
 
 
 @pytest.mark.parametrize(
     ("sweep", "message"),
     [
-        ('[sweep.axes]\n"gpu.l2.size" = [1]\n', "sweep.axes.gpu.l2.size: unknown field (known: associativity,"),
-        ('[sweep.axes]\n"workload.batch" = [1]\n', "sweep.axes.workload.batch: unknown field (known: k, kernel, kind, m, n)"),
-        ('[sweep.axes]\n"workload.kind" = ["copy"]\n', "sweep.axes.workload.kind: the workload kind cannot be swept"),
-        ('[sweep.axes]\n"workload.m" = []\n', "sweep.axes.workload.m: must list at least one value"),
+        (
+            '[sweep.axes]\n"gpu.l2.size" = [1]\n',
+            "sweep.axes.gpu.l2.size: unknown field (known: associativity,",
+        ),
+        (
+            '[sweep.axes]\n"workload.batch" = [1]\n',
+            "sweep.axes.workload.batch: unknown field (known: k, kernel, kind, m, n)",
+        ),
+        (
+            '[sweep.axes]\n"workload.kind" = ["copy"]\n',
+            "sweep.axes.workload.kind: the workload kind cannot be swept",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = []\n',
+            "sweep.axes.workload.m: must list at least one value",
+        ),
         ('[sweep.axes]\n"m" = [1]\n', "sweep.axes.m: must start with gpu., system. or workload."),
-        ('[sweep.axes]\n"system.nodes" = [1]\n', "sweep.axes.system.nodes: the scenario has no [system] table"),
-        ('[sweep.axes]\n"workload.m" = 5\n', "sweep.axes.workload.m: must be a list or a table {start, stop, step|factor}"),
-        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 4 }\n', "sweep.axes.workload.m: give exactly one of step"),
-        ('[sweep.axes]\n"workload.m" = { start = 4, stop = 1, step = 1 }\n', "sweep.axes.workload.m.stop: must be >= start (4), got 1"),
-        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 4, factor = 1 }\n', "sweep.axes.workload.m.factor: must be > 1 with start > 0, got 1"),
-        ('[sweep.axes]\n"workload.m" = { start = nan, stop = 4, step = 1 }\n', "sweep.axes.workload.m.start: must be a finite number, got nan"),
-        ('[sweep.axes]\n"workload.m" = { start = 1, stop = 1e9, step = 1 }\n', "sweep.axes.workload.m: gives more than 100000 values"),
-        ('[sweep]\nmode = "zip"\n[sweep.axes]\n"workload.m" = [1, 2]\n"workload.n" = [1]\n', "sweep.mode: zip needs axes of equal length, got workload.m: 2, workload.n: 1"),
-        ('[sweep]\nmode = "spiral"\n[sweep.axes]\n"workload.m" = [1]\n', "sweep.mode: must be one of 'grid' or 'zip', got 'spiral'"),
+        (
+            '[sweep.axes]\n"system.nodes" = [1]\n',
+            "sweep.axes.system.nodes: the scenario has no [system] table",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = 5\n',
+            "sweep.axes.workload.m: must be a list or a table {start, stop, step|factor}",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = { start = 1, stop = 4 }\n',
+            "sweep.axes.workload.m: give exactly one of step",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = { start = 4, stop = 1, step = 1 }\n',
+            "sweep.axes.workload.m.stop: must be >= start (4), got 1",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = { start = 1, stop = 4, factor = 1 }\n',
+            "sweep.axes.workload.m.factor: must be > 1 with start > 0, got 1",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = { start = nan, stop = 4, step = 1 }\n',
+            "sweep.axes.workload.m.start: must be a finite number, got nan",
+        ),
+        (
+            '[sweep.axes]\n"workload.m" = { start = 1, stop = 1e9, step = 1 }\n',
+            "sweep.axes.workload.m: gives more than 100000 values",
+        ),
+        (
+            '[sweep]\nmode = "zip"\n[sweep.axes]\n"workload.m" = [1, 2]\n"workload.n" = [1]\n',
+            "sweep.mode: zip needs axes of equal length, got workload.m: 2, workload.n: 1",
+        ),
+        (
+            '[sweep]\nmode = "spiral"\n[sweep.axes]\n"workload.m" = [1]\n',
+            "sweep.mode: must be one of 'grid' or 'zip', got 'spiral'",
+        ),
         ("[sweep]\n", "sweep.axes: missing (required)"),
     ],
 )

@@ -21,15 +21,21 @@ H100 = "H100-SXM5-80GB"
         ({"sm.shared_bytes_per_cta": 10**6}, "sm.shared_bytes_per_cta: must be <= shared_bytes"),
         ({"sm.fp32_lanes": 130}, "sm.fp32_lanes: must split evenly over warp_schedulers (4)"),
         ({"sm.latency.fp32_cycles": 0}, "sm.latency.fp32_cycles: must be > 0, got 0"),
-        ({"tensor.fp8_flops_per_cycle_per_sm": -1}, "tensor.fp8_flops_per_cycle_per_sm: must be >= 0"),
+        (
+            {"tensor.fp8_flops_per_cycle_per_sm": -1},
+            "tensor.fp8_flops_per_cycle_per_sm: must be >= 0",
+        ),
         ({"l1.line_bytes": 100}, "l1.line_bytes: must be a multiple of sector_bytes (32), got 100"),
         ({"l2.size_bytes": 10_000_000}, "l2.size_bytes: must be a whole number of sets"),
         ({"dram.efficiency": 1.5}, "dram.efficiency: must be <= 1.0, got 1.5"),
         ({"pcie.generation": 7}, "pcie.generation: must be one of 3, 4, 5 or 6, got 7"),
         ({"pcie.lanes": 3}, "pcie.lanes: must be one of 1, 2, 4, 8 or 16, got 3"),
         ({"nvlink.links": -1}, "nvlink.links: must be >= 0, got -1"),
-        ({"compute_capability": "nine"}, 'compute_capability: must look like "9.0", got \'nine\''),
-        ({"sm.shared_bytes": 300_000, "sm.shared_bytes_per_cta": 1000}, "sm.shared_bytes: must be <= l1.size_bytes"),
+        ({"compute_capability": "nine"}, "compute_capability: must look like \"9.0\", got 'nine'"),
+        (
+            {"sm.shared_bytes": 300_000, "sm.shared_bytes_per_cta": 1000},
+            "sm.shared_bytes: must be <= l1.size_bytes",
+        ),
         ({"l2.size_byte": 1}, "l2.size_byte: unknown field (known: associativity,"),
         ({"sm.count.x": 1}, "sm.count: is a value, not a table, so it has no field 'x'"),
         ({"sm": 5}, "sm: must be a table, got 5"),
@@ -69,13 +75,17 @@ def test_a_system_without_nvlink_must_be_a_pcie_tree() -> None:
 
 
 def test_the_pcie_switches_must_split_the_node() -> None:
-    with pytest.raises(ValueError, match=r"^gpus_per_pcie_switch: must divide gpus_per_node \(8\), got 3$"):
+    with pytest.raises(
+        ValueError, match=r"^gpus_per_pcie_switch: must divide gpus_per_node \(8\), got 3$"
+    ):
         system_preset("8xH100-PCIe").with_overrides({"gpus_per_pcie_switch": 3})
 
 
 def test_the_hybrid_cube_mesh_has_eight_gpus() -> None:
     with pytest.raises(ValueError, match=r"^gpus_per_node: the nvlink_mesh topology is the 8-GPU"):
-        system_preset("8xV100-NVLink-Mesh").with_overrides({"gpus_per_node": 4, "gpus_per_pcie_switch": 2})
+        system_preset("8xV100-NVLink-Mesh").with_overrides(
+            {"gpus_per_node": 4, "gpus_per_pcie_switch": 2}
+        )
 
 
 def test_a_system_override_reaches_into_its_gpu() -> None:
