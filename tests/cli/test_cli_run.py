@@ -1,0 +1,89 @@
+"""``gpusim run``: a scenario simulated, for people and for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import Invoke, assert_user_error
+
+SMALL_GEMM = """
+schema_version = 1
+name = "small"
+[gpu]
+preset = "H100-SXM5-80GB"
+[workload]
+kind = "gemm"
+kernel = "gemm_smem_tiled_16"
+m = 256
+n = 256
+k = 256
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text)
+    return path
+
+
+def test_run_json_has_the_promised_keys(gpusim: Invoke, tmp_path: Path) -> None:
+    result = gpusim("run", str(write(tmp_path, SMALL_GEMM)), "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    for key in (
+        "time_s",
+        "cycles",
+        "flops",
+        "tflops",
+        "dram_bytes",
+        "dram_bandwidth_bytes_per_s",
+        "bottleneck",
+        "mode",
+    ):
+        assert key in document
+    assert document["mode"] == "fast"
+    assert document["flops"] == 2 * 256**3
+    assert document["time_s"] >= document["bound"]["time_s"]
+
+
+def test_run_detailed_simulates_every_sm(gpusim: Invoke, tmp_path: Path) -> None:
+    small_gpu = SMALL_GEMM.replace("[workload]", '[gpu.overrides]\n"sm.count" = 8\n[workload]')
+    document = json.loads(gpusim("run", str(write(tmp_path, small_gpu)), "--detailed", "--json").stdout)
+    assert document["mode"] == "detailed"
+    assert document["simulated_sms"] == 8
+
+
+def test_run_for_people_names_time_and_bottleneck(gpusim: Invoke, tmp_path: Path) -> None:
+    result = gpusim("run", str(write(tmp_path, SMALL_GEMM)))
+    assert result.exit_code == 0
+    for label in ("time", "throughput", "DRAM", "bottleneck", "roofline bound", "stalls"):
+        assert label in result.stdout
+
+
+def test_a_collective_scenario_prints_an_nccl_tests_row(gpusim: Invoke, tmp_path: Path) -> None:
+    text = (
+        'schema_version = 1\n[system]\npreset = "8xH100-NVSwitch"\n'
+        '[workload]\nkind = "allreduce"\nsize_bytes = 1048576\n'
+    )
+    result = gpusim("run", str(write(tmp_path, text)))
+    assert result.exit_code == 0, result.output
+    assert "1048576" in result.stdout
+    assert "busbw" in result.stdout
+    document = json.loads(gpusim("run", str(write(tmp_path, text)), "--json").stdout)
+    assert document["size_bytes"] == 1048576
+    assert document["busbw_gbps"] > 0
+
+
+def test_a_kernel_that_does_not_fit_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:
+    text = SMALL_GEMM.replace(
+        "[workload]", '[gpu.overrides]\n"sm.shared_bytes_per_cta" = 1024\n[workload]'
+    )
+    assert_user_error(gpusim("run", str(write(tmp_path, text))), "shared memory: 2048 bytes per CTA")
+
+
+def test_a_size_the_kernel_rejects_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:
+    text = SMALL_GEMM.replace("gemm_smem_tiled_16", "gemm_register_blocked_128").replace(
+        "m = 256", "m = 200"
+    )
+    assert_user_error(gpusim("run", str(write(tmp_path, text))), "gemm_register_blocked_128: m")
