@@ -29,6 +29,11 @@ _EXPORTS: dict[str, str] = {
     "AllreduceWorkload": "gpusim.workload",
     "KernelResult": "gpusim.hw.result",
     "GpusimError": "gpusim.errors",
+    "sweep": "gpusim.sweeps",
+    "SweepResult": "gpusim.sweeps",
+    "ResultStore": "gpusim.store",
+    "write_report": "gpusim.report",
+    "write_sweep_report": "gpusim.report",
 }
 
 __all__ = ["__version__", *_EXPORTS]

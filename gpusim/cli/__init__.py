@@ -12,9 +12,11 @@ from typing import Any
 import typer
 import typer.core
 
-from gpusim.cli import collective, presets, scenario, validate
+from gpusim.cli import collective, presets, results, scenario, validate
 from gpusim.cli.run import run
+from gpusim.cli.sweep import sweep_command
 from gpusim.cli.trace import trace
+from gpusim.cli.tui import tui
 from gpusim.errors import GpusimError
 
 USER_ERROR_EXIT_CODE = 2
@@ -41,10 +43,13 @@ app = typer.Typer(
 )
 app.command("run")(run)
 app.command("trace")(trace)
+app.command("tui")(tui)
 app.add_typer(presets.app, name="presets")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(validate.app, name="validate")
 app.add_typer(collective.app, name="collective")
+app.command("sweep")(sweep_command)
+app.add_typer(results.app, name="results")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +14,14 @@ from gpusim.api import simulate_scenario
 from gpusim.cli.collective import print_nccl_table
 from gpusim.cli.output import console, print_json
 from gpusim.collectives import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.result import KernelResult, Mode
+from gpusim.report import write_report
 from gpusim.roofline import Bound
 from gpusim.scenario import Scenario, load_scenario
 from gpusim.spec.system import SystemSpec
+from gpusim.store import NewRecord, ResultStore, result_metrics
 from gpusim.units import format_bytes, format_decimal, format_seconds
+from gpusim.workload import CollectiveWorkload
 
 progress = Console(stderr=True)
 
@@ -28,15 +32,38 @@ def run(
         bool, typer.Option("--detailed", help="simulate every SM and warp (slow; checks fast mode)")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="write a self-contained HTML report here")
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="results store (default: $GPUSIM_STORE or the cache)"),
+    ] = None,
 ) -> None:
-    """Simulate a scenario: its time, throughput, bottleneck and roofline bound."""
+    """Simulate a scenario: its time, throughput, bottleneck and roofline bound.
+
+    The run is kept in the results store (``gpusim results``).
+    """
     scenario = load_scenario(path)
-    mode = "detailed" if detailed else "fast"
+    mode: Mode = "detailed" if detailed else "fast"
+    timeline = html is not None and not isinstance(scenario.workload, CollectiveWorkload)
+    start_s = time.perf_counter()
     with progress.status(f"simulating {scenario.name} ({mode})", spinner="dots"):
-        result = simulate_scenario(scenario, mode=mode)
+        result = simulate_scenario(scenario, mode=mode, timeline=timeline)
+    wall_s = time.perf_counter() - start_s
     bound = scenario.bound()
+    metrics = result_metrics(result, bound)
+    with ResultStore(store) as results:
+        record = NewRecord.of_scenario(
+            scenario, kind="run", mode=mode, wall_s=wall_s, metrics=metrics
+        )
+        run_id = results.add(record)
+        progress.print(f"stored as record {run_id} in {results.path}", style="dim", markup=False)
+    if html is not None:
+        write_report(result, html, scenario=scenario, bound=bound)
+        progress.print(f"report: {html}", style="dim", markup=False)
     if as_json:
-        print_json(_document(scenario, result, bound, mode))
+        print_json({**_document(scenario, result, bound, mode), "run_id": run_id})
         return
     if isinstance(result, CollectiveResult):
         assert isinstance(scenario.hardware, SystemSpec)  # a collective runs on a system

@@ -1,0 +1,188 @@
+"""``gpusim sweep``: every point of a scenario's ``[sweep]``, in parallel, kept as it arrives.
+
+Exit codes: 0 every point succeeded; 1 some points failed (each is in the table, the JSON
+and the store with its error); 2 bad input (the scenario, its axes, the store, the
+scheduler); 130 interrupted (what finished is stored; the same command resumes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from gpusim.cli.output import console, format_field, print_json
+from gpusim.hw.result import Mode
+from gpusim.report import write_sweep_report
+from gpusim.scenario import load_scenario
+from gpusim.sweeps import SweepRecord, SweepResult, sweep
+
+POINTS_FAILED_EXIT_CODE = 1
+INTERRUPTED_EXIT_CODE = 130
+
+errors = Console(stderr=True, highlight=False)
+
+
+def sweep_command(
+    path: Annotated[Path, typer.Argument(help="a scenario file with a [sweep] table")],
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="worker processes (default: one per CPU core)"),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="run the points on a Dask cluster (tcp://HOST:PORT)"),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="results store (default: $GPUSIM_STORE or the cache)"),
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="write a self-contained HTML report here")
+    ] = None,
+    detailed: Annotated[
+        bool, typer.Option("--detailed", help="simulate every SM and warp (slow)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the records as JSON")] = False,
+) -> None:
+    """Simulate every point of a scenario's sweep; re-running skips points already stored."""
+    scenario = load_scenario(path)
+    mode: Mode = "detailed" if detailed else "fast"
+    progress = _progress_bar()
+    task = progress.add_task(scenario.name, total=len(scenario.sweep_points()))
+    finished = 0
+
+    def on_record(record: SweepRecord, total: int) -> None:
+        nonlocal finished
+        finished += 1
+        progress.update(task, total=total, completed=finished)
+        if record.status == "error":
+            message = f"point {record.index} ({_point_text(record)}): {record.error}"
+            progress.console.print(message, markup=False, soft_wrap=True)
+
+    try:
+        with progress:
+            result = sweep(
+                scenario,
+                jobs=jobs,
+                scheduler=scheduler,
+                store=store,
+                mode=mode,
+                on_record=on_record,
+            )
+    except KeyboardInterrupt:
+        errors.print(
+            f"interrupted: {finished} points finished and stored; "
+            "run the same command again to resume",
+            soft_wrap=True,
+        )
+        raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        console.print(_table(result))
+        console.print(_summary(result), soft_wrap=True)
+    if html is not None:
+        write_sweep_report(result, html)
+        errors.print(f"report: {html}")
+    if result.failed:
+        raise typer.Exit(POINTS_FAILED_EXIT_CODE)
+
+
+def _progress_bar() -> Progress:
+    """A Rich progress bar on stderr (shown on a terminal only)."""
+    bar_console = Console(stderr=True, highlight=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=bar_console,
+        disable=not bar_console.is_terminal,
+    )
+
+
+def _point_text(record: SweepRecord) -> str:
+    return ", ".join(f"{path}={value}" for path, value in record.point.items())
+
+
+_KERNEL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("time", "time_s"),
+    ("TFLOP/s", "tflops"),
+    ("DRAM", "dram_bandwidth_bytes_per_s"),
+    ("L2 hits", "l2_hit_rate"),
+)
+_COLLECTIVE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("time", "time_s"),
+    ("algbw", "algbw_bytes_per_s"),
+    ("busbw", "busbw_bytes_per_s"),
+)
+_TEXT_COLUMN: dict[str, str] = {"kernel": "bottleneck", "collective": "protocol"}
+"""The last, free-width column of each family (a failed point's error goes there)."""
+
+
+def _metric_text(name: str, value: Any) -> str:
+    if name == "tflops":
+        return f"{value:.2f}"
+    if name.endswith("_rate"):
+        return f"{value:.0%}"
+    return format_field(name, value)
+
+
+MAX_HEADER_CHARS = 16
+
+
+def _axis_header(path: str) -> str:
+    """A short column header for an axis (the title names it in full)."""
+    header = path.split(".", 1)[1]
+    if len(header) > MAX_HEADER_CHARS:
+        header = header.rsplit(".", 1)[-1]
+    if len(header) > MAX_HEADER_CHARS:
+        header = header[: MAX_HEADER_CHARS - 1] + "…"
+    return header
+
+
+def _table(result: SweepResult) -> Table:
+    """One line per point: its axis values, its key metrics and store id, then its
+    bottleneck (or protocol), or its error, in the one column that may be cut short."""
+    columns = _KERNEL_COLUMNS if result.family == "kernel" else _COLLECTIVE_COLUMNS
+    text_name = _TEXT_COLUMN[result.family]
+    header = ["#", *(_axis_header(axis) for axis in result.axes), *(c[0] for c in columns)]
+    header.append("id")
+    rows: list[tuple[list[str], str | Text]] = []
+    for record in result.records:
+        cells = [str(record.index)]
+        cells += [format_field(path.rsplit(".", 1)[-1], v) for path, v in record.point.items()]
+        if record.status == "error":
+            cells += [""] * len(columns)
+            last: str | Text = Text(f"error: {record.error}", style="red")
+        else:
+            cells += [_metric_text(name, record.metrics[name]) for _, name in columns]
+            last = str(record.metrics[text_name])
+        cells.append(f"{record.run_id}{'*' if record.reused else ''}")
+        rows.append((cells, last))
+    title = f"{result.scenario}: {result.sweep_mode} of {', '.join(result.axes)}"
+    table = Table(title=title, title_justify="left")
+    for position, name in enumerate(header):
+        width = max(len(name), *(len(cells[position]) for cells, _ in rows))
+        table.add_column(name, justify="right", no_wrap=True, min_width=width)
+    # The only wrapping column: Rich narrows it first when the terminal is narrow.
+    table.add_column(text_name)
+    for cells, last in rows:
+        table.add_row(*cells, last)
+    return table
+
+
+def _summary(result: SweepResult) -> str:
+    ok = len(result.records) - len(result.failed)
+    simulated = len(result.records) - result.reused
+    return (
+        f"{len(result.records)} points: {ok} ok, {len(result.failed)} failed; "
+        f"{result.reused} found in the store (* in the id column), {simulated} run now. "
+        f"Store: {result.store}"
+    )

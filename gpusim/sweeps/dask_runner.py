@@ -1,0 +1,46 @@
+"""A sweep's points on a Dask distributed cluster (``gpusim sweep --scheduler ADDRESS``).
+
+dask.distributed schedules the points; gpusim only submits them and collects outcomes as
+they complete. Every worker must be able to import the same gpusim (the points are sent as
+references to ``gpusim.sweeps.point.run_point`` and pickled scenarios). Workers compute;
+only this process writes the results store, so the store may be a local file even when the
+workers are other machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from gpusim.errors import GpusimError
+from gpusim.sweeps.point import PointOutcome, PointTask, collect, run_point
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+class SchedulerError(GpusimError):
+    """The Dask scheduler cannot be reached."""
+
+
+def run_dask(
+    tasks: Sequence[PointTask], address: str, *, connect_timeout_s: float | None = None
+) -> Iterator[PointOutcome]:
+    """The points on the cluster whose scheduler listens at ``address`` (``tcp://HOST:PORT``),
+    yielded as each finishes. Connecting gives up after ``connect_timeout_s`` (default
+    ``CONNECT_TIMEOUT_S``)."""
+    from distributed import Client, as_completed  # imported here: it takes a second to load
+
+    timeout_s = CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s
+    try:
+        client = Client(address, timeout=timeout_s, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise SchedulerError(f"scheduler {address}: cannot connect ({err})") from None
+    futures: list[Any] = []
+    try:
+        futures = client.map(run_point, list(tasks), pure=False)
+        index_of = {future.key: task.index for future, task in zip(futures, tasks, strict=True)}
+        for future in as_completed(futures, loop=client.loop):
+            yield collect(future, index_of[future.key])
+    finally:
+        client.cancel(futures)
+        client.close()

@@ -1,0 +1,30 @@
+"""A results store of the test's own, and the CLI run in-process against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from gpusim.cli import app
+from tests.cli.conftest import Invoke
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's results store, also the default (``$GPUSIM_STORE``) for the CLI."""
+    path = tmp_path / "results.sqlite"
+    monkeypatch.setenv("GPUSIM_STORE", str(path))
+    return path
+
+
+@pytest.fixture
+def gpusim(store_path: Path) -> Invoke:
+    """``gpusim(*args)`` runs the CLI (wide, no colour) with the test's store."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+    return invoke
