@@ -9,7 +9,7 @@ workers are other machines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from gpusim.errors import GpusimError
@@ -22,25 +22,21 @@ class SchedulerError(GpusimError):
     """The Dask scheduler cannot be reached."""
 
 
-def run_dask(
-    tasks: Sequence[PointTask], address: str, *, connect_timeout_s: float | None = None
-) -> Iterator[PointOutcome]:
+def run_dask(tasks: Sequence[PointTask], address: str) -> Generator[PointOutcome, None, None]:
     """The points on the cluster whose scheduler listens at ``address`` (``tcp://HOST:PORT``),
-    yielded as each finishes. Connecting gives up after ``connect_timeout_s`` (default
-    ``CONNECT_TIMEOUT_S``)."""
+    yielded as each finishes. Connecting gives up after ``CONNECT_TIMEOUT_S`` seconds."""
     from distributed import Client, as_completed  # imported here: it takes a second to load
 
-    timeout_s = CONNECT_TIMEOUT_S if connect_timeout_s is None else connect_timeout_s
     try:
-        client = Client(address, timeout=timeout_s, set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as err:
         raise SchedulerError(f"scheduler {address}: cannot connect ({err})") from None
     futures: list[Any] = []
     try:
         futures = client.map(run_point, list(tasks), pure=False)
         index_of = {future.key: task.index for future, task in zip(futures, tasks, strict=True)}
-        for future in as_completed(futures, loop=client.loop):
+        for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
             yield collect(future, index_of[future.key])
     finally:
-        client.cancel(futures)
-        client.close()
+        client.cancel(futures)  # type: ignore[no-untyped-call]
+        client.close()  # type: ignore[no-untyped-call]

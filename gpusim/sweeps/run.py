@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 
 from gpusim.errors import GpusimError
@@ -130,7 +130,9 @@ def _ready_record(
     return SweepRecord(planned.index, planned.point, "ok", None, metrics, done.id, True)
 
 
-def _outcomes(tasks: list[PointTask], jobs: int, scheduler: str | None) -> Iterator[PointOutcome]:
+def _outcomes(
+    tasks: list[PointTask], jobs: int, scheduler: str | None
+) -> Generator[PointOutcome, None, None]:
     if scheduler is not None:
         return run_dask(tasks, scheduler)
     workers = min(jobs, len(tasks))

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from gpusim.sweeps.point import PointOutcome, PointTask, collect, run_point
 
 
-def run_serial(tasks: Sequence[PointTask]) -> Iterator[PointOutcome]:
+def run_serial(tasks: Sequence[PointTask]) -> Generator[PointOutcome, None, None]:
     """Each point in turn, in this process."""
     for task in tasks:
         yield run_point(task)
 
 
-def run_pool(tasks: Sequence[PointTask], workers: int) -> Iterator[PointOutcome]:
+def run_pool(tasks: Sequence[PointTask], workers: int) -> Generator[PointOutcome, None, None]:
     """The points on ``workers`` spawned processes, yielded as each finishes."""
     pool = ProcessPoolExecutor(
         max_workers=workers,

@@ -50,9 +50,8 @@ def test_a_record_reads_back_as_it_was_written(tmp_path: Path) -> None:
         run_id = store.add(KERNEL_RECORD)
         stored = store.get(run_id)
     assert stored.id == run_id == 1
-    assert NewRecord(**{name: getattr(stored, name) for name in NewRecord.__dataclass_fields__}) == (
-        KERNEL_RECORD
-    )
+    fields = {name: getattr(stored, name) for name in NewRecord.__dataclass_fields__}
+    assert NewRecord(**fields) == KERNEL_RECORD
     assert stored.gpusim_version == __version__
     assert stored.created_utc.endswith("+00:00")
     assert stored.hardware_name == "H100-SXM5-80GB"
