@@ -5,6 +5,14 @@ The quickstart (a 1024^3 tiled fp32 GEMM on an H100) is swept over 100 L2 sizes 
 numbers of 160 KiB sets, 34.5 to 50 MiB), so every point shares one cached trace and costs
 the same. Each run writes to a fresh results store, so nothing is reused. Run:
 ``.venv/bin/python bench/bench_sweep.py [--points N]``.
+
+Measured on the 2-core development machine (traces cached, engine compiled):
+
+    runner                                           wall s  s/point  speed-up  failed
+    one process (--jobs 1)                            172.7     1.73     1.00x       0
+    process pool (--jobs 2)                            83.9     0.84     2.06x       0
+    Dask LocalCluster, 2 workers (+1.1 s start)        89.5     0.89     1.93x       0
+    identical records from every runner: True
 """
 
 from __future__ import annotations

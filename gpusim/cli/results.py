@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from gpusim.cli.output import console, format_field, print_json
-from gpusim.store import ResultStore, StoredRecord, export_csv
+from gpusim.store import ResultStore, StoredRecord, export_csv, point_text
 from gpusim.store.export import flatten
 
 MAX_CELL_CHARS = 80
@@ -51,7 +51,7 @@ def list_records(
             record.status,
             record.scenario,
             record.hardware_name,
-            ", ".join(f"{path}={value}" for path, value in record.point.items()),
+            point_text(record.point),
             _time_text(record),
             record.created_utc,
         )
@@ -107,7 +107,7 @@ def _time_text(record: StoredRecord) -> str:
 
 
 def _facts(record: StoredRecord) -> list[tuple[str, str]]:
-    point = ", ".join(f"{path}={value}" for path, value in record.point.items())
+    point = point_text(record.point)
     workload = ", ".join(f"{name}={value}" for name, value in (record.workload or {}).items())
     facts = [
         ("id", str(record.id)),

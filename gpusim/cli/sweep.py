@@ -20,6 +20,7 @@ from gpusim.cli.output import console, format_field, print_json
 from gpusim.hw.result import Mode
 from gpusim.report import write_sweep_report
 from gpusim.scenario import load_scenario
+from gpusim.store import point_text
 from gpusim.sweeps import SweepRecord, SweepResult, sweep
 
 POINTS_FAILED_EXIT_CODE = 1
@@ -62,7 +63,7 @@ def sweep_command(
         finished += 1
         progress.update(task, total=total, completed=finished)
         if record.status == "error":
-            message = f"point {record.index} ({_point_text(record)}): {record.error}"
+            message = f"point {record.index} ({point_text(record.point)}): {record.error}"
             progress.console.print(message, markup=False, soft_wrap=True)
 
     try:
@@ -89,7 +90,7 @@ def sweep_command(
         console.print(_summary(result), soft_wrap=True)
     if html is not None:
         write_sweep_report(result, html)
-        errors.print(f"report: {html}")
+        errors.print(f"report: {html}", markup=False)
     if result.failed:
         raise typer.Exit(POINTS_FAILED_EXIT_CODE)
 
@@ -105,10 +106,6 @@ def _progress_bar() -> Progress:
         console=bar_console,
         disable=not bar_console.is_terminal,
     )
-
-
-def _point_text(record: SweepRecord) -> str:
-    return ", ".join(f"{path}={value}" for path, value in record.point.items())
 
 
 _KERNEL_COLUMNS: tuple[tuple[str, str], ...] = (

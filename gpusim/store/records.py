@@ -53,6 +53,11 @@ def unresolved_hash(scenario: Scenario, point: Mapping[str, Any], mode: Mode) ->
     return digest({"document": document, "point": dict(point), "mode": mode})
 
 
+def point_text(point: Mapping[str, Any]) -> str:
+    """A sweep point for people: ``gpu.l2.size_bytes=52428800, workload.m=256``."""
+    return ", ".join(f"{path}={value}" for path, value in point.items())
+
+
 def result_metrics(result: KernelResult | CollectiveResult, bound: Bound) -> dict[str, Any]:
     """Everything a result says, as plain data (no timeline), with the roofline bound.
 
