@@ -82,10 +82,7 @@ class ExplorerApp(App[None]):
     TITLE = "gpusim explorer"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings())
     COMMANDS = App.COMMANDS | {ExplorerCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"),
-        (WIDE_COLUMNS, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]  # noqa: RUF012 (Textual's type)
 
     CSS = """
     #body {

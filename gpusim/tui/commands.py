@@ -6,6 +6,7 @@ this table, so an action can never be reachable one way and missing from another
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, cast
@@ -99,7 +100,7 @@ class ExplorerCommands(Provider):
                 opener = partial(self._explorer.open_entry, entry.key)
                 yield Hit(score, matcher.highlight(text), opener, help=f"{entry.group} entry")
 
-    def _action(self, command: Command) -> partial[object]:
+    def _action(self, command: Command) -> Callable[[], object]:
         return partial(self.app.run_action, command.action)
 
     @staticmethod

@@ -73,6 +73,8 @@ def parse(text: str, unit: str, *, integer: bool) -> int | float:
     if match is None:
         raise ValueError(f"must be a number, got {text.strip()!r}")
     number, suffix = Decimal(match.group(1)), match.group(2)
+    if suffix and not unit:
+        raise ValueError(f"must be a number, got {text.strip()!r}")
     exact = number * _scale(suffix, unit)
     if abs(exact) > LARGEST:
         raise ValueError(f"is out of range, got {text.strip()!r}")
@@ -101,8 +103,7 @@ def _scale(suffix: str, unit: str) -> Decimal:
                 return Decimal(scale)
     elif unit == "s" and suffix in _TIME:
         return _TIME[suffix]
-    accepted = unit or "no unit"
-    raise ValueError(f"unknown unit {suffix!r} (this field is in {accepted})")
+    raise ValueError(f"unknown unit {suffix!r} (this field is in {unit})")
 
 
 def _display_binary(exact: Decimal) -> str:

@@ -81,7 +81,8 @@ def test_parse(text: str, unit: str, integer: bool, value: float) -> None:
         ("1.3 KiB", "B", True, "must be a whole number of bytes, got '1.3 KiB'"),
         ("2.5", "", True, "must be a whole number, got '2.5'"),
         ("4 MB/s", "B", True, "unknown unit 'MB/s' (this field is in B)"),
-        ("4 GHz", "", False, "unknown unit 'GHz' (this field is in no unit)"),
+        ("2x", "", False, "must be a number, got '2x'"),
+        ("2 s", "B", True, "unknown unit 's' (this field is in B)"),
         ("1e40", "", False, "is out of range, got '1e40'"),
     ],
 )

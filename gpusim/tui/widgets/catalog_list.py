@@ -22,6 +22,10 @@ class CatalogList(OptionList):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
+    CatalogList:focus {
+        border: none;
+        background-tint: $foreground 4%;
+    }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

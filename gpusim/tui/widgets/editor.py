@@ -257,9 +257,7 @@ class ParameterEditor(Vertical):
         if parameter.choices:
             lines.append("one of: " + ", ".join(parameter.choices))
         if self._draft.is_edited(path):
-            lines.append(
-                f"{MARK_EDITED} changed; the scenario has {self._draft.original_text(path)}"
-            )
+            lines.append(f"{MARK_EDITED} changed from {self._draft.original_text(path)}")
         elif not parameter.editable:
             lines.append("fixed by the scenario: open another one to change it")
         self._set_help("\n".join(lines), invalid=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich.text import Text
@@ -120,22 +121,28 @@ class RooflineView(Vertical):
         else:
             peak, roof = simt_flops_per_s(gpu, workload.dtype), f"{workload.dtype} SIMT"
         bandwidth = gpu.dram.bandwidth_bytes_per_s
-        points = [(record, RUN_STYLE, "●")]  # the run is drawn last, over the baseline
+        points = [_Point(result, "this run", RUN_STYLE, "●")]
         if (
             baseline is not None
             and baseline.number != record.number
             and isinstance(baseline.result, KernelResult)
             and baseline.result.flops > 0
-        ):
-            points.insert(0, (baseline, BASELINE_STYLE, "○"))
-        xs = [_intensity(r.result) for r, _, _ in points] + [peak / bandwidth]
+        ):  # drawn first, so the run's own point stays on top
+            points.insert(
+                0, _Point(baseline.result, f"baseline {baseline.title}", BASELINE_STYLE, "○")
+            )
+        xs = [_intensity(point.result) for point in points] + [peak / bandwidth]
         low, high = math.log10(min(xs)) - 1, math.log10(max(xs)) + 1
         x = np.linspace(low, high, ROOF_POINTS)
         plot.plot(x, np.log10(np.minimum(peak, bandwidth * 10**x)), ROOF_STYLE, HiResMode.BRAILLE)
-        for run, style, marker in points:
-            assert isinstance(run.result, KernelResult)  # filtered above
-            position = [math.log10(_intensity(run.result))], [math.log10(run.result.flops_per_s)]
-            plot.scatter(*position, marker=marker, marker_style=style)
+        for point in points:
+            position = _intensity(point.result), point.result.flops_per_s
+            plot.scatter(
+                [math.log10(position[0])],
+                [math.log10(position[1])],
+                marker=point.marker,
+                marker_style=point.style,
+            )
         plot.set_x_formatter(LogAxisFormatter(10, decimal_tick, (1, 2, 5)))
         plot.set_y_formatter(LogAxisFormatter(10, decimal_tick, (1, 2, 5)))
         plot.set_xlabel("FLOP per DRAM byte")
@@ -178,24 +185,31 @@ class BusbwView(Vertical):
         self.query_one("#busbw-caption", Static).update(_busbw_caption(runs))
 
 
+@dataclass(frozen=True)
+class _Point:
+    """A kernel run placed on the roofline."""
+
+    result: KernelResult
+    label: str
+    style: str
+    marker: str
+
+
 def _intensity(result: KernelResult) -> float:
     """FLOP per byte of DRAM traffic (a run that never touched DRAM sits far right)."""
     dram_bytes = result.dram_read_bytes + result.dram_write_bytes
     return result.flops / max(dram_bytes, 1.0)
 
 
-def _roofline_caption(
-    points: list[tuple[RunRecord, str, str]], peak: float, bandwidth: float, roof: str
-) -> Text:
+def _roofline_caption(points: list[_Point], peak: float, bandwidth: float, roof: str) -> Text:
     caption = Text()
-    for run, style, marker in points:
-        assert isinstance(run.result, KernelResult)  # only kernel runs are placed
-        intensity = _intensity(run.result)
-        share = run.result.flops_per_s / min(peak, bandwidth * intensity)
-        who = "this run" if style == RUN_STYLE else f"baseline {run.title}"
-        caption.append(f"{marker} ", style=style)
+    for point in reversed(points):
+        intensity = _intensity(point.result)
+        achieved = point.result.flops_per_s
+        share = achieved / min(peak, bandwidth * intensity)
+        caption.append(f"{point.marker} ", style=point.style)
         caption.append(
-            f"{who}: {intensity:.3g} FLOP/B, {format_decimal(run.result.flops_per_s, 'FLOP/s')}, "
+            f"{point.label}: {intensity:.3g} FLOP/B, {format_decimal(achieved, 'FLOP/s')}, "
             f"{share:.0%} of the roof\n"
         )
     caption.append(
