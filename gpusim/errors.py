@@ -12,8 +12,10 @@ class GpusimError(Exception):
     """A user-facing error whose message is one line naming the field or file at fault."""
 
 
-class SpecError(GpusimError):
-    """A hardware spec or override is invalid (message starts with the dotted field path)."""
+class SpecError(GpusimError, ValueError):
+    """A hardware spec or override is invalid (message starts with the dotted field path).
+
+    It is a ``ValueError`` too, as a bad value given to a constructor is in Python."""
 
 
 class ScenarioError(GpusimError):

@@ -97,8 +97,8 @@ class GpuPeaks:
 
 def gpu_peaks(gpu: GpuSpec) -> GpuPeaks:
     """Every roof of ``gpu``, derived from its spec."""
-    simt = {dtype: simt_flops_per_s(gpu, dtype) for dtype in SIMT_DTYPES}
-    tensor = {dtype: tensor_flops_per_s(gpu, dtype) for dtype in TENSOR_DTYPES}
+    simt: dict[str, float] = {dtype: simt_flops_per_s(gpu, dtype) for dtype in SIMT_DTYPES}
+    tensor: dict[str, float] = {dtype: tensor_flops_per_s(gpu, dtype) for dtype in TENSOR_DTYPES}
     dram = dram_bytes_per_s(gpu)
     ridge = {f"simt_{d}": flops / dram for d, flops in simt.items()}
     ridge |= {f"tensor_{d}": flops / dram for d, flops in tensor.items() if flops > 0}

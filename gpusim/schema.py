@@ -16,6 +16,8 @@ from typing import Any, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
+from gpusim.errors import SpecError
+
 M = TypeVar("M", bound=BaseModel)
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -27,15 +29,18 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     def with_overrides(self, overrides: Mapping[str, Any], *, prefix: str = "") -> Self:
-        """A copy with fields replaced by dotted path, re-validated.
+        """A copy with fields replaced by dotted path, re-validated (``SpecError`` if not valid).
 
         ``prefix`` is prepended to paths in error messages, so an override that comes from a
         scenario's ``[gpu.overrides]`` table is reported under that table's path.
         """
         data = self.model_dump()
-        for path, value in overrides.items():
-            _set_dotted(data, path, value, type(self), prefix)
-        return validate_model(type(self), data, prefix=prefix)
+        try:
+            for path, value in overrides.items():
+                _set_dotted(data, path, value, type(self), prefix)
+            return validate_model(type(self), data, prefix=prefix)
+        except ValueError as err:
+            raise SpecError(str(err)) from None
 
 
 def validate_model(model: type[M], data: Any, *, prefix: str = "") -> M:
@@ -120,8 +125,11 @@ def field_at(model: type[BaseModel], path: str, *, prefix: str = "") -> FieldInf
             raise ValueError(f"{here}: unknown field (known: {known})")
         info = node.model_fields[name]
         annotation = info.annotation
-        is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        node = annotation if is_model else None
+        node = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
     assert info is not None  # a split path has at least one part
     return info
 

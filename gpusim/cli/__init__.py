@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 import typer.core
+from typer import _click as click
 
 from gpusim.cli import collective, presets, results, scenario, validate
 from gpusim.cli.run import run
@@ -25,7 +26,7 @@ USER_ERROR_EXIT_CODE = 2
 class _Group(typer.core.TyperGroup):
     """The root command group: turns a ``GpusimError`` into one line and exit code 2."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GpusimError as err:

@@ -374,7 +374,7 @@ def _release_barrier(params: CoreParams, state: CoreState, sm: int, cta: int, t:
 @njit(cache=True, _nrt=False, inline="always")
 def _operands_ready(
     prog: ProgramArrays, state: CoreState, sm: int, w: int, pc: int
-) -> tuple[float, int]:
+) -> tuple[float, np.int8]:
     """When the sources (and destinations, for WAW) of ``pc`` are ready, and the producer of
     the last one to be."""
     ready = 0.0
@@ -614,7 +614,7 @@ def run_until_ctas_complete(
         issued_any = False
         # SMs take turns going first, as round-robin arbitration would let them, so no SM's
         # requests always reach the shared L2 and HBM queues ahead of the others'.
-        first_sm = cycle % params.sms
+        first_sm = int(cycle % params.sms)
         for turn in range(params.sms):
             sm = (first_sm + turn) % params.sms
             for sp in range(params.subpartitions):
@@ -625,7 +625,7 @@ def run_until_ctas_complete(
         if state.done_count[0] > 0:
             return t
         if issued_any:
-            cycle += 1
+            cycle += np.int64(1)
             continue
         soonest = NEVER
         for sm in range(params.sms):
@@ -634,7 +634,7 @@ def run_until_ctas_complete(
                     soonest = min(soonest, state.w_next[sm, w])
         if soonest == NEVER:
             return NEVER
-        cycle = max(cycle + 1, np.int64(np.ceil((soonest - EPS_NS) / params.cycle_ns)))
+        cycle = max(cycle + np.int64(1), np.int64(np.ceil((soonest - EPS_NS) / params.cycle_ns)))
 
 
 @njit(cache=True)

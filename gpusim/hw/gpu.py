@@ -40,6 +40,7 @@ from gpusim.hw.memory import (
     C_L1_MISS_SECTORS,
     C_L2_HIT_SECTORS,
     C_L2_MISS_SECTORS,
+    C_L2_STORE_SECTORS,
     C_SHARED_REQUESTS,
     C_SHARED_WAVEFRONTS,
     MemoryState,
@@ -352,6 +353,13 @@ class _KernelRun:
             stall_fractions=stall_fractions,
             l1_hit_rate=_share(counters[C_L1_HIT_SECTORS], counters[C_L1_MISS_SECTORS]),
             l2_hit_rate=_share(counters[C_L2_HIT_SECTORS], counters[C_L2_MISS_SECTORS]),
+            global_bytes=float(program.global_bytes),
+            l2_bytes=float(
+                counters[C_L2_HIT_SECTORS]
+                + counters[C_L2_MISS_SECTORS]
+                + counters[C_L2_STORE_SECTORS]
+            )
+            * self._mem_params.sector_bytes,
             dram_read_bytes=float(counters[C_DRAM_READ_BYTES]),
             dram_write_bytes=float(counters[C_DRAM_WRITE_BYTES]),
             dram_bandwidth_bytes_per_s=dram_bandwidth,

@@ -9,6 +9,8 @@ regrouped per (warp, memory instruction) so the engine can walk them with one cu
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -90,6 +92,9 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         class_flops=np.array(
             [float(c.record.active_lanes @ program.flops_per_lane) for c in trace.classes]
         ),
+        class_global_bytes=np.array(
+            [_global_bytes(program, c.record) for c in trace.classes], dtype=np.int64
+        ),
         cta_shift=np.stack([c.shift_bytes[memory_instructions] for c in trace.classes]).reshape(
             len(trace.classes), memory_instructions.size, 3
         ),
@@ -100,6 +105,15 @@ def _issued(program: Program, record: CtaRecord, block_sizes: npt.NDArray[np.int
     """Warp instructions one CTA of a class issues: its visits times the (kept) block sizes."""
     visits = np.bincount(record.visit_block, minlength=program.n_blocks)
     return int(visits @ block_sizes)
+
+
+_GLOBAL_CLASSES = (OpClass.LD_GLOBAL, OpClass.ST_GLOBAL, OpClass.ATOM_GLOBAL)
+
+
+def _global_bytes(program: Program, record: CtaRecord) -> int:
+    """Bytes one CTA's lanes request from global memory."""
+    is_global = np.isin(program.op_class, _GLOBAL_CLASSES)
+    return int(record.active_lanes[is_global] @ program.bytes_per_lane[is_global])
 
 
 def _ragged(
@@ -131,7 +145,7 @@ def _streams(
 
 def _runs(
     trace: KernelTrace, mem_slot: npt.NDArray[np.int32], mem_slots: int
-) -> tuple[npt.NDArray[np.int64], ...]:
+) -> tuple[npt.NDArray[Any], ...]:
     """Address runs grouped by (stream, memory slot), streams numbered class-major."""
     ptr_counts: list[npt.NDArray[np.int64]] = []
     columns: dict[str, list[npt.NDArray[np.generic]]] = {

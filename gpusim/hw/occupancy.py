@@ -26,7 +26,7 @@ class Occupancy:
     ctas_per_sm: int
     warps_per_cta: int
     limiter: Limiter
-    limits: dict[str, int]
+    limits: dict[Limiter, int]
     """CTAs per SM allowed by each resource on its own."""
     shared_bytes_per_cta: int
     """Shared memory one CTA takes, reservation and allocation rounding included."""
@@ -74,13 +74,13 @@ def occupancy(
     shared_taken = _round_up(
         shared_bytes_per_cta + sm.reserved_shared_bytes_per_cta, sm.shared_allocation_unit_bytes
     )
-    limits: dict[str, int] = {
+    limits: dict[Limiter, int] = {
         "warps": min(sm.max_warps // warps_per_cta, sm.max_threads // threads_per_cta),
         "ctas": sm.max_ctas,
         "registers": warps_by_registers // warps_per_cta,
         "shared_memory": sm.shared_bytes // shared_taken if shared_taken else sm.max_ctas,
     }
-    limiter: Limiter = min(limits, key=lambda name: limits[name])  # type: ignore[assignment]
+    limiter = min(limits, key=lambda name: limits[name])
     ctas = limits[limiter]
     if ctas == 0:
         raise KernelError(

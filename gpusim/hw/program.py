@@ -117,11 +117,18 @@ class EngineProgram:
     class_ctas: I64
     class_warp_instructions: I64
     class_flops: F64
+    class_global_bytes: I64
+    """Bytes one CTA of a class requests from global memory (loads, stores, atomics)."""
 
     @property
     def warp_instructions(self) -> int:
         """Warp instructions the whole grid issues."""
         return int(self.class_ctas @ self.class_warp_instructions)
+
+    @property
+    def global_bytes(self) -> int:
+        """Bytes the whole grid requests from global memory."""
+        return int(self.class_ctas @ self.class_global_bytes)
 
     @property
     def flops(self) -> float:

@@ -53,6 +53,10 @@ class KernelResult:
     """Share of warp stall time by reason (sums to 1 when any stall happened)."""
     l1_hit_rate: float
     l2_hit_rate: float
+    global_bytes: float
+    """Bytes the kernel's lanes requested from global memory: the traffic at L1."""
+    l2_bytes: float
+    """Bytes that crossed between the SMs and L2 (sectors missing L1, and stores)."""
     dram_read_bytes: float
     dram_write_bytes: float
     dram_bandwidth_bytes_per_s: float

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from gpusim.validate.measurements import write_atomically
+from gpusim.files import write_atomically
 
 _STYLE = (
     "body{font-family:sans-serif;margin:2em;max-width:1200px}"

@@ -6,8 +6,8 @@ served (NERSC's hierarchical roofline, Yang et al. 2020). The bytes per level:
 
 * L1: every global and shared-memory byte the warps requested (the trace's totals; shared
   memory is the same SRAM as L1 and shares its bandwidth);
-* L2: the global bytes that missed L1 (requested global bytes x (1 - L1 hit rate)), an
-  estimate until the engine counts L2 traffic itself;
+* L2: the bytes that crossed between the SMs and L2, as the engine counted them (sectors
+  that missed L1, and stores);
 * HBM: the DRAM bytes the engine counted (reads + writes).
 
 A point below a roof and left of that roof's ridge is limited by that level's bandwidth;
@@ -48,7 +48,7 @@ def level_traffic(
     shared_bytes = float(sum(summary.bytes.get(kind, 0) for kind in SHARED_KINDS))
     return (
         LevelTraffic("L1", global_bytes + shared_bytes, l1_bytes_per_s(gpu)),
-        LevelTraffic("L2", global_bytes * (1.0 - result.l1_hit_rate), l2_bytes_per_s(gpu)),
+        LevelTraffic("L2", result.l2_bytes, l2_bytes_per_s(gpu)),
         LevelTraffic(
             "HBM", result.dram_read_bytes + result.dram_write_bytes, dram_bytes_per_s(gpu)
         ),

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gpusim.files import write_atomically
 from gpusim.store.records import StoredRecord
-from gpusim.validate.measurements import write_atomically
 
 FIXED_COLUMNS: tuple[str, ...] = (
     "id",

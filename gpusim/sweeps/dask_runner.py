@@ -28,15 +28,15 @@ def run_dask(tasks: Sequence[PointTask], address: str) -> Generator[PointOutcome
     from distributed import Client, as_completed  # imported here: it takes a second to load
 
     try:
-        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call]
+        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise SchedulerError(f"scheduler {address}: cannot connect ({err})") from None
     futures: list[Any] = []
     try:
         futures = client.map(run_point, list(tasks), pure=False)
         index_of = {future.key: task.index for future, task in zip(futures, tasks, strict=True)}
-        for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
+        for future in as_completed(futures, loop=client.loop):
             yield collect(future, index_of[future.key])
     finally:
-        client.cancel(futures)  # type: ignore[no-untyped-call]
-        client.close()  # type: ignore[no-untyped-call]
+        client.cancel(futures)
+        client.close()

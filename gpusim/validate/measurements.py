@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 from gpusim.errors import MeasurementError
+from gpusim.files import write_atomically
 
 FORMAT = "gpusim-measurements"
 SCHEMA_VERSION = 1
@@ -135,19 +134,6 @@ class MeasurementFile:
     def to_json(self) -> str:
         """The JSON text, keys in a stable order, NaN refused (it is not JSON)."""
         return json.dumps(asdict(self), indent=1, allow_nan=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename: a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def save_measurements(measurements: MeasurementFile, path: Path) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Literal
 
 from gpusim.errors import MeasurementError
+from gpusim.files import write_atomically
 from gpusim.validate.compare import Comparison, Simulate, compare
 from gpusim.validate.device_presets import resolve_gpu
-from gpusim.validate.measurements import load_measurements, write_atomically
+from gpusim.validate.measurements import load_measurements
 
 DEFAULT_TOLERANCE_PP = 1.0
 FamilyMapes = dict[str, float]

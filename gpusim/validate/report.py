@@ -14,9 +14,9 @@ from pathlib import Path
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 from rich.table import Table
 
+from gpusim.files import write_atomically
 from gpusim.units import format_decimal, format_seconds
 from gpusim.validate.compare import Comparison
-from gpusim.validate.measurements import write_atomically
 from gpusim.validate.stats import AccuracyStats
 
 

@@ -21,7 +21,7 @@ def summary(byte_totals: dict[str, int]) -> TraceSummary:
     return TraceSummary("k", (1, 1, 1), (32, 1, 1), 1, 1, 1, {}, 0, 2_000_000_000, byte_totals)
 
 
-def test_traffic_per_level_comes_from_the_trace_and_the_engine() -> None:
+def test_traffic_per_level_comes_from_the_trace_and_the_engine_counters() -> None:
     bytes_by_kind = {"global_load": 300, "global_store": 100, "shared_load": 500, "shared_store": 0}
     levels = level_traffic(H100, kernel_result(), summary(bytes_by_kind))
     assert [level.level for level in levels] == ["L1", "L2", "HBM"]
