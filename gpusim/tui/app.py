@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -65,8 +65,7 @@ class RunRequest:
 
     scenario: Scenario
     mode: Mode
-    purpose: str
-    """``run`` or ``baseline``."""
+    purpose: Literal["run", "baseline"]
 
     @property
     def title(self) -> str:
@@ -347,9 +346,11 @@ class ExplorerApp(App[None]):
             self._show_record(self.shown)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in a worker (drawing a result, writing a report) is a notification."""
         error = event.worker.error
-        if error is not None and event.worker.group == SIMULATION_GROUP:
-            self.notify(f"{type(error).__name__}: {error}", title="Run failed", severity="error")
+        if error is not None:
+            title = "Run failed" if event.worker.group == SIMULATION_GROUP else "Export failed"
+            self.notify(f"{type(error).__name__}: {error}", title=title, severity="error")
 
     # --- results and baseline -----------------------------------------------------------
 
@@ -505,10 +506,6 @@ class ExplorerApp(App[None]):
         self._drafts[self._entry_key] = Draft(self.draft.scenario)
         self.query_one(ParameterEditor).load(self._drafts[self._entry_key])
         self._update_subtitle()
-
-    async def action_quit(self) -> None:
-        """Leave; a run in flight is stopped with the simulation process."""
-        self.exit()
 
     def _show_view(self, view: str, *, from_tabs: bool = False) -> None:
         """Below 120 columns, show the editor or the results (and keep the tabs in step).

@@ -9,11 +9,12 @@ quoted: ``"l2.size_bytes" = 104857600`` is one key, as ``[gpu.overrides]`` means
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from gpusim.files import write_atomically
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _TABLE_DEPTH = 2
@@ -30,13 +31,7 @@ def dumps(document: Mapping[str, Any], *, comment: str = "") -> str:
 def write_scenario(path: Path, document: Mapping[str, Any], *, source: str) -> None:
     """Write ``document`` at ``path`` atomically (a crash leaves the old file or none)."""
     comment = f"Saved by gpusim tui from {source}.\nRun it with: gpusim run {path.name}"
-    text = dumps(document, comment=comment)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, dumps(document, comment=comment))
 
 
 def _table_lines(table: Mapping[str, Any], path: tuple[str, ...], depth: int) -> list[str]:

@@ -74,7 +74,9 @@ async def run_and_wait(pilot: Pilot[None]) -> None:
     assert isinstance(app, ExplorerApp)
     runs = len(app.history)
     await pilot.press("r")
-    await wait_until(pilot, lambda: len(app.history) > runs and not app.running)
+    await wait_until(pilot, lambda: app.running or len(app.history) > runs, timeout=10)
+    await wait_until(pilot, lambda: not app.running)
+    assert len(app.history) > runs, "the run failed (see the notifications)"
 
 
 async def type_into(pilot: Pilot[None], path: str, text: str) -> None:

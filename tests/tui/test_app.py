@@ -268,3 +268,18 @@ async def test_no_color_is_respected(make_app: MakeApp, monkeypatch: pytest.Monk
         await run_and_wait(pilot)
         # without colour the change still reads: an arrow and a word
         assert re.search(r"time\s+[\d.]+ us\s+▲ \+[\d.]+% worse", summary_text(app))
+
+
+async def test_a_copy_has_no_roofline_point(make_app: MakeApp, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.toml"
+    copy.write_text(
+        'schema_version = 1\n[gpu]\npreset = "H100-SXM5-80GB"\n'
+        '[workload]\nkind = "copy"\nsize_bytes = 1048576\n'
+    )
+    app = make_app(copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_and_wait(pilot)
+        assert re.search(r"DRAM bandwidth\s+[\d.]+ [GT]B/s", summary_text(app))
+        caption = shown_text(app.query_one("#roofline-caption", Static))
+        assert caption.startswith("A copy does no arithmetic")
+        assert not app.query_one("#roofline-plot").display

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from gpusim.cli import app as cli
 from gpusim.tui.catalog import PACKAGE_ROOT, catalog, default_dirs
+from gpusim.tui.draft import Draft
 from gpusim.workload import AllreduceWorkload, GemmWorkload
 from tests.tui.conftest import SMALL_GEMM
 
@@ -50,3 +51,10 @@ def test_gpusim_tui_refuses_a_bad_file_in_one_line(tmp_path: Path) -> None:
 def test_gpusim_lists_the_tui_command() -> None:
     result = CliRunner().invoke(cli, ["--help"], env={"COLUMNS": "120"})
     assert "tui" in result.stdout
+
+
+def test_every_scenario_of_the_checkout_opens_in_the_editor() -> None:
+    entries = catalog([], [PACKAGE_ROOT / "scenarios"])
+    for entry in entries:
+        draft = Draft(entry.load())
+        assert draft.valid and draft.build().workload == draft.scenario.workload, entry.label

@@ -30,7 +30,7 @@ def delta_text(change: Delta) -> Text:
 def baseline_line(record: RunRecord, baseline: RunRecord | None) -> Text:
     """Which run the changes are measured against."""
     if baseline is None:
-        return Text("baseline: running the unmodified preset…", style="dim")
+        return Text("no baseline yet: the unmodified preset's run, or b on any run", style="dim")
     if baseline.number == record.number:
         return Text("this run is the baseline", style="dim")
     return Text(f"vs baseline {baseline.title}", style="dim")
