@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-UNITS = ("B/s", "B/cycle", "Hz", "B", "s", "cycles", "")
-"""The units a field can carry; ``""`` is a plain count or ratio."""
-
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 _BARE_BINARY = {"K": 2**10, "k": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 """Bare prefixes on a size are powers of 1024, as in ``gpusim collective --sizes``."""

@@ -56,7 +56,3 @@ class CatalogList(OptionList):
             self.add_option(Option(Text(mark + entry.label), id=entry.key))
         if highlighted is not None and highlighted < self.option_count:
             self.highlighted = highlighted
-
-    def select_key(self, key: str) -> None:
-        """Move the highlight to the entry ``key``."""
-        self.highlighted = self.get_option_index(key)

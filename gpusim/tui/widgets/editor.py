@@ -200,7 +200,7 @@ class ParameterEditor(Vertical):
         edited = self._draft.is_edited(path)
         style = "bold red" if error else "bold yellow" if edited else ""
         mark = MARK_INVALID if error else MARK_EDITED if edited else ""
-        name = Text("  " + parameter.key.rpartition(".")[2], overflow="ellipsis")
+        name = Text("  " + parameter.name, overflow="ellipsis")
         name.truncate(name_width, overflow="ellipsis")
         value = Text(self._draft.text(path), style=style, overflow="ellipsis", justify="right")
         value.truncate(VALUE_WIDTH, overflow="ellipsis")
