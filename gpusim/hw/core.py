@@ -71,6 +71,8 @@ class ProgramArrays(NamedTuple):
     mem_kind: npt.NDArray[np.int8]
     mem_width_bytes: npt.NDArray[np.int32]
     mem_slot: npt.NDArray[np.int32]
+    slot_kind: npt.NDArray[np.int8]
+    slot_width_bytes: npt.NDArray[np.int32]
     dst_ptr: I64
     dst: npt.NDArray[np.int32]
     src_ptr: I64
@@ -80,6 +82,10 @@ class ProgramArrays(NamedTuple):
     bb_start: npt.NDArray[np.int32]
     cta_class: npt.NDArray[np.int32]
     class_lo: I64
+    loop_start: I64
+    loop_period: I64
+    loop_count: I64
+    loop_execs: I64
     visit_ptr: I64
     visit_bb: npt.NDArray[np.int32]
     visit_mask: npt.NDArray[np.uint32]
@@ -103,6 +109,8 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         mem_kind=program.mem_kind,
         mem_width_bytes=program.mem_width_bytes,
         mem_slot=program.mem_slot,
+        slot_kind=program.slot_kind,
+        slot_width_bytes=program.slot_width_bytes,
         dst_ptr=program.dst_ptr,
         dst=program.dst,
         src_ptr=program.src_ptr,
@@ -112,6 +120,10 @@ def program_arrays(program: EngineProgram) -> ProgramArrays:
         bb_start=program.bb_start,
         cta_class=program.cta_class,
         class_lo=program.class_lo,
+        loop_start=program.loop_start,
+        loop_period=program.loop_period,
+        loop_count=program.loop_count,
+        loop_execs=program.loop_execs,
         visit_ptr=program.visit_ptr,
         visit_bb=program.visit_bb,
         visit_mask=program.visit_mask,
@@ -139,7 +151,8 @@ class CoreParams(NamedTuple):
     grid_y: int
     total_ctas: int
     shadows: int
-    """SMs each simulated SM stands for, besides itself (fast mode; 0 in detailed mode)."""
+    """The most SMs a simulated SM stands for besides itself (fast mode; 0 in detailed
+    mode); each SM's own count is ``CoreState.sm_shadows``."""
 
 
 class CoreState(NamedTuple):
@@ -170,8 +183,10 @@ class CoreState(NamedTuple):
     c_arrived: npt.NDArray[np.int32]
     c_start: F64
     c_mem_done: F64
+    marks: I64  # [1] loop periods begun, by any CTA, since run_until_ctas_complete was called
     shadow_shift: I64  # [sm, cta slot, mem slot, shadow] address offset of each shadow CTA
     shadow_count: I64  # [sm, cta slot] shadows whose CTA exists
+    sm_shadows: I64  # [sm] SMs this one stands for besides itself (fast mode)
     sp_pipe_free: F64  # [sm, sub-partition, pipe]
     sp_last: npt.NDArray[np.int32]
     sp_slot_free: F64  # [sm, sub-partition] scheduler busy until
@@ -220,8 +235,10 @@ def new_core_state(
         c_arrived=np.zeros((sms, cta_slots), dtype=np.int32),
         c_start=np.zeros((sms, cta_slots)),
         c_mem_done=np.zeros((sms, cta_slots)),
+        marks=np.zeros(1, dtype=np.int64),
         shadow_shift=np.zeros((sms, cta_slots, max(mem_slots, 1), params.shadows), dtype=np.int64),
         shadow_count=np.zeros((sms, cta_slots), dtype=np.int64),
+        sm_shadows=np.zeros(sms, dtype=np.int64),
         sp_pipe_free=np.zeros((sms, sps, PIPE_COUNT)),
         sp_last=np.full((sms, sps), -1, dtype=np.int32),
         sp_slot_free=np.zeros((sms, sps)),
@@ -308,7 +325,7 @@ def _plan_shadows(
     x, y, z = _cta_xyz(params, cta_id)
     shifts = prog.cta_shift[prog.cta_class[cta_id]]
     count = 0
-    for shadow in range(params.shadows):
+    for shadow in range(state.sm_shadows[sm]):
         other = cta_id + 1 + shadow
         if other >= params.total_ctas:
             break
@@ -590,6 +607,21 @@ def _advance(
     state.w_visit[sm, w] += 1
     if not _enter_visit(prog, state, sm, w):
         _retire_warp(params, state, sm, w, t + params.cycle_ns)
+    elif w % params.warps_per_cta == 0:
+        _mark_period(prog, state, sm, w)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _mark_period(prog: ProgramArrays, state: CoreState, sm: int, w: int) -> None:
+    """Count warp ``w`` (its CTA's first) entering a new period of its steady loop."""
+    stream = state.w_stream[sm, w]
+    count = prog.loop_count[stream]
+    if count == 0:
+        return
+    offset = state.w_visit[sm, w] - prog.visit_ptr[stream] - prog.loop_start[stream]
+    period = prog.loop_period[stream]
+    if offset >= 0 and offset % period == 0 and offset // period < count:
+        state.marks[0] += 1
 
 
 @njit(cache=True, _nrt=False)
@@ -600,13 +632,16 @@ def run_until_ctas_complete(
     state: CoreState,
     mem: MemoryState,
     t_start: float,
+    mark_budget: int,
 ) -> float:
-    """Simulate from ``t_start`` until at least one CTA completes (or nothing is left).
+    """Simulate from ``t_start`` until at least one CTA completes (or nothing is left), or,
+    with ``mark_budget > 0``, until CTAs have begun that many loop periods.
 
-    Returns the time of the cycle the first completion happened in (``NEVER`` if no warp is
-    resident); completions are listed in ``state.done_*``.
+    Returns the time of the cycle it stopped in (``NEVER`` if no warp is resident);
+    completions are listed in ``state.done_*``.
     """
     state.done_count[0] = 0
+    state.marks[0] = 0
     cycle = np.int64(np.ceil((t_start - EPS_NS) / params.cycle_ns))
     slots = state.w_active.shape[1]
     while True:
@@ -622,7 +657,7 @@ def run_until_ctas_complete(
                 if w >= 0:
                     _issue(prog, params, mem_params, state, mem, sm, sp, w, t)
                     issued_any = True
-        if state.done_count[0] > 0:
+        if state.done_count[0] > 0 or (mark_budget > 0 and state.marks[0] >= mark_budget):
             return t
         if issued_any:
             cycle += np.int64(1)
@@ -645,13 +680,97 @@ def _shift(flat: F64, delta_ns: float) -> None:
 
 
 @njit(cache=True)
-def shift_times(state: CoreState, mem: MemoryState, delta_ns: float) -> None:
+def skip_periods(
+    prog: ProgramArrays,
+    params: CoreParams,
+    state: CoreState,
+    sm: int,
+    cta: int,
+    periods: int,
+    unreplayed: int,
+) -> None:
+    """Move every warp of CTA slot ``cta`` ``periods`` periods further through its loop's
+    visits, and its memory instructions the first ``unreplayed`` of them: ``replay_periods``
+    walks them through the rest."""
+    first = cta * params.warps_per_cta
+    for w in range(first, first + params.warps_per_cta):
+        if not state.w_active[sm, w]:
+            continue
+        stream = state.w_stream[sm, w]
+        state.w_visit[sm, w] += periods * prog.loop_period[stream]
+        for m in range(prog.loop_execs.shape[1]):
+            state.w_mem_exec[sm, w, m] += unreplayed * prog.loop_execs[stream, m]
+
+
+@njit(cache=True, _nrt=False)
+def replay_periods(
+    prog: ProgramArrays,
+    params: CoreParams,
+    mem_params: MemoryParams,
+    state: CoreState,
+    mem: MemoryState,
+    sms: I64,
+    ctas: I64,
+    periods: int,
+) -> None:
+    """Replay ``periods`` skipped periods of the CTA slots ``(sms[i], ctas[i])``, period by
+    period, taking the CTAs in turn within each (as they would have run)."""
+    for _ in range(periods):
+        for index in range(sms.size):
+            _replay_period(prog, params, mem_params, state, mem, sms[index], ctas[index])
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _replay_period(
+    prog: ProgramArrays,
+    params: CoreParams,
+    mem_params: MemoryParams,
+    state: CoreState,
+    mem: MemoryState,
+    sm: int,
+    cta: int,
+) -> None:
+    """Walk one skipped period of CTA slot ``cta``'s memory instructions: every global
+    sector it (and its shadows) would touch goes through L2, counted but untimed."""
+    first = cta * params.warps_per_cta
+    for w in range(first, first + params.warps_per_cta):
+        if not state.w_active[sm, w]:
+            continue
+        stream = state.w_stream[sm, w]
+        for m in range(prog.loop_execs.shape[1]):
+            kind = prog.slot_kind[m]
+            is_global = kind in (_GLOBAL_LOAD, _GLOBAL_STORE, _GLOBAL_ATOMIC)
+            for _ in range(prog.loop_execs[stream, m]):
+                mask = _lane_addresses(prog, state, sm, w, m)
+                if not is_global:
+                    continue
+                sectors = memory.coalesce(
+                    state.addresses,
+                    mask,
+                    prog.slot_width_bytes[m],
+                    mem_params.sector_bytes,
+                    state.sectors,
+                )
+                store = kind == _GLOBAL_STORE
+                for index in range(sectors):
+                    address = state.sectors[index]
+                    memory.l2_replay(mem_params, mem, sm, address, store)
+                    for shadow in range(state.shadow_count[sm, cta]):
+                        shifted = address + state.shadow_shift[sm, cta, m, shadow]
+                        memory.l2_replay(mem_params, mem, sm, shifted, store)
+
+
+@njit(cache=True)
+def shift_times(state: CoreState, mem: MemoryState, delta_ns: float, starts: bool) -> None:
     """Move every pending time of the SMs and the memory hierarchy ``delta_ns`` later: fast
-    mode's jump over rounds of CTAs it does not simulate one by one."""
+    mode's jumps over work it does not simulate one by one. ``starts``: move the CTAs' and
+    warps' start times too (CTAs that stand for later ones), or not (CTAs that lived through
+    the jump)."""
     _shift(state.w_next.reshape(-1), delta_ns)
     _shift(state.w_last.reshape(-1), delta_ns)
-    _shift(state.w_start.reshape(-1), delta_ns)
-    _shift(state.c_start.reshape(-1), delta_ns)
+    if starts:
+        _shift(state.w_start.reshape(-1), delta_ns)
+        _shift(state.c_start.reshape(-1), delta_ns)
     _shift(state.c_mem_done.reshape(-1), delta_ns)
     _shift(state.reg_ready.reshape(-1), delta_ns)
     _shift(state.sp_pipe_free.reshape(-1), delta_ns)

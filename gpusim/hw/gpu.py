@@ -33,6 +33,7 @@ import simpy
 from gpusim.errors import EngineError
 from gpusim.hw import core
 from gpusim.hw.bottleneck import describe_bottleneck
+from gpusim.hw.loopskip import CacheCounts, LoopSkipper
 from gpusim.hw.memory import (
     C_DRAM_READ_BYTES,
     C_DRAM_WRITE_BYTES,
@@ -43,6 +44,7 @@ from gpusim.hw.memory import (
     C_L2_STORE_SECTORS,
     C_SHARED_REQUESTS,
     C_SHARED_WAVEFRONTS,
+    L2_COUNTERS,
     MemoryState,
     memory_params,
     new_memory_state,
@@ -67,6 +69,11 @@ TAIL_ROUNDS = 1
 """Fast mode: rounds simulated again at the end, where the grid runs out."""
 REPRESENTATIVE_SMS = 4
 """Fast mode: SMs simulated in full (each with the traffic of the SMs it stands for)."""
+SHORT_GRID_REPRESENTATIVES = 16
+"""Fast mode, for grids of at most ``SHORT_GRID_WAVES`` waves: a kernel ends with its
+slowest SM, and when it is over in a wave or two that maximum over all SMs is a visible
+share of its time; more samples of it come closer (and such kernels are cheap)."""
+SHORT_GRID_WAVES = 2.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,9 @@ def _setup(program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode) -> 
         shared_bytes_per_cta=program.shared_bytes_per_cta,
     )
     detailed = mode == "detailed"
-    representatives = min(REPRESENTATIVE_SMS, gpu.sm.count)
+    waves = program.cta_count / (occ.ctas_per_sm * gpu.sm.count)
+    wanted = SHORT_GRID_REPRESENTATIVES if waves <= SHORT_GRID_WAVES else REPRESENTATIVE_SMS
+    representatives = min(wanted, gpu.sm.count)
     params = core.CoreParams(
         cycle_ns=cycles_to_ns(1.0, gpu.sm.clock_hz),
         sms=gpu.sm.count if detailed else representatives,
@@ -128,7 +137,7 @@ def _setup(program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode) -> 
         grid_x=program.grid[0],
         grid_y=program.grid[1],
         total_ctas=program.cta_count,
-        shadows=0 if detailed else gpu.sm.count // representatives - 1,
+        shadows=0 if detailed else -(-gpu.sm.count // representatives) - 1,
     )
     return _Setup(gpu, program, occ, mode, params, core.program_arrays(program))
 
@@ -164,6 +173,24 @@ class _KernelRun:
             register_count=setup.program.register_count,
             mem_slots=setup.program.mem_slots,
         )
+        if setup.mode == "fast":
+            reps = setup.simulated_sms
+            for rep in range(reps):
+                following = self._position(rep + 1) if rep + 1 < reps else setup.gpu.sm.count
+                self._state.sm_shadows[rep] = following - self._position(rep) - 1
+        self._loops = (
+            LoopSkipper(
+                setup.arrays,
+                setup.params,
+                counters=self._live_counters,
+                advance=self._advance_over_jump,
+                cache_counts=self._cache_counts,
+                l2_capacity_sectors=setup.gpu.l2.size_bytes // self._mem_params.sector_bytes,
+                replay=self._replay_periods,
+            )
+            if setup.mode == "fast"
+            else None
+        )
         self._spans: list[CtaSpan] = []
         self._snapshots: list[_Snapshot] = []
         self._durations_ns: list[float] = []
@@ -188,7 +215,13 @@ class _KernelRun:
                     resident += 1
         while resident:
             t = core.run_until_ctas_complete(
-                setup.arrays, setup.params, self._mem_params, self._state, self._mem, env.now
+                setup.arrays,
+                setup.params,
+                self._mem_params,
+                self._state,
+                self._mem,
+                env.now,
+                self._loops.budget(self._state) if self._loops else 0,
             )
             if math.isinf(t):
                 raise EngineError(
@@ -198,11 +231,18 @@ class _KernelRun:
             yield env.timeout(t - env.now)
             freed = self._collect_completions()
             resident -= len(freed)
+            if self._loops:
+                self._loops.observe(env.now, self._state)
+                jumped_ns = 0.0 if freed else self._loops.jump(self._state, self._mem, env.now)
+                if jumped_ns:
+                    yield env.timeout(jumped_ns)
             skip_ns = self._rounds_to_skip(queues)
             if self._progress is not None:
                 self._progress(1.0 - (resident + self._queued(queues)) / planned)
             if skip_ns:
-                core.shift_times(self._state, self._mem, skip_ns)
+                core.shift_times(self._state, self._mem, skip_ns, True)
+                if self._loops:
+                    self._loops.forget()
                 yield env.timeout(skip_ns)
             for sm in freed:
                 if queues[sm]:
@@ -218,18 +258,21 @@ class _KernelRun:
         """Per simulated SM, the CTA ids it will run, the next one last.
 
         Detailed mode: one queue shared by every SM (a freed SM takes the next CTA). Fast
-        mode: representative ``r`` sits at SM ``r * sm.count / representatives`` and runs
-        every ``sm.count``-th CTA from there.
+        mode: representative ``r`` sits at SM ``representative_position(r)`` and runs every
+        ``sm.count``-th CTA from there.
         """
         total, count = self._setup.program.cta_count, self._setup.gpu.sm.count
         if self._setup.mode == "detailed":
             shared = list(range(total))[::-1]
             return [shared] * self._setup.simulated_sms
-        stride = count // self._setup.simulated_sms
         return [
-            list(range(rep * stride, total, count))[::-1]
+            list(range(self._position(rep), total, count))[::-1]
             for rep in range(self._setup.simulated_sms)
         ]
+
+    def _position(self, rep: int) -> int:
+        """The SM representative ``rep`` sits at; it stands for the SMs up to the next's."""
+        return rep * self._setup.gpu.sm.count // self._setup.simulated_sms
 
     def _dispatch(self, sm: int, cta: int, t_ns: float) -> None:
         setup = self._setup
@@ -285,6 +328,45 @@ class _KernelRun:
             del queue[len(queue) - rounds * slots :]
         self._skipped = True
         return rounds * round_ns
+
+    def _replay_periods(self, ctas: list[tuple[int, int]], periods: int) -> None:
+        setup = self._setup
+        core.replay_periods(
+            setup.arrays,
+            setup.params,
+            self._mem_params,
+            self._state,
+            self._mem,
+            np.array([sm for sm, _ in ctas], dtype=np.int64),
+            np.array([slot for _, slot in ctas], dtype=np.int64),
+            periods,
+        )
+
+    def _advance_over_jump(
+        self, before: tuple[np.ndarray, ...], scale: float, unreplayed_share: float
+    ) -> None:
+        """Fast mode's jump over loop periods: each counter grows ``scale`` times its growth
+        since ``before``; the L2 and HBM ones only over the share of the jump that was not
+        replayed through L2 (the replay counts the rest). The warps' lifetimes are settled
+        when they retire, and do not move."""
+        issued, pipe_busy_ns, stall_ns, _, mem_counters = self._live_counters()
+        for live, old in zip((issued, pipe_busy_ns, stall_ns), before[:3], strict=True):
+            live += ((live - old) * scale).astype(live.dtype)
+        share = np.ones(mem_counters.shape[1])
+        share[list(L2_COUNTERS)] = unreplayed_share
+        mem_counters += ((mem_counters - before[4]) * scale * share).astype(mem_counters.dtype)
+
+    def _cache_counts(self) -> CacheCounts:
+        """Sectors asked of L1 and of L2 so far (L2: loads that hit or missed, and stores)."""
+        total = self._mem.counters.sum(axis=0)
+        return CacheCounts(
+            l1_hit_sectors=int(total[C_L1_HIT_SECTORS]),
+            l1_sectors=int(total[C_L1_HIT_SECTORS] + total[C_L1_MISS_SECTORS]),
+            l2_hit_sectors=int(total[C_L2_HIT_SECTORS]),
+            l2_sectors=int(
+                total[C_L2_HIT_SECTORS] + total[C_L2_MISS_SECTORS] + total[C_L2_STORE_SECTORS]
+            ),
+        )
 
     def _live_counters(self) -> tuple[np.ndarray, ...]:
         """The extensive counters of the simulated SMs and the memory hierarchy."""

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from gpusim.cuda.trace import CtaRecord, KernelTrace, OpClass, Program
 from gpusim.errors import EngineError
 from gpusim.hw.isa import Cost, instruction_cost
+from gpusim.hw.loops import executions_per_period, steady_loop
 from gpusim.hw.program import EngineProgram, MemKind
 from gpusim.hw.reorder import block_order
 from gpusim.spec.gpu import GpuSpec
@@ -52,6 +53,7 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
     src_ptr, src = _ragged(program.src_offsets, program.src_regs, rows)
     streams = _streams(trace, block_sizes > 0)
     runs = _runs(trace, mem_slot, memory_instructions.size)
+    loops = _loops(streams, bb_start, mem_slot[rows], memory_instructions.size)
     return EngineProgram(
         name=launch.kernel,
         grid=launch.grid,
@@ -67,6 +69,8 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         mem_kind=np.array([c.mem for c in row_costs], dtype=np.int8),
         mem_width_bytes=program.bytes_per_lane[rows].astype(np.int32),
         mem_slot=mem_slot[rows],
+        slot_kind=np.array([costs[i].mem for i in memory_instructions], dtype=np.int8),
+        slot_width_bytes=program.bytes_per_lane[memory_instructions].astype(np.int32),
         dst_ptr=dst_ptr,
         dst=dst,
         src_ptr=src_ptr,
@@ -79,6 +83,10 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         visit_ptr=streams[0],
         visit_bb=streams[1],
         visit_mask=streams[2],
+        loop_start=loops[0],
+        loop_period=loops[1],
+        loop_count=loops[2],
+        loop_execs=loops[3],
         run_ptr=runs[0],
         run_exec=runs[1],
         run_count=runs[2],
@@ -114,6 +122,29 @@ def _global_bytes(program: Program, record: CtaRecord) -> int:
     """Bytes one CTA's lanes request from global memory."""
     is_global = np.isin(program.op_class, _GLOBAL_CLASSES)
     return int(record.active_lanes[is_global] @ program.bytes_per_lane[is_global])
+
+
+def _loops(
+    streams: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint32]],
+    bb_start: npt.NDArray[np.int32],
+    mem_slot: npt.NDArray[np.int32],
+    mem_slots: int,
+) -> tuple[npt.NDArray[np.int64], ...]:
+    """Each stream's steady loop, and its memory executions per period."""
+    ptr, blocks, masks = streams
+    found = []
+    for stream in range(ptr.size - 1):
+        span = slice(ptr[stream], ptr[stream + 1])
+        loop = steady_loop(blocks[span], masks[span])
+        found.append(
+            (loop, executions_per_period(loop, blocks[span], bb_start, mem_slot, mem_slots))
+        )
+    return (
+        np.array([loop.start for loop, _ in found], dtype=np.int64),
+        np.array([loop.period for loop, _ in found], dtype=np.int64),
+        np.array([loop.count for loop, _ in found], dtype=np.int64),
+        np.stack([executions for _, executions in found]).astype(np.int64),
+    )
 
 
 def _ragged(

@@ -45,6 +45,14 @@ C_SHARED_WAVEFRONTS = 8
 C_SHARED_REQUESTS = 9
 C_L2_STORE_SECTORS = 10
 N_COUNTERS = 11
+L2_COUNTERS = (
+    C_L2_HIT_SECTORS,
+    C_L2_MISS_SECTORS,
+    C_L2_STORE_SECTORS,
+    C_DRAM_READ_BYTES,
+    C_DRAM_WRITE_BYTES,
+)
+"""The counters L2 and HBM keep (those ``l2_replay`` counts)."""
 
 
 class MemoryParams(NamedTuple):
@@ -260,6 +268,42 @@ def l2_access(
     state.l2_valid[slice_index, set_index, way] |= bit
     state.l2_ready[slice_index, set_index, way, sector_in_line] = arrival
     return arrival
+
+
+@njit(cache=True, _nrt=False)
+def l2_replay(
+    params: MemoryParams, state: MemoryState, sm: int, sector_address: int, store: bool
+) -> None:
+    """A sector access as L2 sees it, counted but untimed: fast mode's replay of the loop
+    periods it jumps over, so that L2 ends up holding what they would have left there and
+    the hits, misses and HBM traffic they would have caused are counted."""
+    line = sector_address // params.l2_line_bytes
+    sector_in_line = (sector_address % params.l2_line_bytes) // params.sector_bytes
+    bit = np.uint8(1 << sector_in_line)
+    slice_index = _hash_index(line, params.l2_slices)
+    set_index = (line // params.l2_slices) % params.l2_sets
+    counters = state.counters[sm]
+    state.stamp[0] += 1
+    way, hit = _find_way(state.l2_tags, state.l2_lru, slice_index, set_index, line)
+    if not hit:
+        dirty = state.l2_dirty[slice_index, set_index, way]
+        if state.l2_tags[slice_index, set_index, way] != INVALID_TAG:
+            for sector in range(8):
+                if dirty & (1 << sector):
+                    counters[C_DRAM_WRITE_BYTES] += params.sector_bytes
+        state.l2_tags[slice_index, set_index, way] = line
+        state.l2_valid[slice_index, set_index, way] = 0
+        state.l2_dirty[slice_index, set_index, way] = 0
+    state.l2_lru[slice_index, set_index, way] = state.stamp[0]
+    if store:
+        state.l2_dirty[slice_index, set_index, way] |= bit
+        counters[C_L2_STORE_SECTORS] += 1
+    elif state.l2_valid[slice_index, set_index, way] & bit:
+        counters[C_L2_HIT_SECTORS] += 1
+    else:
+        counters[C_L2_MISS_SECTORS] += 1
+        counters[C_DRAM_READ_BYTES] += params.sector_bytes
+    state.l2_valid[slice_index, set_index, way] |= bit
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -82,6 +82,10 @@ class EngineProgram:
     mem_width_bytes: I32
     mem_slot: I32
     """Index among the memory instructions (-1: not one); keys the address runs."""
+    slot_kind: I8
+    """[memory slot] its MemKind."""
+    slot_width_bytes: I32
+    """[memory slot] bytes per lane."""
     dst_ptr: I64
     dst: I32
     src_ptr: I64
@@ -111,6 +115,13 @@ class EngineProgram:
     """[run, lane] byte address of the run's first execution."""
     cta_shift: I64
     """[class, memory slot, axis] address shift per unit of blockIdx along x, y, z."""
+
+    # The steady loop of each stream (``gpusim.hw.loops``), visits relative to the stream's
+    # start; loop_count 0: none. loop_execs[s, m]: executions of memory slot m per period.
+    loop_start: I64
+    loop_period: I64
+    loop_count: I64
+    loop_execs: I64
 
     # Whole-grid work, exact whatever the engine samples: per class, its CTAs and what one
     # of them issues (warp instructions, as the engine counts them) and computes (FLOPs).

@@ -90,6 +90,8 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         mem_kind=np.array([op.mem for op in ops], dtype=np.int8),
         mem_width_bytes=np.array([op.width_bytes for op in ops], dtype=np.int32),
         mem_slot=mem_slot,
+        slot_kind=np.array([ops[i].mem for i in mem_ops], dtype=np.int8),
+        slot_width_bytes=np.array([ops[i].width_bytes for i in mem_ops], dtype=np.int32),
         dst_ptr=dst_ptr,
         dst=np.array([r for op in ops for r in op.dst], dtype=np.int32),
         src_ptr=src_ptr,

@@ -95,7 +95,9 @@ def test_streaming_reaches_the_sustained_hbm_bandwidth() -> None:
     size = pass_bytes(992, 528)  # about 512 MiB
     result = run(stream(1, 992, 528), H100, mode="fast")
     sustained = H100.dram.bandwidth_bytes_per_s * H100.dram.efficiency
-    assert result.dram_read_bytes == size
+    # Fast mode counts HBM traffic over the loop periods it jumps and does not replay at
+    # the rate it measured just before: close, not exact.
+    assert result.dram_read_bytes == pytest.approx(size, rel=0.005)
     assert 0.95 * sustained <= size / result.execution_s <= 1.001 * sustained
 
 
