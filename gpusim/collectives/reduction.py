@@ -5,8 +5,11 @@ per GPU, so reductions that arrive together on one GPU queue behind each other.
 The default model is memory-bound, as element-wise sums are: a reduction of ``n`` bytes
 reads the received and the local data and writes the result, ``3n`` bytes at the GPU's
 sustained DRAM bandwidth; a copy reads and writes ``2n``. These are the DRAM bytes the
-project's all-reduce kernels move per step (``gpusim.cuda.kernels.allreduce``), so the
-timing engine can later be swapped in, or checked against, through the same interface.
+project's all-reduce kernels move per step (``gpusim.cuda.kernels.allreduce``). The timing
+engine running the kernel itself agrees within 6% at 128 MiB per rank
+(tests/collectives/test_single_device.py); at 16 MiB it finds Numba's kernel held back by
+its 64-bit index arithmetic (integer pipe), 17% (reduce) to 75% (copy) slower than this
+model. Another ``ReductionModel`` can be swapped in through the same interface.
 """
 
 from __future__ import annotations

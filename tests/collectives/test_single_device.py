@@ -56,3 +56,27 @@ def test_the_reduction_model_can_be_swapped() -> None:
 def test_bad_sizes_are_refused(elements: int, ranks: int, message: str) -> None:
     with pytest.raises(CollectiveError, match=message):
         simulate_single_device_allreduce(H100, elements, ranks)
+
+
+@pytest.mark.parametrize("step", [0, 1], ids=["reduce-scatter", "all-gather"])
+def test_the_reduction_model_agrees_with_the_engine_on_the_ring_kernel(step: int) -> None:
+    """The memory-bound model against the timing engine running the kernel itself, at a
+    size where DRAM dominates: the engine moves the model's bytes, less what L2 still
+    holds dirty at the end (a kernel ends without flushing L2), in about the model's time."""
+    from gpusim.api import simulate_kernel
+    from gpusim.cuda.kernels.params import AllreduceRingParams
+
+    elements, ranks = 1 << 25, 2
+    row_bytes = 4 * elements
+    model = MemoryBoundReduction.for_gpu(H100)
+    model_ns, model_bytes = (
+        (model.reduce_ns(row_bytes), 3 * row_bytes)
+        if step == 0
+        else (model.copy_ns(row_bytes), 2 * row_bytes)
+    )
+    engine = simulate_kernel(
+        H100, "allreduce_ring_single_device", AllreduceRingParams(elements, ranks, step)
+    )
+    engine_bytes = engine.dram_read_bytes + engine.dram_write_bytes
+    assert model_bytes - H100.l2.size_bytes <= engine_bytes <= model_bytes
+    assert engine.execution_s * 1e9 == pytest.approx(model_ns, rel=0.06)
