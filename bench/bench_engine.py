@@ -84,7 +84,9 @@ def fast_table(sizes: list[int]) -> None:
 
 def detailed_table() -> None:
     print("detailed mode: simulated warp instructions per second of wall time")
-    print(f"{'kernel':28} {'size':>6} {'SMs':>4} {'simulate s':>10} {'warp instr':>12} {'instr/s':>10}")
+    print(
+        f"{'kernel':28} {'size':>6} {'SMs':>4} {'simulate s':>10} {'warp instr':>12} {'instr/s':>10}"
+    )
     for kernel, size, sms in (
         ("gemm_smem_tiled_32", 512, 132),
         ("gemm_register_blocked_64", 512, 132),

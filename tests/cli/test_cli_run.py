@@ -49,7 +49,9 @@ def test_run_json_has_the_promised_keys(gpusim: Invoke, tmp_path: Path) -> None:
 
 def test_run_detailed_simulates_every_sm(gpusim: Invoke, tmp_path: Path) -> None:
     small_gpu = SMALL_GEMM.replace("[workload]", '[gpu.overrides]\n"sm.count" = 8\n[workload]')
-    document = json.loads(gpusim("run", str(write(tmp_path, small_gpu)), "--detailed", "--json").stdout)
+    document = json.loads(
+        gpusim("run", str(write(tmp_path, small_gpu)), "--detailed", "--json").stdout
+    )
     assert document["mode"] == "detailed"
     assert document["simulated_sms"] == 8
 
@@ -79,7 +81,9 @@ def test_a_kernel_that_does_not_fit_is_one_line_and_exit_2(gpusim: Invoke, tmp_p
     text = SMALL_GEMM.replace(
         "[workload]", '[gpu.overrides]\n"sm.shared_bytes_per_cta" = 1024\n[workload]'
     )
-    assert_user_error(gpusim("run", str(write(tmp_path, text))), "shared memory: 2048 bytes per CTA")
+    assert_user_error(
+        gpusim("run", str(write(tmp_path, text))), "shared memory: 2048 bytes per CTA"
+    )
 
 
 def test_a_size_the_kernel_rejects_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:

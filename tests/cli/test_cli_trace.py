@@ -10,7 +10,9 @@ from tests.cli.conftest import Invoke, assert_user_error
 
 def test_trace_prints_the_summary_and_saves_the_file(gpusim: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "tiled.npz"
-    result = gpusim("trace", "gemm_smem_tiled_16", "--size", "64x64x64", "--out", str(out), "--json")
+    result = gpusim(
+        "trace", "gemm_smem_tiled_16", "--size", "64x64x64", "--out", str(out), "--json"
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["kernel"] == "gemm_smem_tiled_16"
@@ -38,9 +40,13 @@ def test_allreduce_sizes_are_elements_with_ranks(gpusim: Invoke) -> None:
 
 
 def test_bad_input_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:
-    assert_user_error(gpusim("trace", "gemm_warp_magic", "--size", "8"), "unknown kernel 'gemm_warp_magic'")
+    assert_user_error(
+        gpusim("trace", "gemm_warp_magic", "--size", "8"), "unknown kernel 'gemm_warp_magic'"
+    )
     assert_user_error(gpusim("trace", "gemm_naive"), "--size: gemm_naive needs a size")
     assert_user_error(gpusim("trace", "show"), "trace show: name the trace file to read")
     corrupt = tmp_path / "corrupt.npz"
     corrupt.write_bytes(b"not a zip file")
-    assert_user_error(gpusim("trace", "show", str(corrupt)), f"{corrupt}: not a readable trace file")
+    assert_user_error(
+        gpusim("trace", "show", str(corrupt)), f"{corrupt}: not a readable trace file"
+    )
