@@ -184,6 +184,7 @@ class CoreState(NamedTuple):
     c_start: F64
     c_mem_done: F64
     marks: I64  # [1] loop periods begun, by any CTA, since run_until_ctas_complete was called
+    sm_periods: I64  # [sm] loop periods begun by the SM's CTAs since the kernel started
     shadow_shift: I64  # [sm, cta slot, mem slot, shadow] address offset of each shadow CTA
     shadow_count: I64  # [sm, cta slot] shadows whose CTA exists
     sm_shadows: I64  # [sm] SMs this one stands for besides itself (fast mode)
@@ -236,6 +237,7 @@ def new_core_state(
         c_start=np.zeros((sms, cta_slots)),
         c_mem_done=np.zeros((sms, cta_slots)),
         marks=np.zeros(1, dtype=np.int64),
+        sm_periods=np.zeros(sms, dtype=np.int64),
         shadow_shift=np.zeros((sms, cta_slots, max(mem_slots, 1), params.shadows), dtype=np.int64),
         shadow_count=np.zeros((sms, cta_slots), dtype=np.int64),
         sm_shadows=np.zeros(sms, dtype=np.int64),
@@ -622,6 +624,7 @@ def _mark_period(prog: ProgramArrays, state: CoreState, sm: int, w: int) -> None
     period = prog.loop_period[stream]
     if offset >= 0 and offset % period == 0 and offset // period < count:
         state.marks[0] += 1
+        state.sm_periods[sm] += 1
 
 
 @njit(cache=True, _nrt=False)
@@ -761,25 +764,28 @@ def _replay_period(
 
 
 @njit(cache=True)
-def shift_times(state: CoreState, mem: MemoryState, delta_ns: float, starts: bool) -> None:
-    """Move every pending time of the SMs and the memory hierarchy ``delta_ns`` later: fast
-    mode's jumps over work it does not simulate one by one. ``starts``: move the CTAs' and
-    warps' start times too (CTAs that stand for later ones), or not (CTAs that lived through
-    the jump)."""
-    _shift(state.w_next.reshape(-1), delta_ns)
-    _shift(state.w_last.reshape(-1), delta_ns)
-    if starts:
-        _shift(state.w_start.reshape(-1), delta_ns)
-        _shift(state.c_start.reshape(-1), delta_ns)
-    _shift(state.c_mem_done.reshape(-1), delta_ns)
-    _shift(state.reg_ready.reshape(-1), delta_ns)
-    _shift(state.sp_pipe_free.reshape(-1), delta_ns)
-    _shift(state.sp_slot_free.reshape(-1), delta_ns)
-    _shift(mem.l1_ready.reshape(-1), delta_ns)
-    _shift(mem.l2_ready.reshape(-1), delta_ns)
-    _shift(mem.l1_port_free, delta_ns)
-    _shift(mem.l2_free, delta_ns)
-    _shift(mem.dram_free, delta_ns)
-    for sm in range(mem.mshr.shape[0]):
+def shift_times(
+    state: CoreState, mem: MemoryState, sm_delta_ns: F64, shared_delta_ns: float, starts: bool
+) -> None:
+    """Move every pending time of SM ``sm`` (its warps, pipes and L1) ``sm_delta_ns[sm]``
+    later, and those of L2 and HBM ``shared_delta_ns``: fast mode's jumps over work it does
+    not simulate one by one. ``starts``: move the CTAs' and warps' start times too (CTAs
+    that stand for later ones), or not (CTAs that lived through the jump)."""
+    for sm in range(sm_delta_ns.size):
+        delta_ns = sm_delta_ns[sm]
+        _shift(state.w_next[sm], delta_ns)
+        _shift(state.w_last[sm], delta_ns)
+        if starts:
+            _shift(state.w_start[sm], delta_ns)
+            _shift(state.c_start[sm], delta_ns)
+        _shift(state.c_mem_done[sm], delta_ns)
+        _shift(state.reg_ready[sm].reshape(-1), delta_ns)
+        _shift(state.sp_pipe_free[sm].reshape(-1), delta_ns)
+        _shift(state.sp_slot_free[sm], delta_ns)
+        _shift(mem.l1_ready[sm].reshape(-1), delta_ns)
+        _shift(mem.l1_port_free[sm : sm + 1], delta_ns)
         for index in range(mem.mshr_count[sm]):
             mem.mshr[sm, index] += delta_ns
+    _shift(mem.l2_ready.reshape(-1), shared_delta_ns)
+    _shift(mem.l2_free, shared_delta_ns)
+    _shift(mem.dram_free, shared_delta_ns)

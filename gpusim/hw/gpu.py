@@ -242,7 +242,8 @@ class _KernelRun:
             if self._progress is not None:
                 self._progress(1.0 - (resident + self._queued(queues)) / planned)
             if skip_ns:
-                core.shift_times(self._state, self._mem, skip_ns, True)
+                sm_skip_ns = np.full(setup.simulated_sms, skip_ns)
+                core.shift_times(self._state, self._mem, sm_skip_ns, skip_ns, True)
                 if self._loops:
                     self._loops.forget()
                 yield env.timeout(skip_ns)

@@ -14,12 +14,16 @@ HBM counters advance at their rates over the periods not replayed; the replay co
 rest. A few periods are left before the end of the loop nearest its end, so loop exits
 and CTA tails are simulated for real.
 
-The rate is the CTAs' combined one, not each CTA's: under greedy-then-oldest scheduling
-the CTAs of an SM take turns running ahead, so single CTAs' periods wander while the SMs'
-throughput does not. Steady also means the caches behave alike over both windows (hit
-ratios of L1 and of L2 within ``STEADY_HIT_RATIO`` of each other): CTAs that start
-together share lines in L1 until they drift apart, and a jump taken during that drift
-would keep its hits for the whole loop.
+Rates are the SMs' (all their CTAs' periods together), not single CTAs': under
+greedy-then-oldest scheduling the CTAs of an SM take turns running ahead, so single CTAs'
+periods wander while an SM's throughput does not. They are not the GPU's either: SMs
+settle into faster and slower rhythms, and the kernel ends with the slowest, so each SM's
+times move by the jump at its own rate (steadiness is judged on their sum).
+
+Steady also means the caches behave alike over both windows (hit ratios of L1 and of L2
+within ``STEADY_HIT_RATIO`` of each other): CTAs that start together share lines in L1
+until they drift apart, and a jump taken during that drift would keep its hits for the
+whole loop.
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ class _Observation:
     t_ns: float
     periods: int
     """Periods begun since the run started (cumulative)."""
+    sm_periods: np.ndarray
+    """The same per simulated SM."""
     caches: CacheCounts
     counters: tuple[np.ndarray, ...]
 
@@ -103,7 +109,6 @@ class LoopSkipper:
         self._l2_capacity_sectors = l2_capacity_sectors
         self._replay = replay
         self._history: deque[_Observation] = deque(maxlen=HISTORY)
-        self._periods = 0
         self.enabled = bool(arrays.loop_count.any())
 
     def budget(self, state: core.CoreState) -> int:
@@ -112,9 +117,11 @@ class LoopSkipper:
 
     def observe(self, t_ns: float, state: core.CoreState) -> None:
         """Take the core's report: periods begun since the last one, and the counters."""
-        self._periods += int(state.marks[0])
+        sm_periods = state.sm_periods.copy()
         counters = tuple(array.copy() for array in self._counters())
-        self._history.append(_Observation(t_ns, self._periods, self._cache_counts(), counters))
+        self._history.append(
+            _Observation(t_ns, int(sm_periods.sum()), sm_periods, self._cache_counts(), counters)
+        )
 
     def forget(self) -> None:
         """Drop the observations: time and counters just jumped by other means."""
@@ -122,7 +129,9 @@ class LoopSkipper:
 
     def jump(self, state: core.CoreState, mem: MemoryState, t_ns: float) -> float:
         """Jump if the rate is steady and every resident CTA has periods to spare; returns
-        the time jumped (0: none)."""
+        the time jumped (0: none). Every CTA moves the same periods ahead, each SM's times
+        at its own rate, L2's and HBM's at the fastest SM's: the kernel ends with its
+        slowest SM, and under GTO some SMs settle into a slower rhythm than others."""
         ctas = [(int(sm), int(slot)) for sm, slot in zip(*np.nonzero(state.c_active), strict=True)]
         if not ctas:
             return 0.0
@@ -136,17 +145,25 @@ class LoopSkipper:
         if window is None:
             return 0.0
         now = self._history[-1]
-        rate_per_ns = (now.periods - window.periods) / (t_ns - window.t_ns)
-        span_ns = periods * len(ctas) / rate_per_ns
+        elapsed_ns = t_ns - window.t_ns
+        resident = np.bincount([sm for sm, _ in ctas], minlength=now.sm_periods.size)
+        sm_periods = (now.sm_periods - window.sm_periods)[resident > 0]
+        if (sm_periods == 0).any():
+            return 0.0
+        sm_span_ns = np.zeros(resident.size)
+        sm_span_ns[resident > 0] = periods * resident[resident > 0] * elapsed_ns / sm_periods
+        shared_span_ns = float(sm_span_ns[resident > 0].min())
+        sm_span_ns[resident == 0] = shared_span_ns
+        mean_span_ns = periods * len(ctas) * elapsed_ns / (now.periods - window.periods)
         replayed = self._periods_to_replay(window, now, periods, len(ctas))
-        self._advance(window.counters, span_ns / (t_ns - window.t_ns), 1 - replayed / periods)
+        self._advance(window.counters, mean_span_ns / elapsed_ns, 1 - replayed / periods)
         unreplayed = periods - replayed
         for sm, slot in ctas:
             core.skip_periods(self._arrays, self._params, state, sm, slot, periods, unreplayed)
         self._replay(ctas, replayed)
-        core.shift_times(state, mem, span_ns, False)
+        core.shift_times(state, mem, sm_span_ns, shared_span_ns, False)
         self._history.clear()
-        return span_ns
+        return shared_span_ns
 
     def _periods_to_replay(
         self, window: _Observation, now: _Observation, periods: int, ctas: int
