@@ -178,8 +178,10 @@ class LoopSkipper:
         return min(periods, ceil(wanted))
 
     def _steady_window(self, periods: int) -> _Observation | None:
-        """The observation a window of ``periods`` ago, if the rate over it matches the
-        rate over the window before it; else None."""
+        """The observation a window of ``periods`` ago, if the rate and the hit ratios over
+        it match those over the window before it; else None. Rates are measured over the
+        last window alone: an SM's rhythm can drift slowly, and the latest is the best
+        guess of what follows."""
         now = self._history[-1]
         recent = self._before(now.periods - periods)
         earlier = self._before(now.periods - 2 * periods) if recent else None
