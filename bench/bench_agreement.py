@@ -6,6 +6,7 @@ The issue's bar is 5% on every GEMM kernel from 512^3 to 2048^3 and on the copy 
 
     python bench/bench_agreement.py                       # GEMMs at 512^3, 1024^3; copy 16 MiB, 64 MiB
     python bench/bench_agreement.py --sizes 2048 --copy-mib 1024
+    python bench/bench_agreement.py --sizes 2048 --kernels gemm_naive --copy-mib
 """
 
 from __future__ import annotations
@@ -46,13 +47,14 @@ def compare(kernel: str, params: KernelParams, label: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
-    parser.add_argument("--copy-mib", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--copy-mib", type=int, nargs="*", default=[16, 64])
+    parser.add_argument("--kernels", nargs="+", choices=GEMMS, default=list(GEMMS))
     args = parser.parse_args()
     print(
         f"{'kernel':26} {'size':>10} {'fast us':>12} {'detailed us':>12} {'gap':>7} {'fast s':>8} {'detail s':>9}"
     )
     for size in args.sizes:
-        for kernel in GEMMS:
+        for kernel in args.kernels:
             compare(kernel, GemmParams(size, size, size), f"{size}^3")
     for mib in args.copy_mib:
         compare("copy", CopyParams(mib << 20), f"{mib} MiB")

@@ -117,7 +117,6 @@ def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> Non
             f"{format_bytes(result.dram_read_bytes)} read, "
             f"{format_bytes(result.dram_write_bytes)} written",
         ),
-        ("bottleneck", result.bottleneck, ""),
         (
             "roofline bound",
             format_seconds(bound.time_s),
@@ -139,4 +138,5 @@ def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> Non
     shown = ", ".join(
         f"{name.replace('_', ' ')} {share:.0%}" for name, share in stalls if share >= 0.01
     )
+    console.print(f"[cyan]bottleneck[/cyan] {result.bottleneck}", soft_wrap=True)
     console.print(f"[cyan]stalls[/cyan] {shown}", soft_wrap=True)

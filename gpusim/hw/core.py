@@ -742,11 +742,11 @@ def _replay_period(
         stream = state.w_stream[sm, w]
         for m in range(prog.loop_execs.shape[1]):
             kind = prog.slot_kind[m]
-            is_global = kind in (_GLOBAL_LOAD, _GLOBAL_STORE, _GLOBAL_ATOMIC)
+            if kind not in (_GLOBAL_LOAD, _GLOBAL_STORE, _GLOBAL_ATOMIC):
+                state.w_mem_exec[sm, w, m] += prog.loop_execs[stream, m]
+                continue
             for _ in range(prog.loop_execs[stream, m]):
                 mask = _lane_addresses(prog, state, sm, w, m)
-                if not is_global:
-                    continue
                 sectors = memory.coalesce(
                     state.addresses,
                     mask,
