@@ -71,6 +71,12 @@ WARM_ROUNDS = 1
 MEASURED_ROUNDS = 2
 """Fast mode: the last rounds whose mean time and counter growth are extrapolated over the
 rounds skipped; they are also the two whose steadiness is judged."""
+STEADY_L2_HIT_POINTS = 0.02
+"""Fast mode: the two rounds are steady only if their L2 hit ratios also differ by at most
+this much. L2 carries state from round to round: as the grid's rows sweep a matrix larger
+than L2, its hit ratio can cycle over several rounds (0.85 to 0.99 every 8 rounds on a
+4096^3 tiled-16 GEMM, whose round time follows it), and two rounds in different phases
+are not steady."""
 TAIL_ROUNDS = 1
 """Fast mode: rounds simulated again at the end, where the grid runs out."""
 REPRESENTATIVE_SMS = 4
@@ -323,6 +329,13 @@ class _KernelRun:
         previous = np.mean(self._durations_ns[-2 * per_round : -per_round])
         if abs(last - previous) > STEADY_TOLERANCE * previous:
             return 0.0
+        ends = (
+            self._snapshots[-1],
+            self._snapshots[-1 - per_round],
+            self._snapshots[-1 - 2 * per_round],
+        )
+        if abs(_l2_hit_ratio(*ends[:2]) - _l2_hit_ratio(*ends[1:])) > STEADY_L2_HIT_POINTS:
+            return 0.0
         slots = self._setup.params.cta_slots
         rounds = min(len(queue) for queue in queues) // slots - TAIL_ROUNDS
         if rounds < 1:
@@ -479,6 +492,12 @@ class _KernelRun:
             warp_ns,
             counters.sum(axis=0),
         )
+
+
+def _l2_hit_ratio(later: _Snapshot, earlier: _Snapshot) -> float:
+    """The share of L2 load sectors that hit between two snapshots."""
+    grown = later.arrays[4].sum(axis=0) - earlier.arrays[4].sum(axis=0)
+    return _share(grown[C_L2_HIT_SECTORS], grown[C_L2_MISS_SECTORS])
 
 
 def _share(hits: float, misses: float) -> float:
