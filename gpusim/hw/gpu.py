@@ -22,6 +22,7 @@ Two modes share that machinery:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -62,26 +63,21 @@ BARRIER_LATENCY_CYCLES = 2
 CARVEOUT_GRANULE_BYTES = 8 * KIB
 """The L1/shared split moves in steps of this size; L1 keeps what shared memory leaves."""
 STEADY_TOLERANCE = 0.03
-"""Fast mode: the last two rounds of CTAs within this relative difference are steady. Loop
-jumps extrapolate each CTA's loop from a short window, so steady rounds scatter by about 2%
-(8192^3 register-blocked GEMM: 2525 to 2640 us a round); a 1% test waited for a lucky pair
-of rounds (the sixth, there), and the mean of two rounds carries half the scatter of one."""
+"""Fast mode: the measured rounds of CTAs are steady when their mean times differ by at
+most this share. Loop jumps extrapolate each CTA's loop from a short window, so steady
+rounds scatter by about 2% (8192^3 register-blocked GEMM: 2525 to 2640 us a round); a 1%
+test waited for a lucky pair of rounds (the sixth, there), and the mean of two rounds
+carries half the scatter of one."""
+STEADY_L2_HIT_POINTS = 0.02
+"""Fast mode: ... and their L2 hit ratios by at most this much. L2 carries state from round
+to round: as the grid's rows sweep a matrix larger than L2, its hit ratio can cycle over
+several rounds (0.85 to 0.99 every 8 rounds on a 4096^3 tiled-16 GEMM, whose round time
+follows it), and rounds in different phases are not steady."""
 WARM_ROUNDS = 1
 """Fast mode: rounds simulated before any is measured (the first sees cold caches)."""
 MEASURED_ROUNDS = 2
-"""Fast mode: the last rounds whose mean time and counter growth are extrapolated over the
-rounds skipped; they are also the two whose steadiness is judged."""
-STEADY_L2_HIT_POINTS = 0.02
-"""Fast mode: the two rounds are steady only if their L2 hit ratios also differ by at most
-this much. L2 carries state from round to round: as the grid's rows sweep a matrix larger
-than L2, its hit ratio can cycle over several rounds (0.85 to 0.99 every 8 rounds on a
-4096^3 tiled-16 GEMM, whose round time follows it), and two rounds in different phases
-are not steady."""
-TAIL_ROUNDS = 0
-"""Fast mode: whole rounds simulated at the end besides the CTAs left over once the whole
-rounds are skipped (the resident ones and the last, partial wave, always simulated).
-Keeping one more changed the time by at most 0.7% on the multi-wave GEMMs at 2048^3 to
-8192^3, all within 1.1% of the same runs without a round skip, and cost about 2 s at 8192^3."""
+"""Fast mode: the last rounds whose steadiness is judged and whose mean time and counter
+growth are extrapolated over the rounds skipped."""
 REPRESENTATIVE_SMS = 4
 """Fast mode: SMs simulated in full (each with the traffic of the SMs it stands for)."""
 SHORT_GRID_REPRESENTATIVES = 64
@@ -319,31 +315,34 @@ class _KernelRun:
     # -- fast mode: skipping steady rounds ----------------------------------------------
 
     def _rounds_to_skip(self, queues: list[list[int]]) -> float:
-        """In fast mode, once rounds are steady: skip all but the last rounds of every
-        representative's queue, at the mean time and counter growth of the last
-        ``MEASURED_ROUNDS``; returns the time skipped (0: none)."""
+        """In fast mode, once the last ``MEASURED_ROUNDS`` are steady: skip every whole
+        round left in the representatives' queues, at those rounds' mean time and counter
+        growth; returns the time skipped (0: none). The CTAs left over (the resident ones
+        and the last, partial wave, where the grid runs out) are simulated; keeping one
+        more whole round changed the time by at most 0.7% on the multi-wave GEMMs at
+        2048^3 to 8192^3 (all within 1.1% of runs without a round skip) and cost about
+        2 s at 8192^3."""
         if self._setup.mode != "fast" or self._skipped:
             return 0.0
         per_round = self._setup.params.cta_slots * self._setup.simulated_sms
         done = len(self._durations_ns)
         if done < (WARM_ROUNDS + MEASURED_ROUNDS) * per_round or done % per_round:
             return 0.0
-        last = np.mean(self._durations_ns[-per_round:])
-        previous = np.mean(self._durations_ns[-2 * per_round : -per_round])
-        if abs(last - previous) > STEADY_TOLERANCE * previous:
+        times = [
+            np.mean(self._durations_ns[done - (r + 1) * per_round : done - r * per_round])
+            for r in range(MEASURED_ROUNDS)
+        ]
+        if max(times) - min(times) > STEADY_TOLERANCE * min(times):
             return 0.0
-        ends = (
-            self._snapshots[-1],
-            self._snapshots[-1 - per_round],
-            self._snapshots[-1 - 2 * per_round],
-        )
-        if abs(_l2_hit_ratio(*ends[:2]) - _l2_hit_ratio(*ends[1:])) > STEADY_L2_HIT_POINTS:
+        ends = [self._snapshots[done - 1 - r * per_round] for r in range(MEASURED_ROUNDS + 1)]
+        hits = [_l2_hit_ratio(later, earlier) for later, earlier in itertools.pairwise(ends)]
+        if max(hits) - min(hits) > STEADY_L2_HIT_POINTS:
             return 0.0
         slots = self._setup.params.cta_slots
-        rounds = min(len(queue) for queue in queues) // slots - TAIL_ROUNDS
+        rounds = min(len(queue) for queue in queues) // slots
         if rounds < 1:
             return 0.0
-        now, earlier = self._snapshots[-1], self._snapshots[-1 - MEASURED_ROUNDS * per_round]
+        now, earlier = ends[0], ends[-1]
         scale = rounds / MEASURED_ROUNDS
         for live, current, before in zip(
             self._live_counters(), now.arrays, earlier.arrays, strict=True
