@@ -22,8 +22,8 @@ CASE = textwrap.dedent(
     import json, resource, sys, time
     from gpusim.cuda.kernels import GemmParams
     from gpusim.cuda.tracegen import build_trace
-    from gpusim.hw.gpu import simulate_kernel
-    from gpusim.hw.lowering import lower
+    from gpusim.hw.sm.gpu import simulate_kernel
+    from gpusim.hw.sm.lowering import lower
     from gpusim.spec import gpu_preset
     kernel, size, mode, sms = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     gpu = gpu_preset("H100-SXM5-80GB")

@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "GemmWorkload": "gpusim.workload",
     "CopyWorkload": "gpusim.workload",
     "AllreduceWorkload": "gpusim.workload",
-    "KernelResult": "gpusim.hw.result",
+    "KernelResult": "gpusim.hw.sm.result",
     "GpusimError": "gpusim.errors",
     "sweep": "gpusim.sweeps",
     "SweepResult": "gpusim.sweeps",

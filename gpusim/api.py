@@ -18,9 +18,9 @@ from gpusim.cuda.kernels import CopyParams, GemmParams, KernelParams
 from gpusim.cuda.trace import KernelTrace
 from gpusim.cuda.tracecache import cached_trace
 from gpusim.errors import ScenarioError
-from gpusim.hw.gpu import simulate_kernel as _simulate_program
-from gpusim.hw.lowering import lower
-from gpusim.hw.result import KernelResult, Mode
+from gpusim.hw.sm.gpu import simulate_kernel as _simulate_program
+from gpusim.hw.sm.lowering import lower
+from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec

@@ -14,7 +14,7 @@ from gpusim.api import simulate_scenario
 from gpusim.cli.collective import print_nccl_table
 from gpusim.cli.output import console, print_json
 from gpusim.collectives import CollectiveResult
-from gpusim.hw.result import KernelResult, Mode
+from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.report import write_report
 from gpusim.roofline import Bound
 from gpusim.scenario import Scenario, load_scenario

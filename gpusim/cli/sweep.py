@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gpusim.cli.output import console, format_field, print_json
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.report import write_sweep_report
 from gpusim.scenario import load_scenario
 from gpusim.store import point_text

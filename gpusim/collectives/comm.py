@@ -23,7 +23,7 @@ import simpy
 from simpy.events import NORMAL, Event
 
 from gpusim.collectives.reduction import ReductionUnits
-from gpusim.hw.network import HopKind, Network
+from gpusim.hw.net.network import HopKind, Network
 from gpusim.spec.system import ProtocolSpec
 from gpusim.units import s_to_ns
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from gpusim.errors import CollectiveError
-from gpusim.hw.topology import intra_node_rings
+from gpusim.hw.net.topology import intra_node_rings
 from gpusim.spec.system import ProtocolSpec, SystemSpec
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from gpusim.hw.links import BusySchedule
+from gpusim.hw.net.links import BusySchedule
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import bytes_per_s_to_bytes_per_ns
 

@@ -23,8 +23,8 @@ from gpusim.collectives.registry import algorithm
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
 from gpusim.collectives.run import Algorithm, CollectiveRun
 from gpusim.collectives.validation import check_collective
-from gpusim.hw.links import LinkInterval
-from gpusim.hw.topology import build_network
+from gpusim.hw.net.links import LinkInterval
+from gpusim.hw.net.topology import build_network
 from gpusim.spec.system import ProtocolName, SystemSpec
 from gpusim.units import ns_to_s, s_to_ns
 from gpusim.workload import CollectiveWorkload

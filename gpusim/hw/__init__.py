@@ -1,5 +1,4 @@
-"""The timing model: a discrete-event simulation of SMs, caches, HBM and links."""
+"""The timing models: the SM/memory engine (``hw.sm``) and the link/network model (``hw.net``).
 
-from gpusim.hw.jit import use_engine_cache
-
-use_engine_cache()
+The two share nothing but the spec and the time unit (``gpusim.units``).
+"""

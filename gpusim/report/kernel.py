@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.roofline import dram_bytes_per_s
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import format_bytes

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from gpusim.cuda.trace import TraceSummary
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.roofline import dram_bytes_per_s, l1_bytes_per_s, l2_bytes_per_s
 from gpusim.spec.gpu import GpuSpec
 

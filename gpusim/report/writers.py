@@ -12,7 +12,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from gpusim.api import kernel_of, kernel_trace
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.report.collective import link_figure, time_figure
 from gpusim.report.kernel import cache_figure, dram_figure, stall_figure, timeline_figure
 from gpusim.report.page import html_page, html_table, write_page

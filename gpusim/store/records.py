@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult, Mode
+from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.roofline import Bound
 from gpusim.scenario import Scenario
 

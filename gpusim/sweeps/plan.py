@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gpusim.errors import ScenarioError
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.store.records import scenario_hash, unresolved_hash
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from gpusim.api import simulate_scenario
 from gpusim.errors import GpusimError
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.scenario import Scenario
 from gpusim.store.records import result_metrics
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.store.records import Status
 from gpusim.sweeps.plan import SweepMode
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 
 from gpusim.errors import GpusimError
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.scenario import Scenario, load_scenario
 from gpusim.store.db import ResultStore
 from gpusim.store.records import NewRecord

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gpusim.hw.result import CtaSpan
+from gpusim.hw.sm.result import CtaSpan
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Header, Input, OptionList, Tab, Tabs
 from textual.worker import Worker
 
 from gpusim.errors import GpusimError
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.tui.catalog import Entry, catalog, default_dirs
 from gpusim.tui.commands import ExplorerCommands, bindings

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult, Mode
+from gpusim.hw.sm.result import KernelResult, Mode
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.units import format_decimal, format_seconds
 
 Better = Literal["lower", "higher"] | None

@@ -20,7 +20,7 @@ from gpusim.cache import cache_dir
 from gpusim.collectives import check_collective, simulate_collective, sweep_collective, sweep_sizes
 from gpusim.cuda.tracecache import trace_path
 from gpusim.errors import GpusimError
-from gpusim.hw.jit import engine_digest
+from gpusim.hw.sm.jit import engine_digest
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.spec.system import SystemSpec
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Outcome, Phase, Progress

@@ -16,7 +16,7 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
-from gpusim.hw.result import Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.tui.jobs import Event, Failed, Job
 from gpusim.tui.runner import serve
 

@@ -7,8 +7,8 @@ import simpy
 
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionUnits
-from gpusim.hw.links import Link
-from gpusim.hw.network import Network, Route
+from gpusim.hw.net.links import Link
+from gpusim.hw.net.network import Network, Route
 from gpusim.spec.system import ProtocolSpec
 
 GB_PER_S = 1.0  # bytes per ns

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gpusim.hw.program import EngineProgram, MemKind, Pipe, Producer
+from gpusim.hw.sm.program import EngineProgram, MemKind, Pipe, Producer
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 

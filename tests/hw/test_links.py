@@ -9,8 +9,8 @@ import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpusim.hw.links import BusySchedule, Link, LinkInterval
-from gpusim.hw.network import Network, Route
+from gpusim.hw.net.links import BusySchedule, Link, LinkInterval
+from gpusim.hw.net.network import Network, Route
 
 MB = 1_000_000
 GB_PER_S = 1.0  # 1 GB/s is 1 byte per ns

@@ -9,10 +9,10 @@ import pytest
 
 from gpusim.api import kernel_trace
 from gpusim.cuda.kernels import GemmParams
-from gpusim.hw import loopskip
-from gpusim.hw.gpu import simulate_kernel
-from gpusim.hw.loops import NO_LOOP, Loop, executions_per_period, steady_loop
-from gpusim.hw.lowering import lower
+from gpusim.hw.sm import loopskip
+from gpusim.hw.sm.gpu import simulate_kernel
+from gpusim.hw.sm.loops import NO_LOOP, Loop, executions_per_period, steady_loop
+from gpusim.hw.sm.lowering import lower
 from gpusim.spec import gpu_preset
 
 MASK = np.uint32(0xFFFFFFFF)

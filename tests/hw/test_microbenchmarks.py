@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gpusim.cuda.trace import OpClass
-from gpusim.hw.gpu import simulate_kernel
-from gpusim.hw.lowering import lower
-from gpusim.hw.result import KernelResult, Mode
+from gpusim.hw.sm.gpu import simulate_kernel
+from gpusim.hw.sm.lowering import lower
+from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.spec import GpuSpec, gpu_preset
 from tests.hw.microbench import Bench, Op, trace
 

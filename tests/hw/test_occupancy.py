@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpusim.errors import KernelError
-from gpusim.hw.occupancy import occupancy
+from gpusim.hw.sm.occupancy import occupancy
 from gpusim.spec import gpu_preset
 
 H100 = gpu_preset("H100-SXM5-80GB")

@@ -6,8 +6,8 @@ import pytest
 
 from gpusim.cuda.kernels import GemmParams
 from gpusim.cuda.tracegen import build_trace
-from gpusim.hw import gpu as engine
-from gpusim.hw.lowering import lower
+from gpusim.hw.sm import gpu as engine
+from gpusim.hw.sm.lowering import lower
 from gpusim.spec import gpu_preset
 
 SMALL = gpu_preset("H100-SXM5-80GB").with_overrides({"sm.count": 8, "name": "H100-8SM"})

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 import simpy
 
-from gpusim.hw.network import Network
-from gpusim.hw.topology import DGX1_NVLINKS, DGX1_RINGS, build_network, intra_node_rings
+from gpusim.hw.net.network import Network
+from gpusim.hw.net.topology import DGX1_NVLINKS, DGX1_RINGS, build_network, intra_node_rings
 from gpusim.spec import SystemSpec, system_preset
 
 

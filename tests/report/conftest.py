@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from gpusim.collectives.result import CollectiveResult, LinkUsage
-from gpusim.hw.result import CtaSpan, KernelResult
+from gpusim.hw.sm.result import CtaSpan, KernelResult
 from gpusim.roofline import Bound
 from gpusim.sweeps import SweepRecord, SweepResult
 from tests.store.conftest import gpusim, store_path  # noqa: F401  (fixtures for the CLI)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gpusim.hw.result import CtaSpan
+from gpusim.hw.sm.result import CtaSpan
 from gpusim.scenario import load_scenario, scenario_from_dict
 from gpusim.tui.activity import activity
 from gpusim.tui.history import History, unmodified

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.scenario import load_scenario
 from gpusim.tui.catalog import Entry
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Phase, Progress

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from gpusim.hw.result import CtaSpan, KernelResult, Mode
+from gpusim.hw.sm.result import CtaSpan, KernelResult, Mode
 from gpusim.tui.app import ExplorerApp
 from gpusim.tui.jobs import Event, Finished, Outcome
 from gpusim.tui.service import SimulationService

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.history import RunRecord
 from gpusim.tui.metrics import delta, metrics_of
 from gpusim.tui.widgets.bars import StallBars

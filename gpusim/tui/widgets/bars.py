@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 LABEL_WIDTH = 17

@@ -13,7 +13,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.activity import activity
 from gpusim.units import format_seconds
 

@@ -19,7 +19,7 @@ from textual.widgets import Static
 from textual_plot import AxisFormatter, HiResMode, PlotWidget
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.roofline import simt_flops_per_s, tensor_flops_per_s
 from gpusim.tui.history import RunRecord
 from gpusim.units import format_bytes, format_decimal

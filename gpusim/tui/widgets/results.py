@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import TabbedContent, TabPane, Tabs
 
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.history import RunRecord
 from gpusim.tui.widgets.bars import StallBars
 from gpusim.tui.widgets.heatmap import SmHeatmap

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gpusim.collectives.result import CollectiveResult
-from gpusim.hw.result import KernelResult
+from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.history import RunRecord
 from gpusim.tui.metrics import Delta, delta, metrics_of
 from gpusim.units import format_decimal, format_seconds

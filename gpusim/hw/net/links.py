@@ -10,7 +10,7 @@ booked ahead (its data is still queued upstream), an earlier one can use the gap
 as it would on the wire.
 
 Booking the whole route when a message is sent lets a message cost one SimPy event however
-many hops it crosses (``gpusim.hw.network``). Occupancy is recorded only when a timeline list
+many hops it crosses (``gpusim.hw.net.network``). Occupancy is recorded only when a timeline list
 is attached.
 """
 

@@ -9,7 +9,7 @@ the previous one, and no link can finish before the last byte has reached it. Ov
 idle hops a message therefore costs ``bytes / slowest bandwidth + sum of latencies``, not
 ``k`` times its serialisation, as wormhole-routed NVLink and PCIe fabrics behave. Switches
 buffer without limit: a busy downstream port delays a message, never its upstream links.
-The whole route is booked when the message is sent (``gpusim.hw.links``).
+The whole route is booked when the message is sent (``gpusim.hw.net.links``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Literal
 
 import simpy
 
-from gpusim.hw.links import Link
+from gpusim.hw.net.links import Link
 
 HopKind = Literal["nvlink", "pcie", "net"]
 """What a route crosses, as NCCL classifies a hop (it picks the protocol's hop latency)."""

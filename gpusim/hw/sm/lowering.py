@@ -1,9 +1,9 @@
 """From a ``KernelTrace`` to the ``EngineProgram`` the engine runs on one GPU.
 
-Every static instruction gets its cost on the GPU (``gpusim.hw.isa``); instructions that
+Every static instruction gets its cost on the GPU (``gpusim.hw.sm.isa``); instructions that
 cost nothing on hardware (``ld.param``, folded into constant-bank operands by ptxas) are
 dropped, along with visits to blocks they leave empty; each block is put in the order
-ptxas would issue it (``gpusim.hw.reorder``). Each CTA class's streams and address runs are
+ptxas would issue it (``gpusim.hw.sm.reorder``). Each CTA class's streams and address runs are
 regrouped per (warp, memory instruction) so the engine can walk them with one cursor each.
 """
 
@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from gpusim.cuda.trace import CtaRecord, KernelTrace, OpClass, Program
 from gpusim.errors import EngineError
-from gpusim.hw.isa import Cost, instruction_cost
-from gpusim.hw.loops import executions_per_period, steady_loop
-from gpusim.hw.program import EngineProgram, MemKind
-from gpusim.hw.reorder import block_order
+from gpusim.hw.sm.isa import Cost, instruction_cost
+from gpusim.hw.sm.loops import executions_per_period, steady_loop
+from gpusim.hw.sm.program import EngineProgram, MemKind
+from gpusim.hw.sm.reorder import block_order
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 

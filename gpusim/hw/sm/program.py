@@ -1,6 +1,6 @@
 """A kernel as the engine executes it: flat arrays, with every timing figure resolved.
 
-``EngineProgram`` is what a ``KernelTrace`` becomes on a given GPU (``gpusim.hw.lowering``):
+``EngineProgram`` is what a ``KernelTrace`` becomes on a given GPU (``gpusim.hw.sm.lowering``):
 each static instruction gets its pipe, result latency, issue interval and scheduler slots;
 each CTA class keeps, per warp, its stream of basic-block visits and, per memory
 instruction, its address runs and the shift of its addresses per unit of CTA index, from
@@ -116,7 +116,7 @@ class EngineProgram:
     cta_shift: I64
     """[class, memory slot, axis] address shift per unit of blockIdx along x, y, z."""
 
-    # The steady loop of each stream (``gpusim.hw.loops``), visits relative to the stream's
+    # The steady loop of each stream (``gpusim.hw.sm.loops``), visits relative to the stream's
     # start; loop_count 0: none. loop_execs[s, m]: executions of memory slot m per period.
     loop_start: I64
     loop_period: I64

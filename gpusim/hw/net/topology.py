@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import simpy
 
-from gpusim.hw.links import Link, LinkInterval
-from gpusim.hw.network import HopKind, Network, Route
+from gpusim.hw.net.links import Link, LinkInterval
+from gpusim.hw.net.network import HopKind, Network, Route
 from gpusim.spec.system import SystemSpec
 from gpusim.units import bytes_per_s_to_bytes_per_ns, s_to_ns
 

@@ -2,7 +2,7 @@
 
 SimPy holds the GPU-level timeline: the launch overhead, then a CTA dispatcher that fills
 the SMs up to the occupancy limit and, each time CTAs complete, gives the freed slots the
-next CTAs. Between those events the jitted core (``gpusim.hw.core``) advances the simulated
+next CTAs. Between those events the jitted core (``gpusim.hw.sm.core``) advances the simulated
 SMs cycle by cycle; it returns at every CTA completion, so dispatch decisions are SimPy
 events at the moment they happen.
 
@@ -32,10 +32,10 @@ import numpy as np
 import simpy
 
 from gpusim.errors import EngineError
-from gpusim.hw import core
-from gpusim.hw.bottleneck import describe_bottleneck
-from gpusim.hw.loopskip import CacheCounts, LoopSkipper
-from gpusim.hw.memory import (
+from gpusim.hw.sm import core
+from gpusim.hw.sm.bottleneck import describe_bottleneck
+from gpusim.hw.sm.loopskip import CacheCounts, LoopSkipper
+from gpusim.hw.sm.memory import (
     C_DRAM_READ_BYTES,
     C_DRAM_WRITE_BYTES,
     C_L1_HIT_SECTORS,
@@ -50,11 +50,11 @@ from gpusim.hw.memory import (
     memory_params,
     new_memory_state,
 )
-from gpusim.hw.occupancy import Occupancy, occupancy
-from gpusim.hw.program import EngineProgram, Pipe
-from gpusim.hw.result import CtaSpan, KernelResult, Mode
-from gpusim.hw.schedulers import scheduler_code
-from gpusim.hw.stalls import Stall
+from gpusim.hw.sm.occupancy import Occupancy, occupancy
+from gpusim.hw.sm.program import EngineProgram, Pipe
+from gpusim.hw.sm.result import CtaSpan, KernelResult, Mode
+from gpusim.hw.sm.schedulers import scheduler_code
+from gpusim.hw.sm.stalls import Stall
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import KIB, cycles_to_ns, ns_to_s, s_to_ns
 

@@ -4,7 +4,7 @@ Every simulated SM has ``subpartitions`` warp schedulers; a warp lives in sub-pa
 ``slot % subpartitions``. Each cycle each scheduler issues at most one instruction, from a
 warp whose source (and destination) registers are ready and whose pipe is free, chosen by
 the scheduling policy (greedy-then-oldest or loose round-robin). Fixed-latency results are
-ready ``latency_ns`` later; memory results when the hierarchy (``gpusim.hw.memory``) says.
+ready ``latency_ns`` later; memory results when the hierarchy (``gpusim.hw.sm.memory``) says.
 Idle stretches are skipped: when nothing can issue, time jumps to the earliest moment a warp
 could. The loop returns to its caller, the SimPy layer, whenever CTAs complete, so the CTA
 dispatcher decides what runs next.
@@ -28,10 +28,10 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from gpusim.hw import memory
-from gpusim.hw.memory import MemoryParams, MemoryState
-from gpusim.hw.program import PIPE_COUNT, EngineProgram, MemKind, Pipe, Producer
-from gpusim.hw.stalls import STALL_COUNT, Stall
+from gpusim.hw.sm import memory
+from gpusim.hw.sm.memory import MemoryParams, MemoryState
+from gpusim.hw.sm.program import PIPE_COUNT, EngineProgram, MemKind, Pipe, Producer
+from gpusim.hw.sm.stalls import STALL_COUNT, Stall
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpusim.cuda.trace import OpClass
-from gpusim.hw.program import MemKind, Pipe, Producer
+from gpusim.hw.sm.program import MemKind, Pipe, Producer
 from gpusim.spec.gpu import WARP_SIZE_THREADS, GpuSpec
 
 INT_DIV_SLOTS = 20

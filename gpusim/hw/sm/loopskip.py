@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gpusim.hw import core
-from gpusim.hw.memory import MemoryState
+from gpusim.hw.sm import core
+from gpusim.hw.sm.memory import MemoryState
 
 WINDOW_PERIODS_PER_CTA = 16
 """A window for measuring the rate holds this many periods per resident CTA."""

@@ -1,0 +1,1 @@
+"""The link/network model: SimPy processes over link calendars, routes and topologies."""
