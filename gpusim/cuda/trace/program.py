@@ -1,0 +1,94 @@
+"""The static half of a trace: the launch as it was made, and the table of its instructions.
+
+Neither depends on which CTA ran; what each CTA did is in ``gpusim.cuda.trace.ctas``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+WARP_SIZE = 32
+
+Dim3 = tuple[int, int, int]
+IntArray = npt.NDArray[np.integer[Any]]
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """The launch: kernel, its size parameters, geometry, resources and target."""
+
+    kernel: str
+    params: dict[str, Any]
+    grid: Dim3
+    block: Dim3
+    registers_per_thread: int | None
+    static_shared_bytes: int
+    dynamic_shared_bytes: int
+    local_bytes_per_thread: int
+    cc: tuple[int, int]
+
+    @property
+    def threads_per_cta(self) -> int:
+        return self.block[0] * self.block[1] * self.block[2]
+
+    @property
+    def warps_per_cta(self) -> int:
+        return -(-self.threads_per_cta // WARP_SIZE)
+
+    @property
+    def ctas(self) -> int:
+        return self.grid[0] * self.grid[1] * self.grid[2]
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """The static program: one row per instruction, blocks contiguous and in order.
+
+    Ragged register lists use offsets: instruction i's destinations are
+    ``dst_regs[dst_offsets[i]:dst_offsets[i + 1]]`` (same for sources).
+    """
+
+    block: npt.NDArray[np.int32]
+    op_class: npt.NDArray[np.uint8]
+    opcode: npt.NDArray[np.int32]
+    dst_offsets: npt.NDArray[np.int64]
+    dst_regs: npt.NDArray[np.int32]
+    src_offsets: npt.NDArray[np.int64]
+    src_regs: npt.NDArray[np.int32]
+    mem_space: npt.NDArray[np.uint8]
+    bytes_per_lane: npt.NDArray[np.int32]
+    vector_width: npt.NDArray[np.uint8]
+    flops_per_lane: npt.NDArray[np.int32]
+    ptx_line: npt.NDArray[np.int32]
+    block_start: npt.NDArray[np.int64]
+    """Block b is instructions ``[block_start[b], block_start[b + 1])``."""
+    opcode_names: tuple[str, ...]
+    register_names: tuple[str, ...]
+    register_bits: npt.NDArray[np.int32]
+    """Width of each register in bits (1 for predicates)."""
+
+    @property
+    def n_instructions(self) -> int:
+        return int(self.block.size)
+
+    @property
+    def n_blocks(self) -> int:
+        return int(self.block_start.size - 1)
+
+    def issues_per_instruction(self, visit_block: IntArray) -> npt.NDArray[np.int64]:
+        """Warp-level issues of every instruction, given a sequence of block visits."""
+        per_block = np.bincount(visit_block, minlength=self.n_blocks).astype(np.int64)
+        return per_block[self.block]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A range of the emulator's flat global address space (a kernel array or a variable)."""
+
+    name: str
+    base: int
+    size_bytes: int
