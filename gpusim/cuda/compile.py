@@ -27,7 +27,6 @@ import hashlib
 import inspect
 import json
 import logging
-import os
 import re
 import subprocess
 import tempfile
@@ -42,6 +41,7 @@ from numba.cuda import compile_all
 from gpusim.cache import cache_dir as gpusim_cache_dir
 from gpusim.cuda.kernels import KernelDef, KernelParams, get_kernel
 from gpusim.errors import KernelError
+from gpusim.files import write_atomically
 
 CACHE_FORMAT_VERSION = 1
 DEFAULT_CC = (9, 0)
@@ -304,15 +304,7 @@ def _write_entry(path: Path, key: str, compiled: CompiledKernel) -> None:
         else base64.b64encode(compiled.cubin).decode(),
     }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w") as temp_file:
-                json.dump(entry, temp_file)
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(entry))
     except OSError as error:
         _log.warning("not caching %s: %s", path, error)
 

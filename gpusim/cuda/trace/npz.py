@@ -8,7 +8,6 @@ file is a TraceError naming it, never a trace that is silently wrong.
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
 from gpusim.cuda.trace.program import WARP_SIZE, Dim3, LaunchInfo, Program, Segment
 from gpusim.errors import TraceError
+from gpusim.files import write_stream_atomically
 
 if TYPE_CHECKING:
     from gpusim.cuda.trace.kernel_trace import KernelTrace
@@ -39,15 +39,7 @@ class TraceParts(NamedTuple):
 def save(trace: KernelTrace, path: Path) -> None:
     """Write ``trace`` to ``path`` atomically (temporary file, then rename)."""
     arrays = _to_arrays(trace)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_stream_atomically(path, lambda stream: np.savez_compressed(stream, **arrays))
 
 
 def load(source: Path) -> TraceParts:
