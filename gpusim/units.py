@@ -19,11 +19,6 @@ def cycles_to_ns(cycles: float, clock_hz: float) -> float:
     return cycles * NS_PER_S / clock_hz
 
 
-def ns_to_cycles(duration_ns: float, clock_hz: float) -> float:
-    """Number of ``clock_hz`` cycles in ``duration_ns`` nanoseconds."""
-    return duration_ns * clock_hz / NS_PER_S
-
-
 def s_to_ns(seconds: float) -> float:
     """Seconds to nanoseconds."""
     return seconds * NS_PER_S

@@ -22,8 +22,6 @@ from gpusim.scenario import Scenario
 
 RecordKind = Literal["run", "sweep-point"]
 Status = Literal["ok", "error"]
-RECORD_KINDS: tuple[RecordKind, ...] = ("run", "sweep-point")
-STATUSES: tuple[Status, ...] = ("ok", "error")
 
 
 def canonical_json(data: Any) -> str:
