@@ -17,6 +17,8 @@ from gpusim.errors import MeasurementError
 from gpusim.validate.compare import compare as compare_measurements
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
+from gpusim.validate.published import is_published, load_published
+from gpusim.validate.published_compare import PublishedComparison, compare_published
 from gpusim.validate.ratchet import (
     check,
     current_mapes,
@@ -24,7 +26,13 @@ from gpusim.validate.ratchet import (
     ratcheted,
     save_accuracy,
 )
-from gpusim.validate.report import cases_table, families_table, library_table, write_report
+from gpusim.validate.report import (
+    cases_table,
+    families_table,
+    library_table,
+    published_table,
+    write_report,
+)
 from gpusim.validate.suite import SUITE_NAMES
 
 app = typer.Typer(help="Record kernel timings on a real GPU and compare the simulator with them.")
@@ -71,7 +79,18 @@ def compare(
         Path | None, typer.Option("--html", help="write a self-contained HTML report here")
     ] = None,
 ) -> None:
-    """Simulate every recorded case and print measured, simulated and the error."""
+    """Simulate every recorded (or published) case and print measured, simulated, the error."""
+    if is_published(file):
+        if preset != "auto":
+            raise MeasurementError(f"--preset: {file} names the preset of each published case")
+        published = compare_published(load_published(file), source=file.name)
+        if html is not None:
+            write_report(published.comparison, html)
+        if as_json:
+            print_json(published.to_dict())
+            return
+        _print_published(published)
+        return
     measurements = load_measurements(file)
     gpu = resolve_gpu(measurements.device_name, preset)
     comparison = compare_measurements(measurements, gpu, source=file.name)
@@ -86,6 +105,17 @@ def compare(
         console.print(library_table(comparison))
     for case_id, reason in comparison.excluded:
         console.print(f"excluded: {case_id}: {reason}")
+    for note in comparison.notes:
+        console.print(f"note: {note}")
+
+
+def _print_published(published: PublishedComparison) -> None:
+    comparison = published.comparison
+    if published.results:
+        console.print(published_table(published))
+        console.print(families_table(comparison))
+    for case_id, reason in published.not_simulated:
+        console.print(f"{case_id}: {reason}")
     for note in comparison.notes:
         console.print(f"note: {note}")
 

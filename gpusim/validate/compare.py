@@ -167,8 +167,8 @@ def compare(
         preset=gpu.name,
         status=measurements.status,
         cases=tuple(compared),
-        families=_by_family(compared),
-        overall=_accuracy_of(compared),
+        families=accuracy_by_family(compared),
+        overall=accuracy_of(compared),
         library=tuple(library),
         excluded=tuple(excluded),
         notes=tuple(notes),
@@ -197,18 +197,20 @@ def _library_reference(record: CaseRecord) -> LibraryReference:
     )
 
 
-def _accuracy_of(cases: list[CaseComparison]) -> AccuracyStats | None:
+def accuracy_of(cases: list[CaseComparison]) -> AccuracyStats | None:
+    """The statistics of ``cases`` together; None for no cases."""
     if not cases:
         return None
     return accuracy([case.measured_s for case in cases], [case.simulated_s for case in cases])
 
 
-def _by_family(cases: list[CaseComparison]) -> dict[str, AccuracyStats]:
+def accuracy_by_family(cases: list[CaseComparison]) -> dict[str, AccuracyStats]:
+    """The statistics of each family of ``cases``, in order of first appearance."""
     families: dict[str, list[CaseComparison]] = {}
     for case in cases:
         families.setdefault(case.family, []).append(case)
     return {
         name: stats
         for name, members in families.items()
-        if (stats := _accuracy_of(members)) is not None
+        if (stats := accuracy_of(members)) is not None
     }

@@ -17,6 +17,7 @@ from rich.table import Table
 from gpusim.files import write_atomically
 from gpusim.units import format_decimal, format_seconds
 from gpusim.validate.compare import Comparison
+from gpusim.validate.published_compare import PublishedComparison
 from gpusim.validate.stats import AccuracyStats
 
 
@@ -36,6 +37,24 @@ def cases_table(comparison: Comparison) -> Table:
             format_seconds(case.measured_s),
             format_seconds(case.simulated_s),
             f"{case.error_pct:+.1f}",
+        )
+    return table
+
+
+def published_table(published: PublishedComparison) -> Table:
+    """One row per simulated published case: the figure as printed, the simulated one in the
+    same unit, and the signed error of the simulated time."""
+    comparison = published.comparison
+    table = Table(title=f"{comparison.source}: published vs simulated", title_justify="left")
+    for column in ("case", "on", "published", "simulated", "error % (time)"):
+        table.add_column(column, justify="left" if column in ("case", "on") else "right")
+    for result in published.results:
+        table.add_row(
+            result.case_id,
+            result.preset,
+            f"{result.published} {result.unit}",
+            f"{result.simulated_figure:.4g} {result.unit}",
+            f"{result.error_pct:+.1f}",
         )
     return table
 

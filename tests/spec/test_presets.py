@@ -8,7 +8,14 @@ from gpusim.errors import SpecError
 from gpusim.roofline import gpu_peaks
 from gpusim.spec import gpu_preset, library, system_preset
 
-GPUS = ["V100-SXM2-32GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H100-PCIe-80GB", "H200-SXM-141GB"]
+GPUS = [
+    "V100-SXM2-32GB",
+    "A100-SXM4-80GB",
+    "H100-SXM5-80GB",
+    "H100-PCIe-80GB",
+    "H200-SXM-141GB",
+    "RTX-A6000",
+]
 SYSTEMS = [
     "8xV100-NVLink-Mesh",
     "8xA100-NVSwitch",
@@ -54,6 +61,21 @@ def test_derived_peaks_match_the_published_figures(name: str) -> None:
     assert peaks.simt_flops_per_s["fp32"] == pytest.approx(published["fp32"], rel=0.01)
     assert peaks.simt_flops_per_s["fp64"] == pytest.approx(published["fp64"], rel=0.01)
     assert peaks.dram_bytes_per_s == pytest.approx(published["hbm"], rel=0.01)
+
+
+def test_rtx_a6000_gives_its_datasheet_peaks() -> None:
+    """A6000 datasheet: 38.7 TFLOPS fp32, 309.7 TFLOPS tensor with sparsity (154.8 dense),
+    768 GB/s. FP64: CUDAPG 8.6 gives 2 results per clock per SM (1/64 of fp32), but lanes
+    must split over the 4 schedulers, so the preset has 4 (1/32)."""
+    gpu = gpu_preset("RTX-A6000")
+    peaks = gpu_peaks(gpu)
+    assert gpu.compute_capability == "8.6"
+    assert peaks.simt_flops_per_s["fp32"] == pytest.approx(38.7e12, rel=0.01)
+    assert peaks.tensor_flops_per_s["fp16"] == pytest.approx(309.7e12 / 2, rel=0.01)
+    assert peaks.simt_flops_per_s["fp64"] == pytest.approx(38.7e12 / 32, rel=0.01)
+    assert peaks.dram_bytes_per_s == pytest.approx(768e9)
+    assert gpu.l2.size_bytes == 6 * 1024**2
+    assert gpu.nvlink.bandwidth_bytes_per_s_per_direction == pytest.approx(112.5e9 / 2)
 
 
 def test_h100_tensor_peaks_are_rated_at_1830_mhz() -> None:

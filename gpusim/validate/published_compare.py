@@ -1,0 +1,246 @@
+"""Simulate the published cases that gpusim can run, and score them like a recording.
+
+A published rate becomes seconds per repetition (``published.measured_seconds``) and is
+held against the simulator's time: a kernel case is one launch of the registered kernel of
+the same structure (``KernelResult.time_s``, the spec's launch overhead included); an
+nccl-tests all-reduce is ``simulate_collective`` on the system preset at the published size
+(fp32, nccl-tests' default; its ``time_s`` from the protocol's base latency to the last
+arrival). The statistics are those of the project's own recordings (``stats``), grouped by
+family and GPU: the group is ``"<family> on <preset>"``.
+
+Conditions: a case that names its clock runs at that SM clock (``sm.clock_hz`` overridden);
+one that does not runs at the preset's. Caches: the engine starts every launch with empty
+caches, while the source's repetitions found the previous launch's lines in L2. A warm-up
+launch leaves at most L2-size bytes of the case's working set resident, so the cold
+simulation is held to cases whose working set is several times L2; each comparison notes the
+largest resident fraction, and a case whose working set fits in L2 is marked as such.
+
+Every published case that is not simulated is listed with the reason (no kernel of its
+structure yet, no model of a library or of NVLS, no preset for its device): none is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gpusim.cuda.kernels import GemmParams, KernelParams, get_kernel
+from gpusim.errors import KernelError
+from gpusim.spec import GpuSpec, SystemSpec, gpu_preset, system_preset
+from gpusim.validate.compare import (
+    CaseComparison,
+    Comparison,
+    Simulate,
+    accuracy_by_family,
+    accuracy_of,
+    engine_simulate,
+)
+from gpusim.validate.published import (
+    PublishedCase,
+    PublishedFile,
+    figure_of_seconds,
+    measured_seconds,
+)
+from gpusim.validate.stats import error_pct
+
+SimulateAllreduce = Callable[[SystemSpec, int], float]
+"""(system, bytes per rank) -> simulated seconds of one all-reduce."""
+
+FP32_BYTES = 4
+WARM_L2_NOTE_FRACTION = 0.25
+"""Working sets with more than this fraction resident after a warm-up launch are flagged."""
+
+
+def engine_allreduce(system: SystemSpec, size_bytes: int) -> float:
+    """One fp32 ring all-reduce through the collective model, NCCL's protocol choice."""
+    from gpusim.collectives import simulate_collective
+    from gpusim.workload import AllreduceWorkload
+
+    return float(simulate_collective(system, AllreduceWorkload(size_bytes=size_bytes)).time_s)
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """One simulated published case: the figure as printed and the simulated one."""
+
+    case_id: str
+    group: str
+    label: str
+    device: str
+    preset: str
+    published: str
+    simulated_figure: float
+    unit: str
+    measured_s: float
+    simulated_s: float
+    error_pct: float
+
+
+@dataclass(frozen=True)
+class PublishedComparison:
+    """The comparison of one published file: statistics, results, and what was not run."""
+
+    comparison: Comparison
+    results: tuple[PublishedResult, ...]
+    not_simulated: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recording comparison's JSON (``mape``, ``pearson_r``...) and the figures."""
+        document = self.comparison.to_dict()
+        document["published"] = [asdict(result) for result in self.results]
+        document["not_simulated"] = [
+            {"case_id": case_id, "reason": reason} for case_id, reason in self.not_simulated
+        ]
+        return document
+
+
+def group_of(case: PublishedCase) -> str:
+    """The accuracy group: family and GPU (or system)."""
+    return f"{case.family} on {case.preset}"
+
+
+def not_simulated_reason(case: PublishedCase) -> str | None:
+    """Why ``case`` is not simulated, or None when it can be."""
+    if case.preset is None:
+        return f"not simulated: no preset for {case.device}"
+    if measured_seconds(case) is None:
+        return "not simulated: no kernel yet"
+    if case.kind == "collective":
+        if case.params.get("collective") != "allreduce":
+            return f"not simulated: no model of {case.params.get('collective')}"
+        return None
+    if case.gpusim_kernel is None:
+        if case.family.startswith("cublas"):
+            return "not simulated: no simulator model of cuBLAS"
+        return "not simulated: no kernel yet"
+    try:
+        get_kernel(case.gpusim_kernel)
+    except KernelError:
+        return f"not simulated: kernel {case.gpusim_kernel} is not registered"
+    return None
+
+
+def compared_cases(published: PublishedFile, skipped: list[tuple[str, str]]) -> list[PublishedCase]:
+    """The cases of ``published`` that are not in ``skipped``."""
+    left_out = {case_id for case_id, _ in skipped}
+    return [case for case in published.cases if case.case_id not in left_out]
+
+
+def gpu_for(case: PublishedCase) -> GpuSpec:
+    """The case's GPU preset, at the source's SM clock when it names one."""
+    assert case.preset is not None
+    gpu = gpu_preset(case.preset)
+    if case.conditions.clock_mhz is None:
+        return gpu
+    return gpu.with_overrides({"sm.clock_hz": case.conditions.clock_mhz * 1e6})
+
+
+def kernel_params(case: PublishedCase) -> KernelParams:
+    """The registered kernel's params for a GEMM case (the only kernel cases so far)."""
+    return GemmParams(int(case.params["m"]), int(case.params["n"]), int(case.params["k"]))
+
+
+def gemm_working_set_bytes(case: PublishedCase) -> int:
+    """A, B and C of an fp32 GEMM: what a repeated launch finds of itself in L2."""
+    m, n, k = (int(case.params[axis]) for axis in ("m", "n", "k"))
+    return FP32_BYTES * (m * k + k * n + m * n)
+
+
+def compare_published(
+    published: PublishedFile,
+    *,
+    source: str = "",
+    simulate: Simulate | None = None,
+    simulate_allreduce: SimulateAllreduce | None = None,
+) -> PublishedComparison:
+    """Simulate every simulatable case of ``published`` and score it per family and GPU."""
+    simulate = simulate or engine_simulate
+    simulate_allreduce = simulate_allreduce or engine_allreduce
+    compared: list[CaseComparison] = []
+    results: list[PublishedResult] = []
+    skipped: list[tuple[str, str]] = []
+    notes: list[str] = []
+    resident_fractions: list[float] = []
+    for case in published.cases:
+        reason = not_simulated_reason(case)
+        if reason is not None:
+            skipped.append((case.case_id, reason))
+            continue
+        measured_s = measured_seconds(case)
+        assert measured_s is not None and case.preset is not None
+        fits_in_l2 = False
+        if case.kind == "collective":
+            simulated_s = simulate_allreduce(
+                system_preset(case.preset), int(case.params["size_bytes"])
+            )
+            kernel = "simulate_collective allreduce"
+        else:
+            assert case.gpusim_kernel is not None
+            gpu = gpu_for(case)
+            simulated_s = simulate(gpu, case.gpusim_kernel, kernel_params(case))
+            working_set = gemm_working_set_bytes(case)
+            fits_in_l2 = working_set <= gpu.l2.size_bytes
+            resident_fractions.append(min(1.0, gpu.l2.size_bytes / working_set))
+            if case.conditions.clock_mhz is None:
+                notes.append(
+                    f"{case.case_id}: clock not stated by the source; simulated at the "
+                    f"preset's {gpu.sm.clock_hz / 1e6:g} MHz"
+                )
+            kernel = case.gpusim_kernel
+        error = error_pct(simulated_s, measured_s)
+        compared.append(
+            CaseComparison(
+                case_id=case.case_id,
+                family=group_of(case),
+                kernel=kernel,
+                measured_s=measured_s,
+                simulated_s=simulated_s,
+                error_pct=error,
+                fits_in_l2=fits_in_l2,
+            )
+        )
+        results.append(
+            PublishedResult(
+                case_id=case.case_id,
+                group=group_of(case),
+                label=case.label,
+                device=case.device,
+                preset=case.preset,
+                published=case.figure.printed,
+                simulated_figure=figure_of_seconds(case, simulated_s),
+                unit=case.figure.unit,
+                measured_s=measured_s,
+                simulated_s=simulated_s,
+                error_pct=error,
+            )
+        )
+    if resident_fractions:
+        worst = max(resident_fractions)
+        flag = " (large: the cold simulation is suspect)" if worst > WARM_L2_NOTE_FRACTION else ""
+        notes.append(
+            "warm L2: simulated with cold caches; a warm-up launch leaves at most "
+            f"{100 * worst:.1f}% of a kernel case's working set in L2{flag}"
+        )
+    if any(case.kind == "collective" for case in compared_cases(published, skipped)):
+        notes.append(
+            "collectives: simulated as an fp32 (nccl-tests' default) ring all-reduce with "
+            "NCCL's protocol choice per size; gpusim has no NVLS (in-switch reduction) model"
+        )
+    notes.extend(published.notes)
+    devices = sorted({case.device for case in published.cases})
+    presets = sorted({case.preset for case in published.cases if case.preset is not None})
+    comparison = Comparison(
+        source=source,
+        device="; ".join(devices),
+        preset=", ".join(presets),
+        status="published",
+        cases=tuple(compared),
+        families=accuracy_by_family(compared),
+        overall=accuracy_of(compared),
+        excluded=tuple(skipped),
+        notes=tuple(notes),
+    )
+    return PublishedComparison(
+        comparison=comparison, results=tuple(results), not_simulated=tuple(skipped)
+    )

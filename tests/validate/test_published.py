@@ -1,0 +1,187 @@
+"""Published measurement files: the schema refuses bad files whole, rates become seconds,
+and compare scores what it can simulate and lists the rest (stand-in simulators here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gpusim.cuda.kernels import GemmParams, KernelParams
+from gpusim.errors import MeasurementError
+from gpusim.spec import GpuSpec, SystemSpec
+from gpusim.validate.published import (
+    PublishedFile,
+    is_published,
+    load_published,
+    measured_seconds,
+    published_files,
+)
+from gpusim.validate.published_compare import compare_published
+
+REPO = Path(__file__).resolve().parents[2]
+PUBLISHED = REPO / "validation" / "published"
+SGEMM = PUBLISHED / "siboehm-sgemm-rtx-a6000.json"
+NCCL_A100 = PUBLISHED / "azure-nccl-allreduce-nd-a100-v4.json"
+
+
+def test_every_committed_file_loads_and_is_recognised() -> None:
+    files = published_files(PUBLISHED)
+    assert len(files) == 8
+    for path in files:
+        assert is_published(path)
+        assert load_published(path).cases
+
+
+def test_a_recording_is_not_a_published_file(tmp_path: Path) -> None:
+    other = tmp_path / "recording.json"
+    other.write_text(json.dumps({"format": "gpusim-measurements"}))
+    assert not is_published(other)
+
+
+def raw_sgemm() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(SGEMM.read_text())
+    return document
+
+
+def write(tmp_path: Path, document: dict[str, Any]) -> Path:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["cases"][1]["figure"].update(value=1986.6), "cases.1.figure.value: "),
+        (lambda d: d["cases"][1]["figure"].update(printed="about 2k"), "cases.1.figure.printed: "),
+        (lambda d: d["cases"][2].update(preset="RTX-A7000"), "cases.2.preset: no preset named"),
+        (lambda d: d["cases"][3].update(case_id=d["cases"][0]["case_id"]), "cases.3.case_id: "),
+        (lambda d: d["cases"][0]["params"].update(m=4096.0), "cases.0.params.m"),
+        (lambda d: d["cases"][0].pop("device"), "cases.0.device: "),
+        (lambda d: d["cases"][0]["conditions"].update(clock="fast"), "cases.0.conditions.clock"),
+        (lambda d: d.update(schema_version=2), "schema_version: "),
+        (lambda d: d["source"].update(files=[]), "source.files: "),
+    ],
+)
+def test_a_malformed_file_is_refused_in_one_line_naming_file_and_field(
+    tmp_path: Path, edit: Any, message: str
+) -> None:
+    document = raw_sgemm()
+    edit(document)
+    path = write(tmp_path, document)
+    with pytest.raises(MeasurementError) as raised:
+        load_published(path)
+    text = str(raised.value)
+    assert text.startswith(f"{path}: {message}"), text
+    assert "\n" not in text
+
+
+def test_a_file_that_is_not_json_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text('{"format": "gpusim-published-measurements",\n "cases": [')
+    with pytest.raises(MeasurementError, match=r"cut\.json: not a JSON file") as raised:
+        load_published(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_rates_become_seconds_per_repetition() -> None:
+    sgemm = load_published(SGEMM)
+    coalesced = next(case for case in sgemm.cases if case.gpusim_kernel == "gemm_naive")
+    assert measured_seconds(coalesced) == pytest.approx(2 * 4096**3 / 1986.5e9)
+    nccl = load_published(NCCL_A100)
+    one_gib = next(case for case in nccl.cases if case.case_id == "allreduce/1G")
+    assert measured_seconds(one_gib) == pytest.approx(2**30 * 2 * 7 / 8 / 228.10e9)
+    latency = load_published(PUBLISHED / "gpu-benches-latency.json").cases[0]
+    assert measured_seconds(latency) is None
+
+
+GEMM_SECONDS = {
+    "gemm_naive": 0.05,
+    "gemm_smem_tiled_32": 0.04,
+    "gemm_register_blocked_128": 0.01,
+}
+
+
+def gemm_stand_in(gpu: GpuSpec, kernel: str, params: KernelParams) -> float:
+    assert gpu.name == "RTX-A6000" and params == GemmParams(4096, 4096, 4096)
+    return GEMM_SECONDS[kernel]
+
+
+def test_compare_scores_the_simulated_rungs_and_lists_the_others() -> None:
+    sgemm = load_published(SGEMM)
+    result = compare_published(sgemm, source=SGEMM.name, simulate=gemm_stand_in)
+    simulated = {r.case_id: r for r in result.results}
+    assert sorted(simulated) == [
+        "sgemm/kernel-2-gmem-coalescing",
+        "sgemm/kernel-3-smem-blocking",
+        "sgemm/kernel-5-2d-blocktiling",
+    ]
+    coalesced = simulated["sgemm/kernel-2-gmem-coalescing"]
+    measured_s = 2 * 4096**3 / 1986.5e9
+    assert coalesced.error_pct == pytest.approx(100 * (0.05 - measured_s) / measured_s)
+    assert coalesced.simulated_figure == pytest.approx(2 * 4096**3 / 0.05 / 1e9)
+    assert coalesced.published == "1986.5" and coalesced.unit == "GFLOP/s"
+    reasons = dict(result.not_simulated)
+    assert reasons["sgemm/kernel-1-naive"] == "not simulated: no kernel yet"
+    assert reasons["sgemm/kernel-0-cublas"] == "not simulated: no simulator model of cuBLAS"
+    assert len(reasons) + len(simulated) == len(sgemm.cases)
+    document = result.to_dict()
+    assert list(document["families"]) == ["sgemm on RTX-A6000"]
+    assert document["mape"] == pytest.approx(sum(abs(r.error_pct) for r in result.results) / 3)
+    assert document["pearson_r"] is not None
+    assert any("clock not stated" in note for note in document["notes"])
+    assert any(note.startswith("warm L2: simulated with cold caches") for note in document["notes"])
+
+
+def test_compare_runs_allreduce_at_every_published_size() -> None:
+    sizes: list[int] = []
+
+    def allreduce(system: SystemSpec, size_bytes: int) -> float:
+        assert system.name == "8xA100-NVSwitch"
+        sizes.append(size_bytes)
+        return size_bytes * 2 * 7 / 8 / 200e9  # 200 GB/s of bus bandwidth
+
+    nccl: PublishedFile = load_published(NCCL_A100)
+    result = compare_published(nccl, simulate_allreduce=allreduce)
+    assert sizes == [case.params["size_bytes"] for case in nccl.cases]
+    assert result.not_simulated == ()
+    assert all(r.simulated_figure == pytest.approx(200.0) for r in result.results)
+
+
+def test_microbenchmarks_are_listed_as_not_simulated_until_their_kernels_exist() -> None:
+    latency = load_published(PUBLISHED / "gpu-benches-latency.json")
+    result = compare_published(latency)
+    assert result.results == ()
+    assert result.comparison.overall is None
+    assert {reason for _, reason in result.not_simulated} == {"not simulated: no kernel yet"}
+    stream = compare_published(load_published(PUBLISHED / "gpu-benches-stream.json"))
+    assert ("stream-scale/a100-40gb", "not simulated: no preset for A100-40GB") in (
+        stream.not_simulated
+    )
+
+
+def test_the_cli_compares_a_published_file_with_json_and_html(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from gpusim.cli.validate import app
+
+    monkeypatch.setattr("gpusim.validate.published_compare.engine_simulate", gemm_stand_in)
+    runner = CliRunner()
+    html = tmp_path / "report.html"
+    result = runner.invoke(app, ["compare", str(SGEMM), "--json", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["mape"] > 0 and document["pearson_r"] is not None
+    assert len(document["not_simulated"]) == 5
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    table = runner.invoke(app, ["compare", str(SGEMM)], env={"COLUMNS": "160"})
+    assert table.exit_code == 0, table.output
+    assert "1986.5 GFLOP/s" in table.stdout
+    assert "sgemm/kernel-6-vectorized: not simulated: no kernel yet" in table.stdout
+    refused = runner.invoke(app, ["compare", str(SGEMM), "--preset", "H100-SXM5-80GB"])
+    assert refused.exit_code != 0
