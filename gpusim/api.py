@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gpusim.collectives import CollectiveResult, simulate_collective
-from gpusim.cuda.kernels import CopyParams, GemmParams, KernelParams
+from gpusim.cuda.kernels import KernelParams, get_kernel
 from gpusim.cuda.trace import KernelTrace
 from gpusim.cuda.tracecache import cached_trace
 from gpusim.errors import ScenarioError
@@ -24,7 +24,7 @@ from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
-from gpusim.workload import CollectiveWorkload, CopyWorkload, GemmWorkload, Workload
+from gpusim.workload import CollectiveWorkload, KernelWorkload, Workload
 
 Progress = Callable[[float], None]
 """Called with the fraction of a kernel's grid simulated so far (0 to 1)."""
@@ -84,11 +84,9 @@ def simulate_kernel(
     )
 
 
-def kernel_of(workload: GemmWorkload | CopyWorkload) -> tuple[str, KernelParams]:
+def kernel_of(workload: KernelWorkload) -> tuple[str, KernelParams]:
     """The registered kernel and its parameters that run a kernel workload."""
-    if isinstance(workload, GemmWorkload):
-        return workload.kernel, GemmParams(workload.m, workload.n, workload.k)
-    return workload.kernel, CopyParams(workload.size_bytes)
+    return workload.kernel, get_kernel(workload.kernel).params_for(workload)
 
 
 def simulate(

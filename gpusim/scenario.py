@@ -19,13 +19,20 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from gpusim.collectives.validation import check_collective
-from gpusim.errors import CollectiveError, GpusimError, ScenarioError, SpecError
+from gpusim.cuda.kernels import get_kernel
+from gpusim.errors import CollectiveError, GpusimError, KernelError, ScenarioError, SpecError
 from gpusim.roofline import Bound
 from gpusim.schema import FrozenModel, field_at, validate_model
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.presets import gpu_preset, system_preset
 from gpusim.spec.system import SystemSpec
-from gpusim.workload import SYSTEM_KINDS, WORKLOAD_KINDS, CollectiveWorkload, Workload
+from gpusim.workload import (
+    SYSTEM_KINDS,
+    WORKLOAD_KINDS,
+    CollectiveWorkload,
+    KernelWorkload,
+    Workload,
+)
 
 SCHEMA_VERSION = 1
 MAX_SWEEP_POINTS = 100_000
@@ -184,6 +191,8 @@ def _resolve(raw: Mapping[str, Any], source: str) -> Scenario:
         raise ValueError(f"workload.kind: {workload.kind!r} runs on a [{table}] table")
     if isinstance(workload, CollectiveWorkload) and isinstance(hardware, SystemSpec):
         _check_collective(workload, hardware)
+    if not isinstance(workload, CollectiveWorkload) and isinstance(hardware, GpuSpec):
+        _check_kernel(workload, hardware)
     axes = _sweep_axes(document, workload)
     normalised = {**raw}
     for name in ("gpu", "system"):
@@ -230,6 +239,19 @@ def _check_collective(workload: CollectiveWorkload, system: SystemSpec) -> None:
         check_collective(system, workload)
     except CollectiveError as err:
         raise ValueError(f"workload.{err}") from None
+
+
+def _check_kernel(workload: KernelWorkload, gpu: GpuSpec) -> None:
+    """The kernel must run on the GPU (its compute capability) and at the workload's sizes."""
+    kernel = get_kernel(workload.kernel)
+    try:
+        kernel.check_compute_capability(gpu.compute_capability_tuple, gpu.name)
+    except KernelError as err:
+        raise ValueError(f"workload.kernel: {err}") from None
+    try:
+        kernel.check(kernel.params_for(workload))
+    except KernelError as err:
+        raise ValueError(f"workload: {err}") from None
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

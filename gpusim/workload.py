@@ -8,10 +8,12 @@ GPU; collective workloads (``allreduce``, ``allgather``, ``reducescatter``, ``br
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field, model_validator
 
+from gpusim.cuda.kernels import kernel_names
+from gpusim.cuda.kernels.gemm_def import GEMM_KERNELS
 from gpusim.roofline import (
     DTYPE_BYTES,
     Bound,
@@ -24,17 +26,17 @@ from gpusim.schema import FrozenModel
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
 
-GemmKernel = Literal[
-    "gemm_naive",
-    "gemm_smem_tiled_16",
-    "gemm_smem_tiled_32",
-    "gemm_register_blocked_64",
-    "gemm_register_blocked_128",
-    "gemm_tensor_core",
-]
-"""The GEMM kernels of ``gpusim.cuda.kernels`` (a test keeps this list equal to the registry)."""
+if TYPE_CHECKING:  # a Literal built from the registry is opaque to mypy
+    GemmKernel = str
+    CopyKernel = str
+else:
+    GemmKernel = Literal[kernel_names("gemm")]
+    """The GEMM kernels of the registry: a scenario may name any of them."""
+    CopyKernel = Literal[kernel_names("copy")]
 
-TENSOR_CORE_GEMMS: frozenset[str] = frozenset({"gemm_tensor_core"})
+TENSOR_CORE_GEMMS: frozenset[str] = frozenset(
+    kernel.name for kernel in GEMM_KERNELS if kernel.tensor_cores
+)
 
 
 class GemmWorkload(FrozenModel):
@@ -71,7 +73,7 @@ class CopyWorkload(FrozenModel):
     """Copy a buffer of fp32 elements from one device array to another."""
 
     kind: Literal["copy"] = "copy"
-    kernel: Literal["copy"] = Field(default="copy", description="copy kernel")
+    kernel: CopyKernel = Field(default="copy", description="copy kernel")
     size_bytes: int = Field(gt=0, description="bytes copied (read once, written once)")
 
     @model_validator(mode="after")

@@ -7,22 +7,23 @@ summary; ``gpusim trace show FILE.npz`` prints a saved trace's summary.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gpusim.api import kernel_trace
 from gpusim.cli.output import console, print_json
-from gpusim.cuda.kernels import KERNEL_NAMES
-from gpusim.cuda.trace import KernelTrace, TraceSummary
-from gpusim.cuda.tracegen import kernel_params
+from gpusim.cuda.kernels import KERNEL_NAMES, KERNELS, SizeOptions, get_kernel
 from gpusim.errors import KernelError
 from gpusim.spec import gpu_preset
 from gpusim.units import format_bytes, format_decimal
 
+if TYPE_CHECKING:
+    from gpusim.cuda.trace import TraceSummary
+
 progress = Console(stderr=True)
+SIZE_HELP = "; ".join(dict.fromkeys(f"{kernel.family}: {kernel.size_syntax}" for kernel in KERNELS))
 
 
 def trace(
@@ -32,7 +33,7 @@ def trace(
     ] = None,
     size: Annotated[
         str | None,
-        typer.Option(help="MxNxK for GEMMs, bytes for copy, elements per rank for all-reduce"),
+        typer.Option(help=SIZE_HELP),
     ] = None,
     ranks: Annotated[int, typer.Option(help="all-reduce: ranks in the ring")] = 8,
     step: Annotated[int, typer.Option(help="all-reduce: the ring step")] = 0,
@@ -44,6 +45,9 @@ def trace(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Build a kernel's trace (or read one with 'show') and print its summary."""
+    from gpusim.api import kernel_trace  # the compiler and the emulator load for this command
+    from gpusim.cuda.trace import KernelTrace
+
     if kernel == "show":
         if file is None:
             raise KernelError("trace show: name the trace file to read")
@@ -51,7 +55,7 @@ def trace(
     else:
         if size is None:
             raise KernelError(f"--size: {kernel} needs a size")
-        params = kernel_params(kernel, size, ranks=ranks, step=step, rank=rank)
+        params = get_kernel(kernel).parse_size(size, SizeOptions(ranks, step, rank))
         with progress.status(f"tracing {kernel} {size}", spinner="dots"):
             built = kernel_trace(gpu_preset(gpu), kernel, params)
         if out is not None:

@@ -9,12 +9,13 @@ kernel never writes fails, and NaN never passes).
 
 It is device-agnostic: on a real GPU every kernel runs; under the CUDA simulator
 (``NUMBA_ENABLE_CUDASIM=1``, set before numba is imported) the kernels the simulator
-cannot execute (inline PTX: the tensor-core GEMM) are skipped. The sizes are small and
-deliberately not multiples of the tiles where a kernel accepts that, so edge handling runs.
+cannot execute (inline PTX: the tensor-core GEMM) are skipped. Each kernel runs at its
+``sample_params``: small, and deliberately not multiples of the tiles where a kernel
+accepts that, so edge handling runs.
 Ring sequences also run the complete all-reduce: 2(N - 1) launches of the single-device
 kernel, and the per-rank step kernels with the ranks of each step taken in ascending order;
 taking them in descending order must give bit for bit the same buffers (a step is race-free:
-see ``kernels.allreduce``).
+see ``kernels.allreduce_def``).
 """
 
 from __future__ import annotations
@@ -36,14 +37,12 @@ from gpusim.cuda.kernels import (
     KERNELS,
     AllreduceRingParams,
     AllreduceStepParams,
-    CopyParams,
-    GemmParams,
     KernelArg,
     KernelDef,
     KernelParams,
     get_kernel,
 )
-from gpusim.cuda.kernels.allreduce import ring_phase_and_step
+from gpusim.cuda.kernels.allreduce_def import ring_phase_and_step
 from gpusim.cuda.kernels.kernel_def import random_nonzero
 
 SEED = 20240501
@@ -52,19 +51,6 @@ RING_RANKS = 4
 # The ring sums in fp32 in ring order, the reference in fp64: rounding differs slightly.
 RING_REL_TOLERANCE = 1e-6
 RANK_STEP_KERNELS = "allreduce_reduce_scatter_step+allreduce_all_gather_step"
-
-CASES: tuple[tuple[str, KernelParams], ...] = (
-    ("gemm_naive", GemmParams(m=33, n=47, k=19)),
-    ("gemm_smem_tiled_16", GemmParams(m=40, n=24, k=36)),
-    ("gemm_smem_tiled_32", GemmParams(m=33, n=32, k=40)),
-    ("gemm_register_blocked_64", GemmParams(m=64, n=128, k=32)),
-    ("gemm_register_blocked_128", GemmParams(m=128, n=128, k=16)),
-    ("gemm_tensor_core", GemmParams(m=64, n=128, k=64)),
-    ("copy", CopyParams(size_bytes=16 * 700)),
-    ("allreduce_reduce_scatter_step", AllreduceStepParams(elements=103, ranks=4, step=1, rank=2)),
-    ("allreduce_all_gather_step", AllreduceStepParams(elements=103, ranks=4, step=2, rank=0)),
-    ("allreduce_ring_single_device", AllreduceRingParams(elements=103, ranks=4, step=4)),
-)
 
 
 @dataclass(frozen=True)
@@ -208,14 +194,13 @@ def run_selfcheck(kernel_names: Sequence[str] = ()) -> dict[str, Any]:
     rng = np.random.default_rng(SEED)
     results: list[CaseResult] = []
     skipped: list[str] = []
-    for name, params in CASES:
-        if name not in selected:
+    for kernel in KERNELS:
+        if kernel.name not in selected:
             continue
-        kernel = get_kernel(name)
         if config.ENABLE_CUDASIM and not kernel.runs_on_cudasim:
-            skipped.append(name)
+            skipped.append(kernel.name)
             continue
-        results.append(run_case(kernel, params, rng))
+        results.append(run_case(kernel, kernel.sample_params, rng))
     results.extend(sequence(rng) for name, sequence in RING_SEQUENCES if name in selected)
     return {
         "device": device_name(),

@@ -32,14 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gpusim.cuda.compile import compile_ptx
-from gpusim.cuda.kernels import (
-    AllreduceRingParams,
-    AllreduceStepParams,
-    CopyParams,
-    GemmParams,
-    KernelParams,
-    get_kernel,
-)
+from gpusim.cuda.kernels import KernelParams, get_kernel
 from gpusim.cuda.ptx.emulator import DEFAULT_MAX_LANES_PER_BATCH, Launch, PtxKernel, cta_batches
 from gpusim.cuda.ptx.ir import Module
 from gpusim.cuda.ptx.program_table import build_program
@@ -54,7 +47,6 @@ from gpusim.cuda.trace import (
     Segment,
     TraceSummary,
 )
-from gpusim.errors import KernelError
 
 DEFAULT_SEED = 0
 
@@ -72,36 +64,6 @@ class TraceRequest:
     dynamic_shared_bytes: int = 0
     static_shared_bytes: int | None = None
     """ptxas's figure when known; else the PTX's declared shared variables are summed."""
-
-
-def kernel_params(
-    kernel_name: str, size: str, *, ranks: int = 8, step: int = 0, rank: int = 0
-) -> KernelParams:
-    """A registered kernel's params from a command-line size.
-
-    GEMMs take ``MxNxK`` (or ``N`` for a cube), ``copy`` a byte count, all-reduce kernels an
-    element count per rank with ``ranks``, ``step`` (and ``rank`` for one-rank steps).
-    KernelError names the kernel and the bad size.
-    """
-    kernel = get_kernel(kernel_name)
-    try:
-        numbers = [int(part) for part in size.lower().split("x")]
-    except ValueError:
-        raise KernelError(
-            f"{kernel_name}: size must be integers like 64x64x64, got {size!r}"
-        ) from None
-    if kernel.params_type is GemmParams:
-        if len(numbers) not in (1, 3):
-            raise KernelError(f"{kernel_name}: size must be MxNxK or N, got {size!r}")
-        m, n, k = numbers * 3 if len(numbers) == 1 else numbers
-        return GemmParams(m, n, k)
-    if len(numbers) != 1:
-        raise KernelError(f"{kernel_name}: size must be one integer, got {size!r}")
-    if kernel.params_type is CopyParams:
-        return CopyParams(numbers[0])
-    if kernel.params_type is AllreduceRingParams:
-        return AllreduceRingParams(numbers[0], ranks, step)
-    return AllreduceStepParams(numbers[0], ranks, step, rank)
 
 
 def build_trace(

@@ -28,6 +28,7 @@ from gpusim.cuda.kernels import (
     GemmParams,
     KernelDef,
     get_kernel,
+    kernel_names,
 )
 from gpusim.units import GIB, MIB
 
@@ -36,14 +37,7 @@ SUITE_NAMES: tuple[SuiteName, ...] = ("full", "quick", "smoke")
 RING_KERNEL = "allreduce_ring_single_device"
 FP32_BYTES = 4
 
-GEMM_KERNELS = (
-    "gemm_naive",
-    "gemm_smem_tiled_16",
-    "gemm_smem_tiled_32",
-    "gemm_register_blocked_64",
-    "gemm_register_blocked_128",
-    "gemm_tensor_core",
-)
+GEMM_KERNELS = kernel_names("gemm")
 
 
 def kernel_family(kernel: str) -> str:
@@ -210,17 +204,13 @@ LIBRARY_GEMM_DTYPES: tuple[LibraryDtype, ...] = ("fp32", "tf32", "fp16", "bf16")
 FULL_LIBRARY_COPY_BYTES = (256 * MIB, 4 * GIB)
 QUICK_LIBRARY_COPY_BYTES = (256 * MIB,)
 
-# Smallest sizes each kernel accepts, a few not multiples of the tiles where the kernel
-# guards its edges: the CUDA simulator runs one OS thread per GPU thread, so these keep a
-# smoke recording under a minute there, and on a GPU they make a first check in seconds.
+# Each GEMM and copy kernel at its sample size (small, a few not multiples of the tiles where
+# the kernel guards its edges): the CUDA simulator runs one OS thread per GPU thread, so
+# these keep a smoke recording under a minute there, and on a GPU they make a first check in
+# seconds.
 SMOKE_CASES: tuple[Case, ...] = (
-    KernelCase("gemm_naive", GemmParams(33, 47, 19)),
-    KernelCase("gemm_smem_tiled_16", GemmParams(16, 24, 20)),
-    KernelCase("gemm_smem_tiled_32", GemmParams(32, 32, 40)),
-    KernelCase("gemm_register_blocked_64", GemmParams(64, 64, 16)),
-    KernelCase("gemm_register_blocked_128", GemmParams(128, 128, 8)),
-    KernelCase("gemm_tensor_core", GemmParams(64, 64, 32)),
-    KernelCase("copy", CopyParams(16 * 700)),
+    *(KernelCase(name, get_kernel(name).sample_params) for name in GEMM_KERNELS),
+    *(KernelCase(name, get_kernel(name).sample_params) for name in kernel_names("copy")),
     RingAllreduceCase(ranks=2, message_bytes=4 * 103),
     RingAllreduceCase(ranks=4, message_bytes=4 * 257),
 )
@@ -279,15 +269,10 @@ class TimingPolicy:
 # two repetitions there, enough to exercise every step of the recording path.
 SIMULATOR_POLICY = TimingPolicy(warmup_repetitions=1, min_repetitions=2, max_repetitions=2)
 
-# Planning rates (see the module docstring): FLOP/s for GEMMs, bytes/s of ``min_dram_bytes``
-# for copies and rings, on an H100.
-PLANNING_FLOPS_PER_S = {
-    "gemm_naive": 1.5e12,
-    "gemm_smem_tiled_16": 2.5e12,
-    "gemm_smem_tiled_32": 3.0e12,
-    "gemm_register_blocked_64": 10e12,
-    "gemm_register_blocked_128": 12e12,
-    "gemm_tensor_core": 40e12,
+# Planning rates (see the module docstring), on an H100: FLOP/s for the library GEMMs (a
+# registered kernel's is its ``planning_flops_per_s``), bytes/s of ``min_dram_bytes`` for
+# copies and rings.
+LIBRARY_PLANNING_FLOPS_PER_S = {
     "library_gemm_fp32": 40e12,
     "library_gemm_tf32": 200e12,
     "library_gemm_fp16": 400e12,
@@ -303,7 +288,10 @@ PLANNING_COMPILE_S = 4.0
 
 def repetition_seconds(case: Case) -> float:
     """Planned device time of one repetition."""
-    rate = PLANNING_FLOPS_PER_S.get(case.kernel)
+    if isinstance(case, KernelCase):
+        rate = case.kernel_def().planning_flops_per_s
+    else:
+        rate = LIBRARY_PLANNING_FLOPS_PER_S.get(case.kernel)
     if rate is not None:
         return case.flops() / rate
     return case.min_dram_bytes() / PLANNING_BYTES_PER_S

@@ -26,7 +26,7 @@ def test_each_launch_pays_its_overhead_and_its_dram_traffic() -> None:
 
 def test_the_dram_traffic_is_that_of_the_projects_ring_kernel() -> None:
     """Consistent with ``allreduce_ring_single_device``'s own work figures, launch by launch."""
-    from gpusim.cuda.kernels.allreduce import ALLREDUCE_RING_SINGLE_DEVICE
+    from gpusim.cuda.kernels.allreduce_def import ALLREDUCE_RING_SINGLE_DEVICE
     from gpusim.cuda.kernels.params import AllreduceRingParams
 
     elements, ranks = 1003, 5  # uneven chunks

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpusim.cuda.kernels import AllreduceRingParams, AllreduceStepParams, get_kernel
-from gpusim.cuda.kernels.allreduce import (
+from gpusim.cuda.kernels.allreduce_def import (
     Phase,
     chunk_bounds,
     ring_phase_and_step,

@@ -1,8 +1,10 @@
-"""The kernel registry: names, launch configurations, arguments, references, work, errors."""
+"""The kernel registry: names, facts, sizes, launch configurations, arguments, references,
+work, errors."""
 
 from __future__ import annotations
 
 import inspect
+import subprocess
 import sys
 import types
 from typing import Any
@@ -20,9 +22,12 @@ from gpusim.cuda.kernels import (
     KernelDef,
     KernelParams,
     LaunchConfig,
+    SizeOptions,
     get_kernel,
+    kernel_names,
 )
 from gpusim.errors import KernelError
+from gpusim.workload import CopyWorkload, GemmWorkload
 
 EXPECTED_NAMES = (
     "gemm_naive",
@@ -37,7 +42,7 @@ EXPECTED_NAMES = (
     "allreduce_ring_single_device",
 )
 
-SAMPLE_PARAMS: dict[str, KernelParams] = {
+LAUNCH_PARAMS: dict[str, KernelParams] = {
     "gemm_naive": GemmParams(m=33, n=47, k=19),
     "gemm_smem_tiled_16": GemmParams(m=40, n=24, k=36),
     "gemm_smem_tiled_32": GemmParams(m=100, n=70, k=5),
@@ -57,6 +62,93 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
         ["gemm"] * 6 + ["copy"] + ["allreduce"] * 3
     )
+
+
+def test_names_by_family_come_from_the_registry() -> None:
+    assert kernel_names("gemm") == EXPECTED_NAMES[:6]
+    assert kernel_names("copy") == ("copy",)
+    assert kernel_names("allreduce") == EXPECTED_NAMES[7:]
+
+
+def test_the_registry_loads_without_numba() -> None:
+    # Scenario validation reads kernel facts; Numba loads only with a kernel function.
+    code = (
+        "import sys; from gpusim.cuda.kernels import KERNELS; "
+        "assert 'numba' not in sys.modules; KERNELS[0].pyfunc; assert 'numba' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", EXPECTED_NAMES)
+def test_the_kernel_function_is_its_modules_namesake(name: str) -> None:
+    kernel = get_kernel(name)
+    assert kernel.pyfunc.__module__ == kernel.kernel_module
+    assert kernel.pyfunc.__name__ == name
+
+
+def test_only_the_tensor_core_gemm_needs_a_newer_gpu() -> None:
+    needs = {kernel.name: kernel.min_compute_capability for kernel in KERNELS}
+    assert needs.pop("gemm_tensor_core") == (8, 0)
+    assert set(needs.values()) == {None}
+    tensor_core = get_kernel("gemm_tensor_core")
+    tensor_core.check_compute_capability((8, 0), "A100")
+    with pytest.raises(KernelError) as error:
+        tensor_core.check_compute_capability((7, 0), "V100")
+    assert (
+        str(error.value) == "gemm_tensor_core needs compute capability 8.0 or newer, V100 has 7.0"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "options", "params"),
+    [
+        ("gemm_naive", "64x32x16", SizeOptions(), GemmParams(64, 32, 16)),
+        ("gemm_tensor_core", "128", SizeOptions(), GemmParams(128, 128, 128)),
+        ("copy", "4096", SizeOptions(), CopyParams(4096)),
+        (
+            "allreduce_ring_single_device",
+            "1000",
+            SizeOptions(ranks=4, step=2),
+            AllreduceRingParams(1000, 4, 2),
+        ),
+        (
+            "allreduce_all_gather_step",
+            "1000",
+            SizeOptions(ranks=4, step=1, rank=3),
+            AllreduceStepParams(1000, 4, 1, 3),
+        ),
+    ],
+)
+def test_command_line_sizes(name: str, size: str, options: SizeOptions, params: Any) -> None:
+    assert get_kernel(name).parse_size(size, options) == params
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "message"),
+    [
+        ("gemm_naive", "64x32", "gemm_naive: size must be MxNxK or N (a cube), got '64x32'"),
+        ("copy", "lots", "copy: size must be a byte count (a multiple of 16), got 'lots'"),
+        ("copy", "4x4", "copy: size must be a byte count (a multiple of 16), got '4x4'"),
+        (
+            "allreduce_ring_single_device",
+            "",
+            "allreduce_ring_single_device: size must be an element count per rank, got ''",
+        ),
+    ],
+)
+def test_a_size_that_does_not_parse_names_the_syntax(name: str, size: str, message: str) -> None:
+    with pytest.raises(KernelError) as error:
+        get_kernel(name).parse_size(size)
+    assert str(error.value) == message
+
+
+def test_workloads_map_to_params_by_field_name() -> None:
+    gemm = GemmWorkload(kernel="gemm_tensor_core", m=64, n=128, k=32)
+    assert get_kernel("gemm_tensor_core").params_for(gemm) == GemmParams(64, 128, 32)
+    assert get_kernel("copy").params_for(CopyWorkload(size_bytes=4096)) == CopyParams(4096)
+    with pytest.raises(KernelError) as error:
+        get_kernel("copy").params_for(gemm)
+    assert str(error.value) == "copy: a GemmWorkload has no size_bytes for CopyParams"
 
 
 def test_unknown_kernel_names_the_known_ones() -> None:
@@ -85,7 +177,7 @@ def test_unknown_kernel_names_the_known_ones() -> None:
 def test_launch_configuration(
     name: str, grid: tuple[int, int, int], block: tuple[int, int, int]
 ) -> None:
-    assert get_kernel(name).launch(SAMPLE_PARAMS[name]) == LaunchConfig(grid=grid, block=block)
+    assert get_kernel(name).launch(LAUNCH_PARAMS[name]) == LaunchConfig(grid=grid, block=block)
 
 
 def test_grid_stride_kernels_cap_their_grid() -> None:
@@ -182,10 +274,9 @@ def test_params_fail_fast_naming_the_field(make: Any, message: str) -> None:
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize("name", EXPECTED_NAMES)
-def test_make_args_gives_nonzero_inputs_and_nan_outputs(name: str) -> None:
-    kernel = get_kernel(name)
-    params = SAMPLE_PARAMS[name]
+@pytest.mark.parametrize("kernel", KERNELS, ids=KERNEL_NAMES)
+def test_make_args_gives_nonzero_inputs_and_nan_outputs(kernel: KernelDef[Any]) -> None:
+    params = kernel.sample_params
     args = kernel.make_args(params, np.random.default_rng(1))
     arrays = [arg for arg in args if isinstance(arg, np.ndarray)]
     output = args[kernel.output_arg]

@@ -21,8 +21,7 @@ from gpusim.cuda.ptx.emulator import PtxKernel, all_ctas
 from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.recorder import TraceRecorder, pack_masks
 from gpusim.cuda.trace import KernelTrace, MemSpace, OpClass
-from gpusim.cuda.tracegen import CtaRecordCache, build_summary, build_trace, kernel_params
-from gpusim.errors import KernelError
+from gpusim.cuda.tracegen import CtaRecordCache, build_summary, build_trace
 
 DERIVATION_CASES: list[tuple[str, KernelParams]] = [
     ("gemm_naive", GemmParams(40, 33, 20)),  # edge CTAs in x and y
@@ -215,19 +214,3 @@ def test_build_summary_equals_the_full_trace_summary() -> None:
     full = cached_trace("allreduce_ring_single_device", params).summary().to_dict()
     assert cheap.pop("cta_classes") <= full.pop("cta_classes")
     assert cheap == full
-
-
-def test_kernel_params_from_command_line_sizes() -> None:
-    assert kernel_params("gemm_naive", "64x32x16") == GemmParams(64, 32, 16)
-    assert kernel_params("gemm_tensor_core", "128") == GemmParams(128, 128, 128)
-    assert kernel_params("copy", "4096") == CopyParams(4096)
-    assert kernel_params("allreduce_ring_single_device", "1000", ranks=4, step=2) == (
-        AllreduceRingParams(1000, 4, 2)
-    )
-    assert kernel_params("allreduce_all_gather_step", "1000", ranks=4, step=1, rank=3) == (
-        AllreduceStepParams(1000, 4, 1, 3)
-    )
-    with pytest.raises(KernelError, match="gemm_naive: size must be MxNxK or N"):
-        kernel_params("gemm_naive", "64x32")
-    with pytest.raises(KernelError, match="copy: size must be integers"):
-        kernel_params("copy", "lots")

@@ -1,41 +1,44 @@
-"""The registry of gpusim's Numba CUDA kernels, each a concrete variant with its contract.
+"""The registry of gpusim's Numba CUDA kernels, each a concrete variant with its facts.
 
-Every kernel is described by a ``KernelDef`` (see ``kernel_def``): its raw Python function,
-the Numba signature, launch configuration, inputs, reference output and work for a given
-problem size. The compiler (``gpusim.cuda.compile``), the PTX emulator, the self-check and
-the GPU timing harness all look kernels up here by name.
+Every kernel is described by a ``KernelDef`` (see ``kernel_def``): its family and params
+type, the sizes and GPUs it accepts, how a command-line size and a scenario workload become
+its params, and for a given problem size its Numba signature, launch configuration, inputs,
+reference output and work. The compiler (``gpusim.cuda.compile``), the PTX emulator, the
+self-check, the GPU timing harness, scenario validation and the command line all look
+kernels up here by name, and every list of kernel names in gpusim derives from ``KERNELS``.
+
+Importing the registry does not import Numba: the facts live in the ``*_def`` modules, each
+kernel function in its Numba module, loaded on first use (``KernelDef.pyfunc``).
 
 Families and their params:
 
-* ``gemm`` (``GemmParams(m, n, k)``): ``gemm_naive``, ``gemm_smem_tiled_16``,
+* ``gemm`` (``GemmParams(m, n, k)``, ``gemm_def``): ``gemm_naive``, ``gemm_smem_tiled_16``,
   ``gemm_smem_tiled_32``, ``gemm_register_blocked_64``, ``gemm_register_blocked_128``
   (fp32) and ``gemm_tensor_core`` (fp16 inputs, fp32 output, ``mma.sync.m16n8k16``).
-* ``copy`` (``CopyParams(size_bytes)``): ``copy``, 128-bit grid-stride copy.
-* ``allreduce``: ``allreduce_reduce_scatter_step`` and ``allreduce_all_gather_step``
-  (``AllreduceStepParams(elements, ranks, step, rank)``, one rank's step) and
-  ``allreduce_ring_single_device`` (``AllreduceRingParams(elements, ranks, step)``, every
-  rank's step on one device).
+* ``copy`` (``CopyParams(size_bytes)``, ``copy_def``): ``copy``, 128-bit grid-stride copy.
+* ``allreduce`` (``allreduce_def``): ``allreduce_reduce_scatter_step`` and
+  ``allreduce_all_gather_step`` (``AllreduceStepParams(elements, ranks, step, rank)``, one
+  rank's step) and ``allreduce_ring_single_device`` (``AllreduceRingParams(elements, ranks,
+  step)``, every rank's step on one device).
+
+A new family is a facts module (its ``KernelDef`` subclass, params and variants), a Numba
+module with its kernel functions, and its variants added to ``KERNELS`` here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gpusim.cuda.kernels.allreduce import (
-    ALLREDUCE_ALL_GATHER_STEP,
-    ALLREDUCE_REDUCE_SCATTER_STEP,
-    ALLREDUCE_RING_SINGLE_DEVICE,
+from gpusim.cuda.kernels.allreduce_def import ALLREDUCE_KERNELS
+from gpusim.cuda.kernels.copy_def import COPY
+from gpusim.cuda.kernels.gemm_def import GEMM_KERNELS
+from gpusim.cuda.kernels.kernel_def import (
+    Family,
+    KernelArg,
+    KernelDef,
+    LaunchConfig,
+    SizeOptions,
 )
-from gpusim.cuda.kernels.gemm_simt import (
-    GEMM_NAIVE,
-    GEMM_REGISTER_BLOCKED_64,
-    GEMM_REGISTER_BLOCKED_128,
-    GEMM_SMEM_TILED_16,
-    GEMM_SMEM_TILED_32,
-)
-from gpusim.cuda.kernels.gemm_tensor_core import GEMM_TENSOR_CORE
-from gpusim.cuda.kernels.kernel_def import Family, KernelArg, KernelDef, LaunchConfig
-from gpusim.cuda.kernels.memcopy import COPY
 from gpusim.cuda.kernels.params import (
     AllreduceRingParams,
     AllreduceStepParams,
@@ -45,18 +48,7 @@ from gpusim.cuda.kernels.params import (
 )
 from gpusim.errors import KernelError
 
-KERNELS: tuple[KernelDef[Any], ...] = (
-    GEMM_NAIVE,
-    GEMM_SMEM_TILED_16,
-    GEMM_SMEM_TILED_32,
-    GEMM_REGISTER_BLOCKED_64,
-    GEMM_REGISTER_BLOCKED_128,
-    GEMM_TENSOR_CORE,
-    COPY,
-    ALLREDUCE_REDUCE_SCATTER_STEP,
-    ALLREDUCE_ALL_GATHER_STEP,
-    ALLREDUCE_RING_SINGLE_DEVICE,
-)
+KERNELS: tuple[KernelDef[Any], ...] = (*GEMM_KERNELS, COPY, *ALLREDUCE_KERNELS)
 KERNEL_NAMES: tuple[str, ...] = tuple(kernel.name for kernel in KERNELS)
 _BY_NAME: dict[str, KernelDef[Any]] = {kernel.name: kernel for kernel in KERNELS}
 
@@ -71,6 +63,11 @@ def get_kernel(name: str) -> KernelDef[Any]:
         ) from None
 
 
+def kernel_names(family: Family) -> tuple[str, ...]:
+    """The names of the registered kernels of ``family``, in registry order."""
+    return tuple(kernel.name for kernel in KERNELS if kernel.family == family)
+
+
 __all__ = [
     "KERNELS",
     "KERNEL_NAMES",
@@ -83,5 +80,7 @@ __all__ = [
     "KernelDef",
     "KernelParams",
     "LaunchConfig",
+    "SizeOptions",
     "get_kernel",
+    "kernel_names",
 ]

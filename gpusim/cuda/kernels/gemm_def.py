@@ -1,8 +1,12 @@
-"""The description shared by every GEMM variant: C[m, n] = A[m, k] @ B[k, n], row-major.
+"""The GEMM kernels' facts: C[m, n] = A[m, k] @ B[k, n], row-major, and every variant.
 
 The variants differ only in their kernel function, their CTA tile and block shape, the
-size multiples they require and their input type; arguments, reference and work figures
-are the same for all, so they live here once.
+size multiples they require, their input type and the unit they run on; arguments,
+reference and work figures are the same for all, so they live here once. The kernel
+functions are in the Numba modules ``gemm_simt`` and ``gemm_tensor_core``, whose tile
+constants are the ones below (the emulator tests prove each pair against NumPy).
+
+A new GEMM rung is its kernel function in a Numba module and its entry in ``GEMM_KERNELS``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from gpusim.cuda.kernels.kernel_def import (
     KernelArg,
     KernelDef,
     LaunchConfig,
+    SizeOptions,
     ceil_div,
     poisoned,
     random_nonzero,
@@ -25,6 +30,8 @@ from gpusim.cuda.kernels.params import GemmParams
 from gpusim.errors import KernelError
 
 FP32_ITEMSIZE_BYTES = 4
+SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
+TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,12 +40,14 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     ``m_multiple`` / ``n_multiple`` / ``k_multiple`` are the sizes the kernel requires to
     divide m, n, k (1: any size, the kernel guards its edges). Arguments are (A, B, C) with
-    A, B of ``input_dtype`` and C always fp32.
+    A, B of ``input_dtype`` and C always fp32. ``tensor_cores`` says which roof bounds it.
     """
 
     family: Literal["gemm"] = "gemm"
     params_type: type[GemmParams] = GemmParams
     output_arg: int = 2
+    size_syntax: str = "MxNxK or N (a cube)"
+    tensor_cores: bool = False
     cta_tile_m: int
     cta_tile_n: int
     block: tuple[int, int, int]
@@ -46,6 +55,13 @@ class GemmKernelDef(KernelDef[GemmParams]):
     m_multiple: int = 1
     n_multiple: int = 1
     k_multiple: int = 1
+
+    def params_from_size(self, numbers: tuple[int, ...], options: SizeOptions) -> GemmParams | None:
+        if len(numbers) == 1:
+            return GemmParams(numbers[0], numbers[0], numbers[0])
+        if len(numbers) == 3:
+            return GemmParams(*numbers)
+        return None
 
     def numba_signature(self, params: GemmParams) -> str:
         t = self.input_dtype
@@ -90,3 +106,82 @@ class GemmKernelDef(KernelDef[GemmParams]):
         input_itemsize_bytes = np.dtype(self.input_dtype).itemsize
         inputs_bytes = (params.m * params.k + params.k * params.n) * input_itemsize_bytes
         return inputs_bytes + params.m * params.n * FP32_ITEMSIZE_BYTES
+
+
+GEMM_NAIVE = GemmKernelDef(
+    name="gemm_naive",
+    kernel_module=SIMT_MODULE,
+    sample_params=GemmParams(m=33, n=47, k=19),
+    cta_tile_m=16,
+    cta_tile_n=16,
+    block=(16, 16, 1),
+    rel_tolerance=1e-5,
+    planning_flops_per_s=1.5e12,
+)
+
+
+def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: float) -> GemmKernelDef:
+    return GemmKernelDef(
+        name=f"gemm_smem_tiled_{tile}",
+        kernel_module=SIMT_MODULE,
+        sample_params=sample_params,
+        cta_tile_m=tile,
+        cta_tile_n=tile,
+        block=(tile, tile, 1),
+        rel_tolerance=1e-5,
+        planning_flops_per_s=planning_flops_per_s,
+    )
+
+
+def _register_blocked(
+    cta_tile: int,
+    micro_tile: int,
+    k_tile: int,
+    sample_params: GemmParams,
+    planning_flops_per_s: float,
+) -> GemmKernelDef:
+    edge_threads = cta_tile // micro_tile
+    return GemmKernelDef(
+        name=f"gemm_register_blocked_{cta_tile}",
+        kernel_module=SIMT_MODULE,
+        sample_params=sample_params,
+        cta_tile_m=cta_tile,
+        cta_tile_n=cta_tile,
+        block=(edge_threads, edge_threads, 1),
+        m_multiple=cta_tile,
+        n_multiple=cta_tile,
+        k_multiple=k_tile,
+        rel_tolerance=1e-5,
+        planning_flops_per_s=planning_flops_per_s,
+    )
+
+
+GEMM_TENSOR_CORE = GemmKernelDef(
+    name="gemm_tensor_core",
+    kernel_module=TENSOR_CORE_MODULE,
+    sample_params=GemmParams(m=64, n=128, k=64),
+    tensor_cores=True,
+    cta_tile_m=64,
+    cta_tile_n=64,
+    block=(128, 1, 1),
+    input_dtype="float16",
+    m_multiple=64,
+    n_multiple=64,
+    k_multiple=32,
+    # PTX leaves the tensor core's internal accumulation order and rounding unspecified;
+    # 1e-4 bounds it with margin for k up to many thousands of fp32 additions.
+    rel_tolerance=1e-4,
+    runs_on_cudasim=False,
+    min_compute_capability=(8, 0),  # mma.sync.m16n8k16 with fp16 inputs: sm_80 and newer
+    planning_flops_per_s=40e12,
+)
+
+GEMM_KERNELS: tuple[GemmKernelDef, ...] = (
+    GEMM_NAIVE,
+    _smem_tiled(16, GemmParams(m=40, n=24, k=36), planning_flops_per_s=2.5e12),
+    _smem_tiled(32, GemmParams(m=33, n=32, k=40), planning_flops_per_s=3.0e12),
+    _register_blocked(64, 4, 16, GemmParams(m=64, n=128, k=32), planning_flops_per_s=10e12),
+    _register_blocked(128, 8, 8, GemmParams(m=128, n=128, k=16), planning_flops_per_s=12e12),
+    GEMM_TENSOR_CORE,
+)
+"""Every GEMM variant, in the order the registry lists them."""

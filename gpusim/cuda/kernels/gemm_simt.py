@@ -16,7 +16,8 @@ register count (register-blocked 128: 172 registers signed, 120 unsigned). Every
 non-negative by construction. Per-thread load positions are split into a per-thread base
 plus a constant per-iteration step, which lets LLVM fold the steps into address offsets.
 
-This module holds everything its kernels compile (numba-cuda 0.30 cannot compile device
+The kernels' facts (tiles, launch, arguments, work) are registered in ``gemm_def``. This
+module holds everything its kernels compile (numba-cuda 0.30 cannot compile device
 functions without a GPU, so there are none), so its source text is the source part of the
 compile cache key.
 """
@@ -29,9 +30,6 @@ from typing import cast, no_type_check
 import numpy as np
 from numba import cuda
 
-from gpusim.cuda.kernels.gemm_def import GemmKernelDef
-
-NAIVE_BLOCK_EDGE_THREADS = 16
 u64 = np.uint64
 
 
@@ -164,43 +162,7 @@ def make_gemm_register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> C
     return cast(Callable[..., None], kernel)
 
 
-GEMM_NAIVE = GemmKernelDef(
-    name="gemm_naive",
-    pyfunc=gemm_naive,
-    cta_tile_m=NAIVE_BLOCK_EDGE_THREADS,
-    cta_tile_n=NAIVE_BLOCK_EDGE_THREADS,
-    block=(NAIVE_BLOCK_EDGE_THREADS, NAIVE_BLOCK_EDGE_THREADS, 1),
-    rel_tolerance=1e-5,
-)
-
-
-def _smem_tiled(tile: int) -> GemmKernelDef:
-    return GemmKernelDef(
-        name=f"gemm_smem_tiled_{tile}",
-        pyfunc=make_gemm_smem_tiled(tile),
-        cta_tile_m=tile,
-        cta_tile_n=tile,
-        block=(tile, tile, 1),
-        rel_tolerance=1e-5,
-    )
-
-
-def _register_blocked(cta_tile: int, micro_tile: int, k_tile: int) -> GemmKernelDef:
-    edge_threads = cta_tile // micro_tile
-    return GemmKernelDef(
-        name=f"gemm_register_blocked_{cta_tile}",
-        pyfunc=make_gemm_register_blocked(cta_tile, micro_tile, k_tile),
-        cta_tile_m=cta_tile,
-        cta_tile_n=cta_tile,
-        block=(edge_threads, edge_threads, 1),
-        m_multiple=cta_tile,
-        n_multiple=cta_tile,
-        k_multiple=k_tile,
-        rel_tolerance=1e-5,
-    )
-
-
-GEMM_SMEM_TILED_16 = _smem_tiled(16)
-GEMM_SMEM_TILED_32 = _smem_tiled(32)
-GEMM_REGISTER_BLOCKED_64 = _register_blocked(cta_tile=64, micro_tile=4, k_tile=16)
-GEMM_REGISTER_BLOCKED_128 = _register_blocked(cta_tile=128, micro_tile=8, k_tile=8)
+gemm_smem_tiled_16 = make_gemm_smem_tiled(16)
+gemm_smem_tiled_32 = make_gemm_smem_tiled(32)
+gemm_register_blocked_64 = make_gemm_register_blocked(cta_tile=64, micro_tile=4, k_tile=16)
+gemm_register_blocked_128 = make_gemm_register_blocked(cta_tile=128, micro_tile=8, k_tile=8)

@@ -31,8 +31,10 @@ Indices are cast to unsigned (``u64``) and per-thread staging positions split in
 plus a constant step, as in ``gemm_simt``: together they cut the kernel from 234 to 123
 registers per thread by removing Numba's negative-index wraparound code.
 
-This module holds everything its kernel compiles (the intrinsics included), so its source
-text is the source part of the compile cache key.
+The kernel's facts are registered in ``gemm_def`` (``GEMM_TENSOR_CORE``: the tile below,
+compute capability 8.0 for ``mma.m16n8k16``). This module holds everything its kernel
+compiles (the intrinsics included), so its source text is the source part of the compile
+cache key.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ from numba import cuda
 from numba.cuda import cgutils, types
 from numba.cuda.extending import intrinsic
 
-from gpusim.cuda.kernels.gemm_def import GemmKernelDef
 from gpusim.cuda.kernels.kernel_def import THREADS_PER_WARP
 
 MMA_M = 16
@@ -213,20 +214,3 @@ def gemm_tensor_core(a, b, c):
             c[u64(r), u64(col + 1)] = acc[mi, ni, 1]
             c[u64(r + 8), u64(col)] = acc[mi, ni, 2]
             c[u64(r + 8), u64(col + 1)] = acc[mi, ni, 3]
-
-
-GEMM_TENSOR_CORE = GemmKernelDef(
-    name="gemm_tensor_core",
-    pyfunc=gemm_tensor_core,
-    cta_tile_m=CTA_TILE_M,
-    cta_tile_n=CTA_TILE_N,
-    block=(THREADS, 1, 1),
-    input_dtype="float16",
-    m_multiple=CTA_TILE_M,
-    n_multiple=CTA_TILE_N,
-    k_multiple=CTA_TILE_K,
-    # PTX leaves the tensor core's internal accumulation order and rounding unspecified;
-    # 1e-4 bounds it with margin for k up to many thousands of fp32 additions.
-    rel_tolerance=1e-4,
-    runs_on_cudasim=False,
-)

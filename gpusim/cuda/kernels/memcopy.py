@@ -12,39 +12,23 @@ CUDA allocations are 256-byte aligned, so every element is 16-byte aligned.
 Under the CUDA simulator (which cannot run LLVM intrinsics) ``copy_vector`` is the plain
 element assignment it stands for, so the same kernel runs in the self-check.
 
-This module holds everything its kernel compiles, so its source text is the source part of
-the compile cache key.
+The kernel's facts are registered in ``copy_def``. This module holds everything its kernel
+compiles, so its source text is the source part of the compile cache key; the one constant
+it takes from ``copy_def``, ``VECTOR_BYTES``, is the hardware's widest access (16 bytes),
+not a tuning choice.
 """
 
 from __future__ import annotations
 
-from typing import Any, no_type_check
+from typing import no_type_check
 
-import numpy as np
-import numpy.typing as npt
 from llvmlite import ir
 from numba import cuda
 from numba.cuda import cgutils, types
 from numba.cuda.core import config
 from numba.cuda.extending import intrinsic
 
-from gpusim.cuda.kernels.kernel_def import (
-    KernelArg,
-    KernelDef,
-    LaunchConfig,
-    ceil_div,
-    poisoned,
-    random_nonzero,
-)
-from gpusim.cuda.kernels.params import CopyParams
-from gpusim.errors import KernelError
-
-VECTOR_BYTES = 16
-THREADS_PER_BLOCK = 256
-# Enough blocks to fill any current GPU (132 SMs x 8 resident 256-thread blocks = 1056 on
-# H100/H200) while each thread still loops; a device-independent constant keeps the launch
-# the same on every machine that records or simulates it.
-MAX_BLOCKS = 1024
+from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
 
 if config.ENABLE_CUDASIM:
 
@@ -88,47 +72,3 @@ def copy(src, dst):
     while index < vectors:
         copy_vector(dst, src, index)
         index += stride
-
-
-class CopyKernelDef(KernelDef[CopyParams]):
-    """The copy of ``size_bytes`` bytes; arguments are (src, dst) as complex128 arrays."""
-
-    def numba_signature(self, params: CopyParams) -> str:
-        return "void(complex128[::1], complex128[::1])"
-
-    def check_sizes(self, params: CopyParams) -> None:
-        if params.size_bytes % VECTOR_BYTES:
-            raise KernelError(
-                f"{self.name}: size_bytes must be a multiple of {VECTOR_BYTES}, "
-                f"got {params.size_bytes}"
-            )
-
-    def launch_for(self, params: CopyParams) -> LaunchConfig:
-        vectors = params.size_bytes // VECTOR_BYTES
-        blocks = min(ceil_div(vectors, THREADS_PER_BLOCK), MAX_BLOCKS)
-        return LaunchConfig(grid=(blocks, 1, 1), block=(THREADS_PER_BLOCK, 1, 1))
-
-    def make_args(self, params: CopyParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
-        self.check(params)
-        vectors = params.size_bytes // VECTOR_BYTES
-        src = random_nonzero(rng, (vectors, 2), np.float64).view(np.complex128).reshape(vectors)
-        return src, poisoned((vectors,), np.complex128)
-
-    def reference(self, args: tuple[KernelArg, ...], params: CopyParams) -> npt.NDArray[Any]:
-        return np.array(args[0], copy=True)
-
-    def flops(self, params: CopyParams) -> int:
-        return 0
-
-    def min_dram_bytes(self, params: CopyParams) -> int:
-        return 2 * params.size_bytes
-
-
-COPY = CopyKernelDef(
-    name="copy",
-    family="copy",
-    pyfunc=copy,
-    params_type=CopyParams,
-    output_arg=1,
-    rel_tolerance=0.0,  # a copy is exact
-)

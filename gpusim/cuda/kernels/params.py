@@ -4,7 +4,8 @@ A kernel is compiled once per signature (element types and array ranks), but lau
 checked, timed and emulated per problem size. These frozen dataclasses are those sizes.
 They validate what is true of every kernel of the family (sizes are positive integers, a
 ring step exists); what one variant demands on top (tile multiples) is checked by that
-variant's ``KernelDef.check``, whose message names the kernel.
+variant's ``KernelDef.check``, whose message names the kernel. A new family subclasses
+``KernelParams`` in its own facts module.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ def _require_index(owner: str, field: str, value: object, stop: int) -> None:
 
 
 @dataclass(frozen=True)
-class GemmParams:
+class KernelParams:
+    """The base of every family's problem size (a frozen dataclass of integers)."""
+
+
+@dataclass(frozen=True)
+class GemmParams(KernelParams):
     """C[m, n] = A[m, k] @ B[k, n], all row-major."""
 
     m: int
@@ -44,7 +50,7 @@ class GemmParams:
 
 
 @dataclass(frozen=True)
-class CopyParams:
+class CopyParams(KernelParams):
     """Copy ``size_bytes`` bytes from one device buffer to another."""
 
     size_bytes: int
@@ -54,7 +60,7 @@ class CopyParams:
 
 
 @dataclass(frozen=True)
-class AllreduceStepParams:
+class AllreduceStepParams(KernelParams):
     """One ring step of one rank: ``step`` in [0, ranks - 2] of its phase, ``rank`` in [0, ranks).
 
     ``elements`` is the fp32 length of every rank's buffer. The phase (reduce-scatter or
@@ -74,7 +80,7 @@ class AllreduceStepParams:
 
 
 @dataclass(frozen=True)
-class AllreduceRingParams:
+class AllreduceRingParams(KernelParams):
     """One step of the whole ring on one device: ``step`` in [0, 2 * (ranks - 1) - 1].
 
     Steps 0 .. ranks - 2 reduce-scatter, steps ranks - 1 .. 2 * ranks - 3 all-gather; the
@@ -96,6 +102,3 @@ def _require_ranks(owner: str, ranks: int) -> None:
     _require_positive_int(owner, "ranks", ranks)
     if ranks < 2:
         raise KernelError(f"{owner}: ranks must be at least 2, got {ranks}")
-
-
-KernelParams = GemmParams | CopyParams | AllreduceStepParams | AllreduceRingParams
