@@ -3,28 +3,96 @@
 A ``GpusimError`` anywhere below a command is the user's to fix: it is printed as one line on
 stderr and the command exits with code 2, with no traceback. Any other exception is a bug in
 gpusim and keeps its traceback.
+
+Commands load lazily: the root group knows each command's name, module and one-line help,
+and imports the module only when that command runs, so ``gpusim --help`` and the light
+commands never pay for Numba, Plotly or the engine (``tests/cli/test_cli_imports.py``).
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Any
 
 import typer
 import typer.core
+import typer.main
 from typer import _click as click
 
-from gpusim.cli import collective, presets, results, scenario, validate
-from gpusim.cli.run import run
-from gpusim.cli.sweep import sweep_command
-from gpusim.cli.trace import trace
-from gpusim.cli.tui import tui
 from gpusim.errors import GpusimError
 
 USER_ERROR_EXIT_CODE = 2
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command as the root group lists it: where it lives and its one-line help.
+
+    ``attribute`` names a Typer app (a command group) or a command function in ``module``.
+    """
+
+    name: str
+    module: str
+    attribute: str
+    help: str
+
+    def load(self) -> click.Command:
+        """The real command, its module imported now."""
+        target = getattr(importlib.import_module(self.module), self.attribute)
+        if not isinstance(target, typer.Typer):
+            single = typer.Typer()
+            single.command(self.name)(target)
+            target = single
+        command = typer.main.get_command(target)
+        command.name = self.name
+        return command
+
+
+COMMANDS: tuple[LazyCommand, ...] = (
+    LazyCommand("run", "gpusim.cli.run", "run", "Simulate a scenario: its time, throughput,"
+                " bottleneck and roofline bound."),
+    LazyCommand("trace", "gpusim.cli.trace", "trace",
+                "Build a kernel's trace (or read one with 'show') and print its summary."),
+    LazyCommand("tui", "gpusim.cli.tui", "tui",
+                "Explore scenarios in the terminal: edit, run, compare with a baseline."),
+    LazyCommand("sweep", "gpusim.cli.sweep", "sweep_command",
+                "Simulate every point of a scenario's sweep; re-running skips points already"
+                " stored."),
+    LazyCommand("presets", "gpusim.cli.presets", "app",
+                "List the preset GPUs and systems, or show one."),
+    LazyCommand("scenario", "gpusim.cli.scenario", "app", "Check or show scenario files."),
+    LazyCommand("validate", "gpusim.cli.validate", "app",
+                "Record kernel timings on a real GPU and compare the simulator with them."),
+    LazyCommand("collective", "gpusim.cli.collective", "app",
+                "Simulate a collective over message sizes (nccl-tests' table, alpha-beta bound"
+                " beside)."),
+    LazyCommand("results", "gpusim.cli.results", "app",
+                "The results store: stored runs and sweep points."),
+)  # fmt: skip
+"""Every command in the order ``gpusim --help`` lists them."""
+
+
+class _Listed(typer.core.TyperCommand):
+    """A command's entry in the root help: its name and help only, nothing imported."""
+
+
 class _Group(typer.core.TyperGroup):
-    """The root command group: turns a ``GpusimError`` into one line and exit code 2."""
+    """The root command group: loads commands lazily; a ``GpusimError`` becomes one line and
+    exit code 2."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for lazy in COMMANDS:
+            self.add_command(_Listed(lazy.name, help=lazy.help), lazy.name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _Listed) and name is not None:
+            command = _BY_NAME[name].load()
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -34,6 +102,8 @@ class _Group(typer.core.TyperGroup):
             raise typer.Exit(USER_ERROR_EXIT_CODE) from None
 
 
+_BY_NAME = {command.name: command for command in COMMANDS}
+
 app = typer.Typer(
     cls=_Group,
     name="gpusim",
@@ -42,15 +112,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("run")(run)
-app.command("trace")(trace)
-app.command("tui")(tui)
-app.add_typer(presets.app, name="presets")
-app.add_typer(scenario.app, name="scenario")
-app.add_typer(validate.app, name="validate")
-app.add_typer(collective.app, name="collective")
-app.command("sweep")(sweep_command)
-app.add_typer(results.app, name="results")
+
+
+@app.callback()
+def _root() -> None:
+    """The root group's own step: none (it makes Typer build a group of the lazy commands)."""
 
 
 def main() -> None:
