@@ -18,6 +18,14 @@ from gpusim.spec.links import NvlinkSpec, PcieSpec
 WARP_SIZE_THREADS = 32
 """Threads per warp on every NVIDIA GPU gpusim models."""
 
+REPLACEMENT_POLICIES: tuple[str, ...] = ("lru", "srrip")
+"""Cache replacement policies a cache level may name (docs/engine.md says what each does):
+``lru`` least recently used; ``srrip`` static re-reference interval prediction (2-bit)."""
+
+MAX_SECTORS_PER_LINE = 64
+"""Sectors a cache line may hold: the engine keeps a line's valid and dirty sectors as the
+bits of one 64-bit word."""
+
 
 class LatencySpec(FrozenModel):
     """Dependent-issue latencies of the arithmetic pipes, in SM cycles."""
@@ -102,6 +110,24 @@ class TensorCoreSpec(FrozenModel):
     mma_latency_cycles: int = Field(gt=0, description="mma.sync m16n8k16 issue-to-result")
 
 
+def _check_cache(line_bytes: int, sector_bytes: int, replacement_policy: str) -> None:
+    """The checks every cache level shares: whole sectors, few enough, a known policy."""
+    if line_bytes % sector_bytes:
+        raise ValueError(
+            f"line_bytes: must be a multiple of sector_bytes ({sector_bytes}), got {line_bytes}"
+        )
+    if line_bytes // sector_bytes > MAX_SECTORS_PER_LINE:
+        raise ValueError(
+            f"line_bytes: at most {MAX_SECTORS_PER_LINE} sectors of sector_bytes "
+            f"({sector_bytes}) per line, got {line_bytes}"
+        )
+    if replacement_policy not in REPLACEMENT_POLICIES:
+        known = ", ".join(REPLACEMENT_POLICIES)
+        raise ValueError(
+            f"replacement_policy: unknown policy {replacement_policy!r} (known: {known})"
+        )
+
+
 class L1Spec(FrozenModel):
     """The per-SM SRAM shared by the L1 data cache and shared memory."""
 
@@ -115,14 +141,13 @@ class L1Spec(FrozenModel):
     shared_latency_cycles: int = Field(gt=0, description="load-to-use latency of shared memory")
     shared_banks: int = Field(gt=0, description="shared-memory banks")
     shared_bank_width_bytes: int = Field(gt=0, description="bytes per bank per cycle")
+    replacement_policy: str = Field(
+        default="lru", description="which line a miss replaces: " + ", ".join(REPLACEMENT_POLICIES)
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.line_bytes % self.sector_bytes:
-            raise ValueError(
-                f"line_bytes: must be a multiple of sector_bytes ({self.sector_bytes}), "
-                f"got {self.line_bytes}"
-            )
+        _check_cache(self.line_bytes, self.sector_bytes, self.replacement_policy)
         return self
 
 
@@ -138,14 +163,13 @@ class L2Spec(FrozenModel):
     bandwidth_bytes_per_cycle: int = Field(
         gt=0, description="sustained SM<->L2 bandwidth of the whole L2 per SM cycle"
     )
+    replacement_policy: str = Field(
+        default="lru", description="which line a miss replaces: " + ", ".join(REPLACEMENT_POLICIES)
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.line_bytes % self.sector_bytes:
-            raise ValueError(
-                f"line_bytes: must be a multiple of sector_bytes ({self.sector_bytes}), "
-                f"got {self.line_bytes}"
-            )
+        _check_cache(self.line_bytes, self.sector_bytes, self.replacement_policy)
         set_bytes = self.slices * self.associativity * self.line_bytes
         if self.size_bytes % set_bytes:
             raise ValueError(

@@ -1,12 +1,15 @@
-"""The memory hierarchy below the SM pipelines: L1 per SM, L2 slices, HBM channels.
+"""The memory hierarchy below the SM pipelines, as the SM core calls it: a warp's global
+loads and stores through its SM's L1, and its shared-memory accesses.
 
-Caches are set-associative with sector valid bits and LRU replacement, in NumPy arrays; the
-bandwidth-limited parts (each L2 slice, each HBM channel, each SM's L1 data path) are FIFO
-servers kept as "busy until" timestamps. Requests reach them in non-decreasing time order
-(the core simulates all SMs in one time-ordered loop), which is exactly when a timestamp
-server is an exact FIFO queue: a request waits ``max(0, busy_until - t)``, then holds the
-server for its service time. Latencies are load-to-use from the SM, as the specs give them,
-so an unloaded pointer chase sees exactly ``l1``/``l2``/``dram`` ``latency_cycles``.
+Caches are set-associative with sector valid bits and a replacement policy chosen by name
+(``cache``, ``replacement``); L2 and HBM are ``l2``; the figures and state are
+``memory_state``. The bandwidth-limited parts (each SM's L1 data path, each L2 slice, each
+HBM channel) are FIFO servers kept as "busy until" timestamps. Requests reach them in
+non-decreasing time order (the core simulates all SMs in one time-ordered loop), which is
+exactly when a timestamp server is an exact FIFO queue: a request waits
+``max(0, busy_until - t)``, then holds the server for its service time. Latencies are
+load-to-use from the SM, as the specs give them, so an unloaded pointer chase sees exactly
+``l1``/``l2``/``dram`` ``latency_cycles``.
 
 Everything here is ``@njit``: it runs once per memory instruction of every simulated warp.
 Times are nanoseconds (``gpusim.units``).
@@ -14,170 +17,62 @@ Times are nanoseconds (``gpusim.units``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
-from gpusim.spec.gpu import GpuSpec
-from gpusim.units import cycles_to_ns
-
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-U8 = npt.NDArray[np.uint8]
-
-LANES = 32
-INVALID_TAG = -1
-SHARED_WORDS_MAX = LANES * 4
-"""Distinct 4-byte words a warp's shared access can touch (32 lanes of 16 bytes)."""
-
-# Counters kept per SM in MemoryState.counters[sm, :].
-C_L1_HIT_SECTORS = 0
-C_L1_MISS_SECTORS = 1
-C_L2_HIT_SECTORS = 2
-C_L2_MISS_SECTORS = 3
-C_DRAM_READ_BYTES = 4
-C_DRAM_WRITE_BYTES = 5
-C_GLOBAL_LOAD_BYTES = 6
-C_GLOBAL_STORE_BYTES = 7
-C_SHARED_WAVEFRONTS = 8
-C_SHARED_REQUESTS = 9
-C_L2_STORE_SECTORS = 10
-N_COUNTERS = 11
-L2_COUNTERS = (
+from gpusim.hw.sm import cache
+from gpusim.hw.sm.jit import njit
+from gpusim.hw.sm.l2 import l2_access, l2_replay
+from gpusim.hw.sm.memory_state import (
+    C_DRAM_READ_BYTES,
+    C_DRAM_WRITE_BYTES,
+    C_GLOBAL_LOAD_BYTES,
+    C_GLOBAL_STORE_BYTES,
+    C_L1_HIT_SECTORS,
+    C_L1_MISS_SECTORS,
     C_L2_HIT_SECTORS,
     C_L2_MISS_SECTORS,
     C_L2_STORE_SECTORS,
-    C_DRAM_READ_BYTES,
-    C_DRAM_WRITE_BYTES,
+    C_SHARED_REQUESTS,
+    C_SHARED_WAVEFRONTS,
+    L2_COUNTERS,
+    MemoryParams,
+    MemoryState,
+    memory_params,
+    new_memory_state,
 )
-"""The counters L2 and HBM keep (those ``l2_replay`` counts)."""
 
+__all__ = [
+    "C_DRAM_READ_BYTES",
+    "C_DRAM_WRITE_BYTES",
+    "C_L1_HIT_SECTORS",
+    "C_L1_MISS_SECTORS",
+    "C_L2_HIT_SECTORS",
+    "C_L2_MISS_SECTORS",
+    "C_L2_STORE_SECTORS",
+    "C_SHARED_REQUESTS",
+    "C_SHARED_WAVEFRONTS",
+    "L2_COUNTERS",
+    "LANES",
+    "MemoryParams",
+    "MemoryState",
+    "coalesce",
+    "global_load",
+    "global_store",
+    "l2_replay",
+    "memory_params",
+    "new_memory_state",
+    "shared_access",
+]
+"""The hierarchy's interface to the core and the launcher (the figures, state and L2 replay
+are defined in ``memory_state`` and ``l2``)."""
 
-class MemoryParams(NamedTuple):
-    """The figures of the hierarchy, converted to the engine's units (ns, bytes)."""
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 
-    sector_bytes: int
-    l1_line_bytes: int
-    l1_sets: int
-    l1_ways: int
-    l1_latency_ns: float
-    l1_wavefront_ns: float
-    l1_max_misses: int
-    shared_latency_ns: float
-    shared_banks: int
-    shared_bank_bytes: int
-    l2_line_bytes: int
-    l2_slices: int
-    l2_sets: int
-    l2_ways: int
-    l2_latency_ns: float
-    l2_sector_service_ns: float
-    dram_channels: int
-    dram_latency_ns: float
-    dram_sector_service_ns: float
-
-
-class MemoryState(NamedTuple):
-    """Mutable state of the hierarchy for one kernel run (nothing global, nothing shared)."""
-
-    l1_tags: I64  # [sm, set, way] line number, INVALID_TAG if empty
-    l1_valid: U8  # [sm, set, way] sector valid bits
-    l1_ready: F64  # [sm, set, way, sector] time the sector's fill arrives
-    l1_lru: I64  # [sm, set, way] last-use stamp
-    l1_port_free: F64  # [sm] L1/shared data path busy until
-    mshr: F64  # [sm, max_misses] completion times of misses in flight (a min-heap)
-    mshr_count: I64  # [sm] entries in the heap
-    l2_tags: I64  # [slice, set, way]
-    l2_valid: U8
-    l2_dirty: U8
-    l2_ready: F64  # [slice, set, way, sector]
-    l2_lru: I64
-    l2_free: F64  # [slice] busy until
-    dram_free: F64  # [channel] busy until
-    stamp: I64  # [1] LRU clock
-    counters: I64  # [sm, N_COUNTERS]
-
-
-def memory_params(gpu: GpuSpec, l1_cache_bytes: int) -> MemoryParams:
-    """The hierarchy of ``gpu`` with ``l1_cache_bytes`` of the L1/shared SRAM left to L1."""
-    cycle_ns = cycles_to_ns(1.0, gpu.sm.clock_hz)
-    l1, l2, dram = gpu.l1, gpu.l2, gpu.dram
-    sector = l2.sector_bytes
-    l1_sets = max(1, l1_cache_bytes // (l1.associativity * l1.line_bytes))
-    l2_slice_bytes = l2.size_bytes // l2.slices
-    l2_bytes_per_ns = l2.bandwidth_bytes_per_cycle * gpu.sm.clock_hz / 1e9
-    dram_bytes_per_ns = dram.bandwidth_bytes_per_s * dram.efficiency / 1e9
-    return MemoryParams(
-        sector_bytes=sector,
-        l1_line_bytes=l1.line_bytes,
-        l1_sets=l1_sets,
-        l1_ways=l1.associativity,
-        l1_latency_ns=l1.latency_cycles * cycle_ns,
-        l1_wavefront_ns=cycle_ns,
-        l1_max_misses=l1.max_misses_in_flight,
-        shared_latency_ns=l1.shared_latency_cycles * cycle_ns,
-        shared_banks=l1.shared_banks,
-        shared_bank_bytes=l1.shared_bank_width_bytes,
-        l2_line_bytes=l2.line_bytes,
-        l2_slices=l2.slices,
-        l2_sets=l2_slice_bytes // (l2.associativity * l2.line_bytes),
-        l2_ways=l2.associativity,
-        l2_latency_ns=l2.latency_cycles * cycle_ns,
-        l2_sector_service_ns=sector / (l2_bytes_per_ns / l2.slices),
-        dram_channels=dram.channels,
-        dram_latency_ns=dram.latency_cycles * cycle_ns,
-        dram_sector_service_ns=sector / (dram_bytes_per_ns / dram.channels),
-    )
-
-
-def new_memory_state(params: MemoryParams, sms: int) -> MemoryState:
-    """Empty caches and idle servers for ``sms`` simulated SMs."""
-    l1_sectors = params.l1_line_bytes // params.sector_bytes
-    l2_sectors = params.l2_line_bytes // params.sector_bytes
-    l1_shape = (sms, params.l1_sets, params.l1_ways)
-    l2_shape = (params.l2_slices, params.l2_sets, params.l2_ways)
-    return MemoryState(
-        l1_tags=np.full(l1_shape, INVALID_TAG, dtype=np.int64),
-        l1_valid=np.zeros(l1_shape, dtype=np.uint8),
-        l1_ready=np.zeros((*l1_shape, l1_sectors), dtype=np.float64),
-        l1_lru=np.zeros(l1_shape, dtype=np.int64),
-        l1_port_free=np.zeros(sms, dtype=np.float64),
-        mshr=np.zeros((sms, params.l1_max_misses), dtype=np.float64),
-        mshr_count=np.zeros(sms, dtype=np.int64),
-        l2_tags=np.full(l2_shape, INVALID_TAG, dtype=np.int64),
-        l2_valid=np.zeros(l2_shape, dtype=np.uint8),
-        l2_dirty=np.zeros(l2_shape, dtype=np.uint8),
-        l2_ready=np.zeros((*l2_shape, l2_sectors), dtype=np.float64),
-        l2_lru=np.zeros(l2_shape, dtype=np.int64),
-        l2_free=np.zeros(params.l2_slices, dtype=np.float64),
-        dram_free=np.zeros(params.dram_channels, dtype=np.float64),
-        stamp=np.zeros(1, dtype=np.int64),
-        counters=np.zeros((sms, N_COUNTERS), dtype=np.int64),
-    )
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _hash_index(line: int, buckets: int) -> int:
-    """Spread consecutive lines over ``buckets`` (slices, channels) with an XOR fold."""
-    folded = line ^ (line >> 7) ^ (line >> 13) ^ (line >> 19)
-    return folded % buckets
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _find_way(tags: I64, lru: I64, unit: int, set_index: int, line: int) -> tuple[int, bool]:
-    """The way holding ``line`` (hit), else the LRU way to replace (miss)."""
-    ways = tags.shape[2]
-    victim = 0
-    oldest = lru[unit, set_index, 0]
-    for way in range(ways):
-        if tags[unit, set_index, way] == line:
-            return way, True
-        if lru[unit, set_index, way] < oldest:
-            oldest = lru[unit, set_index, way]
-            victim = way
-    return victim, False
+LANES = 32
+SHARED_WORDS_MAX = LANES * 4
+"""Distinct 4-byte words a warp's shared access can touch (32 lanes of 16 bytes)."""
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -227,108 +122,6 @@ def _heap_pop(heap: F64, count: int) -> int:
         heap[index], heap[child] = heap[child], heap[index]
         index = child
     return count
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def l2_access(
-    params: MemoryParams, state: MemoryState, sm: int, sector_address: int, t: float, store: bool
-) -> float:
-    """One sector reaching L2 at ``t``; returns when its data is back at the SM (loads)."""
-    sector = params.sector_bytes
-    line = sector_address // params.l2_line_bytes
-    sector_in_line = (sector_address % params.l2_line_bytes) // sector
-    bit = np.uint8(1 << sector_in_line)
-    slice_index = _hash_index(line, params.l2_slices)
-    set_index = (line // params.l2_slices) % params.l2_sets
-    start = max(t, state.l2_free[slice_index])
-    state.l2_free[slice_index] = start + params.l2_sector_service_ns
-    state.stamp[0] += 1
-    way, hit = _find_way(state.l2_tags, state.l2_lru, slice_index, set_index, line)
-    if not hit:
-        _l2_evict(params, state, sm, slice_index, set_index, way, start)
-        state.l2_tags[slice_index, set_index, way] = line
-    state.l2_lru[slice_index, set_index, way] = state.stamp[0]
-    valid = (state.l2_valid[slice_index, set_index, way] & bit) != 0
-    if store:
-        state.l2_valid[slice_index, set_index, way] |= bit
-        state.l2_dirty[slice_index, set_index, way] |= bit
-        state.l2_ready[slice_index, set_index, way, sector_in_line] = start
-        state.counters[sm, C_L2_STORE_SECTORS] += 1
-        return start + params.l2_latency_ns
-    if valid:
-        state.counters[sm, C_L2_HIT_SECTORS] += 1
-        ready = state.l2_ready[slice_index, set_index, way, sector_in_line]
-        return max(start + params.l2_latency_ns, ready)
-    state.counters[sm, C_L2_MISS_SECTORS] += 1
-    state.counters[sm, C_DRAM_READ_BYTES] += sector
-    channel = _hash_index(line, params.dram_channels)
-    dram_start = max(start, state.dram_free[channel])
-    state.dram_free[channel] = dram_start + params.dram_sector_service_ns
-    arrival = dram_start + params.dram_latency_ns
-    state.l2_valid[slice_index, set_index, way] |= bit
-    state.l2_ready[slice_index, set_index, way, sector_in_line] = arrival
-    return arrival
-
-
-@njit(cache=True, _nrt=False)
-def l2_replay(
-    params: MemoryParams, state: MemoryState, sm: int, sector_address: int, store: bool
-) -> None:
-    """A sector access as L2 sees it, counted but untimed: fast mode's replay of the loop
-    periods it jumps over, so that L2 ends up holding what they would have left there and
-    the hits, misses and HBM traffic they would have caused are counted."""
-    line = sector_address // params.l2_line_bytes
-    sector_in_line = (sector_address % params.l2_line_bytes) // params.sector_bytes
-    bit = np.uint8(1 << sector_in_line)
-    slice_index = _hash_index(line, params.l2_slices)
-    set_index = (line // params.l2_slices) % params.l2_sets
-    counters = state.counters[sm]
-    state.stamp[0] += 1
-    way, hit = _find_way(state.l2_tags, state.l2_lru, slice_index, set_index, line)
-    if not hit:
-        dirty = state.l2_dirty[slice_index, set_index, way]
-        if state.l2_tags[slice_index, set_index, way] != INVALID_TAG:
-            for sector in range(8):
-                if dirty & (1 << sector):
-                    counters[C_DRAM_WRITE_BYTES] += params.sector_bytes
-        state.l2_tags[slice_index, set_index, way] = line
-        state.l2_valid[slice_index, set_index, way] = 0
-        state.l2_dirty[slice_index, set_index, way] = 0
-    state.l2_lru[slice_index, set_index, way] = state.stamp[0]
-    if store:
-        state.l2_dirty[slice_index, set_index, way] |= bit
-        counters[C_L2_STORE_SECTORS] += 1
-    elif state.l2_valid[slice_index, set_index, way] & bit:
-        counters[C_L2_HIT_SECTORS] += 1
-    else:
-        counters[C_L2_MISS_SECTORS] += 1
-        counters[C_DRAM_READ_BYTES] += params.sector_bytes
-    state.l2_valid[slice_index, set_index, way] |= bit
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _l2_evict(
-    params: MemoryParams,
-    state: MemoryState,
-    sm: int,
-    slice_index: int,
-    set_index: int,
-    way: int,
-    t: float,
-) -> None:
-    """Drop a line; its dirty sectors are written back, occupying their HBM channel."""
-    dirty = state.l2_dirty[slice_index, set_index, way]
-    old_line = state.l2_tags[slice_index, set_index, way]
-    if dirty and old_line != INVALID_TAG:
-        channel = _hash_index(old_line, params.dram_channels)
-        for sector_in_line in range(8):
-            if dirty & (1 << sector_in_line):
-                state.dram_free[channel] = (
-                    max(t, state.dram_free[channel]) + params.dram_sector_service_ns
-                )
-                state.counters[sm, C_DRAM_WRITE_BYTES] += params.sector_bytes
-    state.l2_valid[slice_index, set_index, way] = 0
-    state.l2_dirty[slice_index, set_index, way] = 0
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -412,10 +205,11 @@ def global_load(
 ) -> float:
     """A warp's global load issued at ``t``; returns when the last sector is back.
 
-    Sectors missing in L1 take an MSHR (waiting for one if all are busy) and go to L2;
-    a sector already on its way (a pending fill) is waited for, not fetched twice.
+    Sectors (``l1.sector_bytes``) missing in L1 take an MSHR (waiting for one if all are
+    busy) and fetch the L2 sectors they span; a sector already on its way (a pending fill)
+    is waited for, not fetched twice.
     """
-    sectors = coalesce(addresses, mask, width_bytes, params.sector_bytes, scratch)
+    sectors = coalesce(addresses, mask, width_bytes, params.l1_sector_bytes, scratch)
     if sectors == 0:
         return t
     wavefronts = _count_lines(scratch, sectors, params.l1_line_bytes)
@@ -428,14 +222,19 @@ def global_load(
         address = scratch[index]
         line = address // params.l1_line_bytes
         set_index = line % params.l1_sets
-        sector_in_line = (address % params.l1_line_bytes) // params.sector_bytes
-        bit = np.uint8(1 << sector_in_line)
-        state.stamp[0] += 1
-        way, hit = _find_way(state.l1_tags, state.l1_lru, sm, set_index, line)
-        if not hit:
-            state.l1_tags[sm, set_index, way] = line
-            state.l1_valid[sm, set_index, way] = 0
-        state.l1_lru[sm, set_index, way] = state.stamp[0]
+        sector_in_line, bit = cache.sector_bit(
+            address, params.l1_line_bytes, params.l1_sector_bytes
+        )
+        way, _ = cache.lookup(
+            state.l1_tags,
+            state.l1_valid,
+            state.l1_rank,
+            params.l1_policy,
+            state.stamp,
+            sm,
+            set_index,
+            line,
+        )
         if state.l1_valid[sm, set_index, way] & bit:
             counters[C_L1_HIT_SECTORS] += 1
             arrival = max(
@@ -444,12 +243,34 @@ def global_load(
         else:
             counters[C_L1_MISS_SECTORS] += 1
             leave = _mshr_acquire(state, sm, start)
-            arrival = _to_l2(params, state, sm, address, leave, False, shadow, shadows)
+            arrival = _fill_from_l2(params, state, sm, address, leave, shadow, shadows)
             _mshr_hold(state, sm, arrival)
             state.l1_valid[sm, set_index, way] |= bit
             state.l1_ready[sm, set_index, way, sector_in_line] = arrival
         ready = max(ready, arrival)
     return ready
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _fill_from_l2(
+    params: MemoryParams,
+    state: MemoryState,
+    sm: int,
+    l1_sector_address: int,
+    t: float,
+    shadow: I64,
+    shadows: int,
+) -> float:
+    """Fetch the L2 sectors an L1 sector spans (one when the sectors are the same size);
+    returns when the last is back."""
+    l2_sector = params.sector_bytes
+    first = l1_sector_address // l2_sector
+    last = (l1_sector_address + params.l1_sector_bytes - 1) // l2_sector
+    arrival = t
+    for sector in range(first, last + 1):
+        fill = _to_l2(params, state, sm, sector * l2_sector, t, False, shadow, shadows)
+        arrival = max(arrival, fill)
+    return arrival
 
 
 @njit(cache=True, _nrt=False, inline="always")
