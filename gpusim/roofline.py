@@ -9,7 +9,6 @@ what a perfect kernel could do.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -172,34 +171,6 @@ CollectiveKind = Literal["allreduce", "allgather", "reducescatter", "broadcast",
 """The collectives gpusim simulates, by their nccl-tests names."""
 
 
-@dataclass(frozen=True)
-class NetworkTerms:
-    """The alpha-beta terms of a collective: latency of its critical chain of hops, and the
-    bytes its busiest rank must move through the bandwidth available to it."""
-
-    latency_s: float
-    bytes_per_rank: float
-    bandwidth_bytes_per_s: float
-
-    @property
-    def time_s(self) -> float:
-        """Latency plus transfer time: no implementation on the spec is faster."""
-        return self.latency_s + self.bytes_per_rank / self.bandwidth_bytes_per_s
-
-
-def ring_allreduce_bound(
-    system: SystemSpec, size_bytes: int, ranks: int, dtype: Dtype = "fp32"
-) -> Bound:
-    """Alpha-beta bound of a ring all-reduce of ``size_bytes`` per rank over ``ranks`` GPUs.
-
-    2(n-1) steps each pay a hop's latency (alpha); each GPU sends and receives 2(n-1)/n of
-    the buffer through the ring's bandwidth (beta, ``ring_bandwidth``). The reduction's
-    additions (``flops``, over all ranks) add no time: they are memory-bound and overlap the
-    transfers.
-    """
-    return collective_bound(system, "allreduce", "ring", size_bytes, ranks, dtype)
-
-
 def collective_bound(
     system: SystemSpec,
     kind: CollectiveKind,
@@ -208,12 +179,23 @@ def collective_bound(
     ranks: int,
     dtype: Dtype = "fp32",
 ) -> Bound:
-    """Alpha-beta bound of collective ``kind`` by ``algo`` (``tree`` or a ring-family one).
+    """Alpha-beta bound of collective ``kind`` by algorithm ``algo``, from the terms the
+    algorithm states for itself (``CollectiveAlgorithm.terms`` in ``gpusim.collectives``).
 
     ``size_bytes`` follows nccl-tests: the buffer of each rank for all-reduce, broadcast and
-    reduce; the whole gathered (or scattered) array for all-gather and reduce-scatter.
+    reduce; the whole gathered (or scattered) array for all-gather and reduce-scatter. The
+    reduction's additions (``flops``, over all ranks) add no time: they are memory-bound and
+    overlap the transfers. Raises ``CollectiveError`` for an unknown algorithm.
     """
-    terms = collective_terms(system, kind, algo, size_bytes, ranks)
+    # The registry sits above this module (its algorithms import the types here), so it is
+    # imported when a collective bound is asked for, not when this module is.
+    from gpusim.collectives.registry import algorithm
+
+    if ranks < 2:
+        raise ValueError(f"ranks: a collective needs >= 2 ranks, got {ranks}")
+    if ranks > system.gpu_count:
+        raise ValueError(f"ranks: {system.name} has {system.gpu_count} GPUs, got {ranks}")
+    terms = algorithm(kind, algo).terms(system, size_bytes, ranks)
     reduces = kind in ("allreduce", "reducescatter", "reduce")
     elements = size_bytes // DTYPE_BYTES[dtype]
     return Bound(
@@ -223,91 +205,3 @@ def collective_bound(
         bytes_moved=terms.bytes_per_rank,
         limiter="network",
     )
-
-
-def collective_terms(
-    system: SystemSpec, kind: CollectiveKind, algo: str, size_bytes: int, ranks: int
-) -> NetworkTerms:
-    """The alpha-beta terms behind ``collective_bound``.
-
-    Ring all-reduce: 2(n-1) hops, 2(n-1)/n of the buffer per rank; all-gather and
-    reduce-scatter: n-1 hops, (n-1)/n of the array; broadcast and reduce (a pipelined chain
-    around the ring): n-1 hops, the whole buffer through the root. A double binary tree: up
-    and down its 2 ceil(log2 n) levels, and still at least 2(n-1)/n of the buffer per rank
-    (any all-reduce moves that much, nccl-tests' busbw argument), at one GPU's injection
-    bandwidth.
-    """
-    if ranks < 2:
-        raise ValueError(f"ranks: a ring needs >= 2 ranks, got {ranks}")
-    if ranks > system.gpu_count:
-        raise ValueError(f"ranks: {system.name} has {system.gpu_count} GPUs, got {ranks}")
-    if kind == "allreduce" and algo == "tree":
-        levels = 2 * math.ceil(math.log2(ranks))
-        hop_latency_s = ring_hop(system, min(ranks, system.gpus_per_node))[0]
-        bytes_per_rank = 2 * (ranks - 1) / ranks * size_bytes
-        return NetworkTerms(
-            levels * hop_latency_s, bytes_per_rank, injection_bandwidth(system, ranks)
-        )
-    hops = {
-        "allreduce": 2 * (ranks - 1),
-        "allgather": ranks - 1,
-        "reducescatter": ranks - 1,
-        "broadcast": ranks - 1,
-        "reduce": ranks - 1,
-    }[kind]
-    chain = kind in ("broadcast", "reduce")
-    bytes_per_rank = float(size_bytes) if chain else hops / ranks * size_bytes
-    return NetworkTerms(
-        ring_latency_s(system, ranks, hops), bytes_per_rank, ring_bandwidth(system, ranks)
-    )
-
-
-def ring_latency_s(system: SystemSpec, ranks: int, hops: int) -> float:
-    """The least latency of ``hops`` consecutive hops around a ring of ``ranks`` GPUs.
-
-    Inside a node every hop pays the node's link latency. A ring over several nodes leaves
-    each node once per turn, so any ``hops`` consecutive hops include at least
-    ``hops // gpus_per_node`` node crossings, each at the NIC's latency.
-    """
-    per_node = system.gpus_per_node
-    intra_latency_s = ring_hop(system, min(ranks, per_node))[0]
-    if ranks <= per_node:
-        return hops * intra_latency_s
-    crossings = hops // per_node
-    return (hops - crossings) * intra_latency_s + crossings * system.nic.latency_s
-
-
-def ring_bandwidth(system: SystemSpec, ranks: int) -> float:
-    """The bandwidth per rank (bytes/s per direction) of rings over ``ranks`` GPUs, at best.
-
-    One GPU's injection bandwidth, and across nodes no more than the node's NICs carry
-    together: every ring leaves a node once, so a node's NICs carry a rank's whole share.
-    """
-    bandwidth = injection_bandwidth(system, ranks)
-    if ranks > system.gpus_per_node:
-        node_nics = system.gpus_per_node * system.nic.bandwidth_bytes_per_s_per_direction
-        bandwidth = min(bandwidth, node_nics)
-    return bandwidth
-
-
-def injection_bandwidth(system: SystemSpec, ranks: int) -> float:
-    """What one GPU can send at once (bytes/s): its links in the node, plus its NIC when the
-    collective spans nodes."""
-    intra_bandwidth = ring_hop(system, min(ranks, system.gpus_per_node))[1]
-    if ranks > system.gpus_per_node:
-        return intra_bandwidth + system.nic.bandwidth_bytes_per_s_per_direction
-    return intra_bandwidth
-
-
-def ring_hop(system: SystemSpec, ranks: int) -> tuple[float, float]:
-    """(latency s, bandwidth bytes/s per direction) of the slowest hop of a ring of ``ranks``."""
-    gpu = system.gpu
-    if system.topology == "pcie_tree":
-        latency_s, bandwidth = gpu.pcie.latency_s, gpu.pcie.bandwidth_bytes_per_s_per_direction
-    else:
-        latency_s = gpu.nvlink.latency_s
-        bandwidth = gpu.nvlink.bandwidth_bytes_per_s_per_direction
-    if ranks > system.gpus_per_node:
-        latency_s = max(latency_s, system.nic.latency_s)
-        bandwidth = min(bandwidth, system.nic.bandwidth_bytes_per_s_per_direction)
-    return latency_s, bandwidth

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpusim.roofline import copy_bound, gemm_bound, ring_allreduce_bound, ring_hop
+from gpusim.roofline import collective_bound, copy_bound, gemm_bound
 from gpusim.spec import gpu_preset, system_preset
 
 H100 = gpu_preset("H100-SXM5-80GB")
@@ -59,26 +59,14 @@ def test_tensor_cores_of_a_missing_type_are_an_error() -> None:
 def test_ring_allreduce_alpha_beta_on_an_nvswitch_node() -> None:
     system = system_preset("8xH100-NVSwitch")
     size = 1 << 30
-    bound = ring_allreduce_bound(system, size, 8)
+    bound = collective_bound(system, "allreduce", "ring", size, 8)
     expected = 14 * 0.47e-6 + (14 / 8) * size / 450e9
     assert bound.time_s == pytest.approx(expected)
     assert bound.limiter == "network"
     assert bound.flops == 7 * size // 4
 
 
-def test_leaving_the_node_makes_the_nic_the_slowest_hop() -> None:
-    system = system_preset("8xH100-NVSwitch").with_overrides({"nodes": 8})
-    assert ring_hop(system, 8) == (0.47e-6, 450e9)
-    assert ring_hop(system, 64) == (2.7e-6, 50e9)
-
-
-def test_a_pcie_tree_ring_runs_at_pcie_speed() -> None:
-    latency_s, bandwidth = ring_hop(system_preset("8xH100-PCIe"), 8)
-    assert latency_s == 1.0e-6
-    assert bandwidth == pytest.approx(63.0e9, rel=1e-3)
-
-
 @pytest.mark.parametrize(("ranks", "message"), [(1, "needs >= 2 ranks"), (9, "has 8 GPUs")])
 def test_ring_ranks_are_checked(ranks: int, message: str) -> None:
     with pytest.raises(ValueError, match=f"^ranks: .*{message}"):
-        ring_allreduce_bound(system_preset("8xH100-NVSwitch"), 1024, ranks)
+        collective_bound(system_preset("8xH100-NVSwitch"), "allreduce", "ring", 1024, ranks)

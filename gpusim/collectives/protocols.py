@@ -2,30 +2,29 @@
 
 A system either names one (``collective.protocol``) or asks for ``auto``: the fastest at
 each size, as NCCL's tuner aims to pick. Auto simulates the protocols in the order of their
-lower bounds (base latency plus the busiest rank's bytes at the protocol's efficiency and the
-best link rate), and skips one whose bound is no better than the best time already found:
-at large sizes LL and LL128 are never run.
+lower bounds (base latency plus the busiest rank's bytes, from the algorithm's own bound
+terms, at the protocol's efficiency and the best link rate), and skips one whose bound is no
+better than the best time already found: at large sizes LL and LL128 are never run.
 """
 
 from __future__ import annotations
 
 from typing import get_args
 
-from gpusim.roofline import collective_terms
+from gpusim.collectives.run import CollectiveAlgorithm
 from gpusim.spec.system import ProtocolName, SystemSpec
-from gpusim.workload import CollectiveWorkload
 
 PROTOCOLS: tuple[ProtocolName, ...] = get_args(ProtocolName)
 
 
 def protocol_candidates(
-    system: SystemSpec, workload: CollectiveWorkload, ranks: int
+    system: SystemSpec, algorithm: CollectiveAlgorithm, size_bytes: int, ranks: int
 ) -> list[tuple[ProtocolName, float]]:
-    """The protocols to try for ``workload`` on ``ranks`` ranks, each with a lower bound
-    of its time (s), best bound first."""
+    """The protocols to try for ``algorithm`` on ``size_bytes`` over ``ranks`` ranks, each
+    with a lower bound of its time (s), best bound first."""
     choice = system.collective.protocol
     names: tuple[ProtocolName, ...] = PROTOCOLS if choice == "auto" else (choice,)
-    terms = collective_terms(system, workload.kind, workload.algo, workload.size_bytes, ranks)
+    terms = algorithm.terms(system, size_bytes, ranks)
     # The datasheet bandwidth of the bound, as the simulated links deliver it at best.
     bandwidth = terms.bandwidth_bytes_per_s * _best_link_efficiency(system, ranks)
     candidates = []

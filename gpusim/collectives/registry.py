@@ -1,31 +1,43 @@
-"""Collective algorithms by collective and by name; an unknown name lists the known ones."""
+"""Collective algorithms by collective and by name; an unknown name lists the known ones.
+
+Each entry is a ``CollectiveAlgorithm`` defined beside its code (run function, bound terms,
+topologies); adding an algorithm is its module, one line in ``_ENTRIES``, and a test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import get_args
 
 from gpusim.collectives.ring import (
-    ring_allgather,
-    ring_allreduce,
-    ring_broadcast,
-    ring_reduce,
-    ring_reducescatter,
+    RING_ALLGATHER,
+    RING_ALLREDUCE,
+    RING_BROADCAST,
+    RING_REDUCE,
+    RING_REDUCESCATTER,
 )
-from gpusim.collectives.run import Algorithm
-from gpusim.collectives.tree import tree_allreduce
+from gpusim.collectives.run import CollectiveAlgorithm
+from gpusim.collectives.tree import TREE_ALLREDUCE
 from gpusim.errors import CollectiveError
+from gpusim.roofline import CollectiveKind
 
-ALGORITHMS: Mapping[str, Mapping[str, Algorithm]] = {
-    "allreduce": {"ring": ring_allreduce, "tree": tree_allreduce},
-    "allgather": {"ring": ring_allgather},
-    "reducescatter": {"ring": ring_reducescatter},
-    "broadcast": {"ring": ring_broadcast},
-    "reduce": {"ring": ring_reduce},
+_ENTRIES: tuple[CollectiveAlgorithm, ...] = (
+    RING_ALLREDUCE,
+    TREE_ALLREDUCE,
+    RING_ALLGATHER,
+    RING_REDUCESCATTER,
+    RING_BROADCAST,
+    RING_REDUCE,
+)
+
+ALGORITHMS: Mapping[str, Mapping[str, CollectiveAlgorithm]] = {
+    collective: {entry.name: entry for entry in _ENTRIES if entry.collective == collective}
+    for collective in get_args(CollectiveKind)
 }
 """Algorithms of each collective (nccl-tests' names), by name."""
 
 
-def algorithm(collective: str, name: str) -> Algorithm:
+def algorithm(collective: str, name: str) -> CollectiveAlgorithm:
     """The algorithm ``name`` of ``collective``."""
     if collective not in ALGORITHMS:
         known = ", ".join(ALGORITHMS)

@@ -10,13 +10,26 @@ A step's chunk is cut into slices and each slice is forwarded as soon as it has 
 slices pipeline across hops; a rank executes its steps in program order and its link serves
 them in that order. Broadcast and reduce pass slices along the ring as a chain from (to) the
 root: n-1 hops, each slice forwarded on arrival.
+
+Bounds: all-reduce crosses 2(n-1) hops and moves 2(n-1)/n of the buffer per rank; all-gather
+and reduce-scatter n-1 hops and (n-1)/n of the array; broadcast and reduce n-1 hops and the
+whole buffer through the root.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from gpusim.collectives.bounds import (
+    BoundTerms,
+    NetworkTerms,
+    injection_bandwidth,
+    intra_node_hop_latency_s,
+)
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Slicing
-from gpusim.collectives.run import CollectiveRun, RankProcess
+from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
+from gpusim.spec.system import SystemSpec
 
 
 def ring_allreduce(run: CollectiveRun) -> None:
@@ -108,3 +121,62 @@ def _chain_rank(
             yield comm.recv(channel, upstream, gpu)
         if downstream is not None:
             comm.send(channel, gpu, downstream, cut.slice_bytes, reduce=reduce)
+
+
+def ring_latency_s(system: SystemSpec, ranks: int, hops: int) -> float:
+    """The least latency of ``hops`` consecutive hops around a ring of ``ranks`` GPUs.
+
+    Inside a node every hop pays the node's link latency. A ring over several nodes leaves
+    each node once per turn, so any ``hops`` consecutive hops include at least
+    ``hops // gpus_per_node`` node crossings, each at the NIC's latency.
+    """
+    per_node = system.gpus_per_node
+    intra_latency_s = intra_node_hop_latency_s(system, ranks)
+    if ranks <= per_node:
+        return hops * intra_latency_s
+    crossings = hops // per_node
+    return (hops - crossings) * intra_latency_s + crossings * system.nic.latency_s
+
+
+def ring_bandwidth(system: SystemSpec, ranks: int) -> float:
+    """The bandwidth per rank (bytes/s per direction) of rings over ``ranks`` GPUs, at best.
+
+    One GPU's injection bandwidth, and across nodes no more than the node's NICs carry
+    together: every ring leaves a node once, so a node's NICs carry a rank's whole share.
+    """
+    bandwidth = injection_bandwidth(system, ranks)
+    if ranks > system.gpus_per_node:
+        node_nics = system.gpus_per_node * system.nic.bandwidth_bytes_per_s_per_direction
+        bandwidth = min(bandwidth, node_nics)
+    return bandwidth
+
+
+def _ring_terms(hops_of: Callable[[int], int], *, chain: bool) -> BoundTerms:
+    """The terms of ``hops_of(n)`` consecutive ring hops: each rank moves that many n-ths of
+    the size, or, along a ``chain`` from (to) the root, the whole size."""
+
+    def terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
+        hops = hops_of(ranks)
+        bytes_per_rank = float(size_bytes) if chain else hops / ranks * size_bytes
+        return NetworkTerms(
+            ring_latency_s(system, ranks, hops), bytes_per_rank, ring_bandwidth(system, ranks)
+        )
+
+    return terms
+
+
+RING_ALLREDUCE = CollectiveAlgorithm(
+    "allreduce", "ring", ring_allreduce, _ring_terms(lambda n: 2 * (n - 1), chain=False)
+)
+RING_ALLGATHER = CollectiveAlgorithm(
+    "allgather", "ring", ring_allgather, _ring_terms(lambda n: n - 1, chain=False)
+)
+RING_REDUCESCATTER = CollectiveAlgorithm(
+    "reducescatter", "ring", ring_reducescatter, _ring_terms(lambda n: n - 1, chain=False)
+)
+RING_BROADCAST = CollectiveAlgorithm(
+    "broadcast", "ring", ring_broadcast, _ring_terms(lambda n: n - 1, chain=True)
+)
+RING_REDUCE = CollectiveAlgorithm(
+    "reduce", "ring", ring_reduce, _ring_terms(lambda n: n - 1, chain=True)
+)

@@ -1,21 +1,26 @@
 """The contract between the simulator and a collective algorithm.
 
-An algorithm is a function of a ``CollectiveRun``: it starts SimPy processes that exchange
-messages through ``run.comm`` (send bytes from GPU a to GPU b, wait on arrivals) and
-returns. The simulation ends when every process has received what it waits for.
+An algorithm is a ``CollectiveAlgorithm``: a function of a ``CollectiveRun`` that starts
+SimPy processes exchanging messages through ``run.comm`` (send bytes from one endpoint to
+another, wait on arrivals) and returns, together with the facts the rest of gpusim asks of
+it: its alpha-beta lower bound and the node topologies it runs on. The simulation ends when
+every process has received what it waits for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import simpy
 
+from gpusim.collectives.bounds import BoundTerms
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Placement, Slicing, slicing
-from gpusim.spec.system import ProtocolSpec
+from gpusim.errors import CollectiveError
+from gpusim.roofline import CollectiveKind
+from gpusim.spec.system import ProtocolSpec, SystemSpec, Topology
 
 RankProcess = Generator[simpy.Event, Any, None]
 """What one rank does on one channel: a SimPy process body."""
@@ -51,5 +56,33 @@ class CollectiveRun:
         self.env.process(process)
 
 
-Algorithm = Callable[[CollectiveRun], None]
+RunAlgorithm = Callable[[CollectiveRun], None]
 """Starts the processes of one collective algorithm."""
+
+ANY_TOPOLOGY: frozenset[Topology] = frozenset(get_args(Topology))
+"""Every node topology gpusim builds."""
+
+
+@dataclass(frozen=True)
+class CollectiveAlgorithm:
+    """One algorithm of one collective, and the facts it carries.
+
+    ``terms`` gives its alpha-beta bound (the bound beside every result, and the bound that
+    decides which protocols are worth simulating); ``topologies`` the node topologies it can
+    run on (an algorithm that needs a reducing switch names ``nvswitch`` only).
+    """
+
+    collective: CollectiveKind
+    name: str
+    run: RunAlgorithm
+    terms: BoundTerms
+    topologies: frozenset[Topology] = ANY_TOPOLOGY
+
+    def check_topology(self, system: SystemSpec) -> None:
+        """Raise ``CollectiveError`` (naming ``algo``) if ``system``'s nodes do not suit it."""
+        if system.topology not in self.topologies:
+            suited = ", ".join(sorted(self.topologies))
+            raise CollectiveError(
+                f"algo: {self.name} {self.collective} runs on {suited} nodes, "
+                f"but {system.name} is {system.topology}"
+            )

@@ -21,7 +21,7 @@ from gpusim.collectives.protocols import protocol_candidates
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel, ReductionUnits
 from gpusim.collectives.registry import algorithm
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
-from gpusim.collectives.run import Algorithm, CollectiveRun
+from gpusim.collectives.run import CollectiveRun, RunAlgorithm
 from gpusim.collectives.validation import check_collective
 from gpusim.hw.net.links import LinkInterval
 from gpusim.hw.net.topology import build_network
@@ -44,13 +44,13 @@ def simulate_collective(
     algorithms that do not fit the system.
     """
     ranks = check_collective(system, workload)
-    run_algorithm = algorithm(workload.kind, workload.algo)
+    chosen = algorithm(workload.kind, workload.algo)
     model = reduction or MemoryBoundReduction.for_gpu(system.gpu)
     best: CollectiveResult | None = None
-    for protocol, lower_bound_s in protocol_candidates(system, workload, ranks):
+    for protocol, lower_bound_s in protocol_candidates(system, chosen, workload.size_bytes, ranks):
         if best is not None and lower_bound_s >= best.time_s:
             continue
-        result = _simulate(system, workload, run_algorithm, ranks, protocol, model, timeline)
+        result = _simulate(system, workload, chosen.run, ranks, protocol, model, timeline)
         if best is None or result.time_s < best.time_s:
             best = result
     assert best is not None  # the first candidate is always simulated
@@ -80,7 +80,7 @@ def sweep_collective(
 def _simulate(
     system: SystemSpec,
     workload: CollectiveWorkload,
-    run_algorithm: Algorithm,
+    run_algorithm: RunAlgorithm,
     ranks: int,
     protocol_name: ProtocolName,
     reduction: ReductionModel,

@@ -11,15 +11,21 @@ On each tree the data is reduced up to the root, slice by slice, and broadcast b
 the two directions run at once (NCCL gives them separate warps), so slice k can go down
 while slice k+1 goes up. A latency of 2 ceil(log2 n) hops instead of the ring's 2(n-1) wins
 at small sizes; the trees' uneven loads and their inner ranks' extra traffic lose at large.
+Its bound: up and down 2 ceil(log2 n) levels of hops, and still at least 2(n-1)/n of the
+buffer per rank (any all-reduce moves that much, nccl-tests' busbw argument), at one GPU's
+injection bandwidth.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+from gpusim.collectives.bounds import NetworkTerms, injection_bandwidth, intra_node_hop_latency_s
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Slicing
-from gpusim.collectives.run import CollectiveRun, RankProcess
+from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
+from gpusim.spec.system import SystemSpec
 
 
 def binary_tree_parents(ranks: int) -> list[int | None]:
@@ -93,3 +99,17 @@ def _broadcast_down(
         yield comm.recv(channel, above, gpu)
         for child in below:
             comm.send(channel, gpu, child, cut.slice_bytes)
+
+
+def tree_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
+    """Up and down the trees' levels; the busbw bytes through one GPU's injection bandwidth."""
+    levels = 2 * math.ceil(math.log2(ranks))
+    bytes_per_rank = 2 * (ranks - 1) / ranks * size_bytes
+    return NetworkTerms(
+        levels * intra_node_hop_latency_s(system, ranks),
+        bytes_per_rank,
+        injection_bandwidth(system, ranks),
+    )
+
+
+TREE_ALLREDUCE = CollectiveAlgorithm("allreduce", "tree", tree_allreduce, tree_allreduce_terms)

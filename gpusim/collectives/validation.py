@@ -21,11 +21,12 @@ PER_RANK_COLLECTIVES = frozenset({"allgather", "reducescatter"})
 def check_collective(system: SystemSpec, workload: CollectiveWorkload) -> int:
     """Check that ``workload`` can run on ``system``; return its rank count.
 
-    The algorithm must exist for the collective, the ranks fit the system (whole nodes
-    across nodes), the root be one of the ranks, and all-gather and reduce-scatter sizes
-    hold whole elements per rank. Raises ``CollectiveError`` naming the field.
+    The algorithm must exist for the collective and suit the system's topology, the ranks
+    fit the system (whole nodes across nodes), the root be one of the ranks, and all-gather
+    and reduce-scatter sizes hold whole elements per rank. Raises ``CollectiveError`` naming
+    the field.
     """
-    algorithm(workload.kind, workload.algo)
+    algorithm(workload.kind, workload.algo).check_topology(system)
     ranks = rank_count(system, workload.ranks)
     granule = DTYPE_BYTES[workload.dtype] * ranks
     if workload.kind in PER_RANK_COLLECTIVES and workload.size_bytes % granule:
