@@ -17,16 +17,19 @@ from gpusim.errors import MeasurementError
 from gpusim.validate.compare import compare as compare_measurements
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
-from gpusim.validate.published import is_published, load_published
+from gpusim.validate.provenance import code_version, utc_now
+from gpusim.validate.published import is_published, load_published, published_files
 from gpusim.validate.published_compare import PublishedComparison, compare_published
 from gpusim.validate.ratchet import (
     check,
     current_mapes,
     load_accuracy,
+    published_mapes,
     ratcheted,
     save_accuracy,
 )
 from gpusim.validate.report import (
+    accuracy_markdown,
     cases_table,
     families_table,
     library_table,
@@ -39,6 +42,7 @@ app = typer.Typer(help="Record kernel timings on a real GPU and compare the simu
 
 DEFAULT_MEASUREMENTS = Path("validation/measurements")
 DEFAULT_ACCURACY = Path("validation/accuracy.json")
+DEFAULT_PUBLISHED = Path("validation/published")
 
 
 @app.command("record")
@@ -120,21 +124,43 @@ def _print_published(published: PublishedComparison) -> None:
         console.print(f"note: {note}")
 
 
+@app.command("accuracy-table")
+def accuracy_table(
+    published: Annotated[
+        Path, typer.Option(help="published measurement files")
+    ] = DEFAULT_PUBLISHED,
+    commit: Annotated[
+        str | None, typer.Option(help="the gpusim commit, where git is absent")
+    ] = None,
+) -> None:
+    """Print the Markdown accuracy table of every published file (for README)."""
+    comparisons = [
+        compare_published(load_published(path), source=path.name)
+        for path in published_files(published)
+    ]
+    version = code_version(commit)
+    tag = str(version["commit"] or "unknown")[:7] + (" (dirty)" if version["dirty"] else "")
+    typer.echo(accuracy_markdown(comparisons, date=utc_now()[:10], commit=tag), nl=False)
+
+
 @app.command("ratchet")
 def ratchet(
     update: Annotated[
         bool, typer.Option("--update", help="record new files and improved figures")
     ] = False,
     measurements: Annotated[Path, typer.Option(help="measurement files")] = DEFAULT_MEASUREMENTS,
+    published: Annotated[
+        Path, typer.Option(help="published measurement files")
+    ] = DEFAULT_PUBLISHED,
     accuracy: Annotated[Path, typer.Option(help="the accuracy record")] = DEFAULT_ACCURACY,
 ) -> None:
-    """Check every measurement file's MAPE per family against the accuracy record."""
+    """Check every measurement and published file's MAPE per family against the record."""
     record_before = load_accuracy(accuracy)
-    current = current_mapes(measurements)
+    current = current_mapes(measurements) | published_mapes(published)
     problems = check(record_before, current)
     if update:
         save_accuracy(ratcheted(record_before, current), accuracy)
-        console.print(f"updated {accuracy} from {len(current)} measurement files")
+        console.print(f"updated {accuracy} from {len(current)} measurement and published files")
         problems = [problem for problem in problems if problem.kind == "worse"]
     for problem in problems:
         console.print(f"{problem.kind}: {problem.message}")

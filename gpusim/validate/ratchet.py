@@ -22,9 +22,17 @@ from gpusim.files import write_atomically
 from gpusim.validate.compare import Comparison, Simulate, compare
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
+from gpusim.validate.published import load_published, published_files
+from gpusim.validate.published_compare import (
+    SimulateAllreduce,
+    compare_published,
+    not_simulated_reason,
+)
 
 DEFAULT_TOLERANCE_PP = 1.0
 FamilyMapes = dict[str, float]
+PUBLISHED_PREFIX = "published/"
+"""Published files are recorded as ``published/<file name>``, apart from recordings."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,48 @@ def current_mapes(directory: Path, simulate: Simulate | None = None) -> dict[str
         path.name: family_mapes(compare_file(path, simulate))
         for path in measurement_files(directory)
     }
+
+
+def published_record_names(directory: Path) -> list[str]:
+    """Record names of the published files with at least one case gpusim simulates.
+
+    A file whose every case is "not simulated" (microbenchmarks before their kernels exist)
+    has no figure to hold, and no entry.
+    """
+    return [
+        f"{PUBLISHED_PREFIX}{path.name}"
+        for path in published_files(directory)
+        if any(not_simulated_reason(case) is None for case in load_published(path).cases)
+    ]
+
+
+def published_file_mapes(
+    path: Path,
+    simulate: Simulate | None = None,
+    simulate_allreduce: SimulateAllreduce | None = None,
+) -> FamilyMapes:
+    """MAPE per family and GPU of one published file (empty: nothing simulated)."""
+    comparison = compare_published(
+        load_published(path),
+        source=path.name,
+        simulate=simulate,
+        simulate_allreduce=simulate_allreduce,
+    ).comparison
+    return family_mapes(comparison)
+
+
+def published_mapes(
+    directory: Path,
+    simulate: Simulate | None = None,
+    simulate_allreduce: SimulateAllreduce | None = None,
+) -> dict[str, FamilyMapes]:
+    """MAPE per family and GPU of every published file with simulated cases, by record name."""
+    current = {}
+    for path in published_files(directory):
+        mapes = published_file_mapes(path, simulate, simulate_allreduce)
+        if mapes:
+            current[f"{PUBLISHED_PREFIX}{path.name}"] = mapes
+    return current
 
 
 def check(record: AccuracyRecord, current: Mapping[str, FamilyMapes]) -> list[Problem]:

@@ -9,6 +9,7 @@ MAPE in the hover), and the statistics table.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
@@ -57,6 +58,38 @@ def published_table(published: PublishedComparison) -> Table:
             f"{result.error_pct:+.1f}",
         )
     return table
+
+
+ACCURACY_COMMAND = "gpusim validate accuracy-table"
+
+
+def accuracy_markdown(comparisons: Sequence[PublishedComparison], *, date: str, commit: str) -> str:
+    """The README table: MAPE per family and GPU of every published file, dated and tagged.
+
+    A file none of whose cases is simulated yet still gets a row, with its count of cases
+    not simulated, so that what is missing stays in view.
+    """
+    lines = [
+        f"Accuracy against published measurements, {date}, commit {commit} "
+        f"(`{ACCURACY_COMMAND}`); errors are on time per repetition.",
+        "",
+        "| source | family on GPU | cases | MAPE % | median abs error % | mean error % "
+        "| Pearson r (log) | not simulated |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for published in comparisons:
+        source = published.comparison.source
+        missing = len(published.not_simulated)
+        families = published.comparison.families
+        if not families:
+            lines.append(f"| {source} | (none simulated yet) | 0 | | | | | {missing} |")
+        for index, (name, stats) in enumerate(families.items()):
+            lines.append(
+                f"| {source} | {name} | {stats.cases} | {stats.mape:.1f} "
+                f"| {stats.median_abs_error_pct:.1f} | {stats.mean_error_pct:+.1f} "
+                f"| {_figure_of_merit(stats.pearson_r)} | {missing if index == 0 else ''} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def families_table(comparison: Comparison) -> Table:

@@ -185,3 +185,25 @@ def test_the_cli_compares_a_published_file_with_json_and_html(
     assert "sgemm/kernel-6-vectorized: not simulated: no kernel yet" in table.stdout
     refused = runner.invoke(app, ["compare", str(SGEMM), "--preset", "H100-SXM5-80GB"])
     assert refused.exit_code != 0
+
+
+def test_the_accuracy_table_has_a_row_per_family_and_gpu_and_per_unsimulated_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from gpusim.cli.validate import app
+
+    monkeypatch.setattr("gpusim.validate.published_compare.engine_simulate", gemm_stand_in)
+    monkeypatch.setattr(
+        "gpusim.validate.published_compare.engine_allreduce", lambda system, size: 1e-3
+    )
+    result = CliRunner().invoke(app, ["accuracy-table", "--commit", "0123456789abc"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "commit 0123456" in lines[0] and "`gpusim validate accuracy-table`" in lines[0]
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| source")]
+    assert len(rows) == 8  # three simulated groups, five files not simulated yet
+    sgemm = next(row for row in rows if "sgemm on RTX-A6000" in row)
+    assert sgemm.split("|")[3].strip() == "3" and sgemm.split("|")[-2].strip() == "5"
+    assert sum("(none simulated yet)" in row for row in rows) == 5

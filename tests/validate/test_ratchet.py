@@ -21,6 +21,9 @@ from gpusim.validate.ratchet import (
     family_mapes,
     load_accuracy,
     measurement_files,
+    published_file_mapes,
+    published_mapes,
+    published_record_names,
     ratcheted,
     regressions,
     save_accuracy,
@@ -30,6 +33,7 @@ from tests.validate.conftest import fake_simulate
 REPO = Path(__file__).resolve().parents[2]
 MEASUREMENTS = REPO / "validation" / "measurements"
 ACCURACY = REPO / "validation" / "accuracy.json"
+PUBLISHED = REPO / "validation" / "published"
 
 
 def test_worse_by_more_than_one_point_fails_and_within_one_point_passes() -> None:
@@ -96,7 +100,7 @@ def test_a_corrupt_accuracy_record_is_named(tmp_path: Path) -> None:
 def test_the_committed_accuracy_record_is_valid_and_matches_the_files() -> None:
     record = load_accuracy(ACCURACY)
     names = {path.name for path in measurement_files(MEASUREMENTS)}
-    assert set(record.files) == names
+    assert set(record.files) == names | set(published_record_names(PUBLISHED))
     assert record.tolerance_pp == 1.0
 
 
@@ -106,4 +110,35 @@ def test_committed_measurements_keep_their_accuracy(path: Path) -> None:
     record = load_accuracy(ACCURACY)
     mapes = family_mapes(compare_file(path))
     problems = regressions(path.name, mapes, record.files.get(path.name), record.tolerance_pp)
+    assert [problem.message for problem in problems] == []
+
+
+def test_published_files_are_ratcheted_per_family_and_gpu(tmp_path: Path) -> None:
+    """Stand-in simulators: every group of a published file with simulated cases has a MAPE;
+    files whose cases are all "not simulated" have no entry."""
+    current = published_mapes(
+        PUBLISHED,
+        simulate=lambda gpu, kernel, params: 0.05,
+        simulate_allreduce=lambda system, size_bytes: 1e-3,
+    )
+    assert sorted(current) == published_record_names(PUBLISHED)
+    assert set(current["published/siboehm-sgemm-rtx-a6000.json"]) == {"sgemm on RTX-A6000"}
+    assert set(current["published/azure-nccl-allreduce-nd-h100-v5.json"]) == {
+        "nccl_allreduce on 8xH100-NVSwitch"
+    }
+    assert "published/gpu-benches-latency.json" not in current
+
+
+def _published_param(name: str) -> object:
+    """SGEMM at 4096^3 takes minutes in the engine: slow; the collectives take seconds."""
+    marks = [pytest.mark.slow] if "sgemm" in name else []
+    return pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", [_published_param(n) for n in published_record_names(PUBLISHED)])
+def test_published_files_keep_their_accuracy(name: str) -> None:
+    """Real simulator on published data: no family may get worse than the record allows."""
+    record = load_accuracy(ACCURACY)
+    mapes = published_file_mapes(PUBLISHED / name.removeprefix("published/"))
+    problems = regressions(name, mapes, record.files.get(name), record.tolerance_pp)
     assert [problem.message for problem in problems] == []
