@@ -16,11 +16,10 @@ from collections.abc import Callable
 from multiprocessing.queues import Queue
 
 from gpusim.api import kernel_of, kernel_trace, simulate_trace, trace_cc
-from gpusim.cache import cache_dir
 from gpusim.collectives import check_collective, simulate_collective, sweep_collective, sweep_sizes
 from gpusim.cuda.tracecache import trace_path
 from gpusim.errors import GpusimError
-from gpusim.hw.sm.jit import engine_digest
+from gpusim.hw.sm.engine_cache import engine_compiled
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.spec.system import SystemSpec
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Outcome, Phase, Progress
@@ -73,14 +72,6 @@ def execute(job: Job, emit: Emit, *, warm: bool) -> Finished | Failed:
         place = f"{os.path.basename(where.filename)}:{where.lineno}"
         return Failed(job.id, f"{type(err).__name__}: {err} ({place})", bug=True)
     return Finished(job.id, outcome)
-
-
-def engine_compiled() -> bool:
-    """Whether the engine's machine code for this gpusim version is in the disk cache."""
-    explicit = os.environ.get("NUMBA_CACHE_DIR")
-    folder = cache_dir() / "numba" / engine_digest() if not explicit else None
-    root = folder if folder is not None else cache_dir()
-    return root.is_dir() and any(root.rglob("*.nbi"))
 
 
 def _kernel(

@@ -13,6 +13,7 @@ from gpusim.hw.sm import loopskip
 from gpusim.hw.sm.gpu import simulate_kernel
 from gpusim.hw.sm.loops import NO_LOOP, Loop, executions_per_period, steady_loop
 from gpusim.hw.sm.lowering import lower
+from gpusim.hw.sm.settings import FastModeSettings
 from gpusim.spec import gpu_preset
 
 MASK = np.uint32(0xFFFFFFFF)
@@ -60,6 +61,9 @@ def test_real_gemm_streams_have_their_k_loop() -> None:
     assert (program.loop_count == program.loop_count[0]).all()
 
 
+WALK_EVERY_PERIOD = FastModeSettings(jump_loops=False)
+
+
 @pytest.mark.parametrize("kernel", ["gemm_smem_tiled_32", "gemm_tensor_core"])
 def test_jumping_over_periods_keeps_the_time_and_the_work(
     kernel: str, monkeypatch: pytest.MonkeyPatch
@@ -69,17 +73,15 @@ def test_jumping_over_periods_keeps_the_time_and_the_work(
     jumps: list[float] = []
     original = loopskip.LoopSkipper.jump
 
-    def counting(self: loopskip.LoopSkipper, *args: object) -> float:
-        jumped = original(self, *args)  # type: ignore[arg-type]
+    def counting(self: loopskip.LoopSkipper, t_ns: float) -> float:
+        jumped = original(self, t_ns)
         if jumped:
             jumps.append(jumped)
         return jumped
 
     monkeypatch.setattr(loopskip.LoopSkipper, "jump", counting)
     jumped = simulate_kernel(program, gpu, mode="fast")
-    monkeypatch.setattr(loopskip.LoopSkipper, "enabled", False, raising=False)
-    monkeypatch.setattr(loopskip.LoopSkipper, "jump", lambda self, *args: 0.0)
-    walked = simulate_kernel(program, gpu, mode="fast")
+    walked = simulate_kernel(program, gpu, mode="fast", settings=WALK_EVERY_PERIOD)
     assert jumps, "the loop was never steady enough to jump"
     assert jumped.warp_instructions == walked.warp_instructions
     assert jumped.execution_s == pytest.approx(walked.execution_s, rel=0.05)
@@ -101,8 +103,7 @@ def test_a_jump_replays_only_the_periods_that_refill_l2(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(loopskip.LoopSkipper, "_periods_to_replay", recording)
     jumped = simulate_kernel(program, gpu, mode="fast")
-    monkeypatch.setattr(loopskip.LoopSkipper, "jump", lambda self, *args: 0.0)
-    walked = simulate_kernel(program, gpu, mode="fast")
+    walked = simulate_kernel(program, gpu, mode="fast", settings=WALK_EVERY_PERIOD)
     assert jumps
     assert all(0 < replayed < periods for periods, replayed in jumps)
     assert jumped.execution_s == pytest.approx(walked.execution_s, rel=0.05)

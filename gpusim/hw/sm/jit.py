@@ -1,35 +1,17 @@
-"""Where the engine's compiled machine code is cached: a folder named after its source.
+"""The engine's ``njit``: importing it points Numba's on-disk cache at the engine's folder.
 
-The engine's hot functions are inlined across modules (``core`` inlines ``memory``), but
-Numba's on-disk cache only notices a change to a function's own file, so an edited
-``memory.py`` could run behind a stale ``core`` cache. Keying the cache folder by a digest
-of every engine source makes stale code impossible: new sources, new folder. A
-``NUMBA_CACHE_DIR`` set by the user is left alone.
+Numba picks a function's cache folder when ``@njit(cache=True)`` decorates it, so the
+folder must be set before any engine module is decorated; every jitted module takes its
+``njit`` from here, which makes the order hold by construction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
 import numba
+from numba import njit
 
-from gpusim.cache import cache_dir
+from gpusim.hw.sm.engine_cache import engine_cache_dir
 
-ENGINE_DIR = Path(__file__).parent
+numba.config.CACHE_DIR = str(engine_cache_dir())
 
-
-def engine_digest() -> str:
-    """A digest of the engine's sources and the Numba version that compiles them."""
-    digest = hashlib.sha256(numba.__version__.encode())
-    for source in sorted(ENGINE_DIR.glob("*.py")):
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def use_engine_cache() -> None:
-    """Point Numba's cache at this engine's folder (before the engine's modules load)."""
-    if not os.environ.get("NUMBA_CACHE_DIR"):
-        numba.config.CACHE_DIR = str(cache_dir() / "numba" / engine_digest())
+__all__ = ["njit"]

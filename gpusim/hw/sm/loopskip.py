@@ -2,17 +2,17 @@
 
 A CTA of an 8192^3 GEMM runs hundreds of identical loop periods. The core counts every
 period a CTA begins; once the simulated SMs begin periods at a steady rate (two
-consecutive windows of periods within 2% of each other) and every resident CTA is inside
-its loop, the engine jumps: every CTA moves the same number of periods ahead (so CTAs that
-share data in L2 keep their relative progress, and CTAs sharing an SM, which take turns,
-keep theirs), all pending times move by that many periods at the measured rate, and the
-counters advance at their rates over the same window. The last of the skipped periods'
-global accesses (and their shadows') are replayed through L2, untimed but counted, so L2
-holds what those periods would have left there: enough periods that their L2 traffic
-covers L2 ``REPLAY_L2_FILLS`` times over (all of them when the jump is shorter). L2 and
-HBM counters advance at their rates over the periods not replayed; the replay counts the
-rest. A few periods are left before the end of the loop nearest its end, so loop exits
-and CTA tails are simulated for real.
+consecutive windows of periods within ``loop_rate_tolerance`` of each other) and every
+resident CTA is inside its loop, the engine jumps: every CTA moves the same number of
+periods ahead (so CTAs that share data in L2 keep their relative progress, and CTAs
+sharing an SM, which take turns, keep theirs), all pending times move by that many
+periods at the measured rate, and the counters advance at their rates over the same
+window. The last of the skipped periods' global accesses (and their shadows') are replayed
+through L2, untimed but counted, so L2 holds what those periods would have left there:
+enough periods that their L2 traffic covers L2 ``replay_l2_fills`` times over (all of them
+when the jump is shorter). L2 and HBM counters advance at their rates over the periods not
+replayed; the replay counts the rest. A few periods are left before the end of the loop
+nearest its end, so loop exits and CTA tails are simulated for real.
 
 Rates are the SMs' (all their CTAs' periods together), not single CTAs': under
 greedy-then-oldest scheduling the CTAs of an SM take turns running ahead, so single CTAs'
@@ -21,9 +21,9 @@ settle into faster and slower rhythms, and the kernel ends with the slowest, so 
 times move by the jump at its own rate (steadiness is judged on their sum).
 
 Steady also means the caches behave alike over both windows (hit ratios of L1 and of L2
-within ``STEADY_HIT_RATIO`` of each other): CTAs that start together share lines in L1
+within ``loop_hit_ratio_points`` of each other): CTAs that start together share lines in L1
 until they drift apart, and a jump taken during that drift would keep its hits for the
-whole loop.
+whole loop. The figures are ``FastModeSettings``'.
 """
 
 from __future__ import annotations
@@ -32,45 +32,21 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from typing import NamedTuple
 
 import numpy as np
 
-from gpusim.hw.sm import core
-from gpusim.hw.sm.memory import MemoryState
+from gpusim.hw.sm.counters import CacheCounts, Counters
+from gpusim.hw.sm.settings import FastModeSettings
+from gpusim.hw.sm.state import Simulation
+from gpusim.hw.sm.timeshift import shift_times, skip_periods
 
-WINDOW_PERIODS_PER_CTA = 16
-"""A window for measuring the rate holds this many periods per resident CTA."""
-STEADY_TOLERANCE = 0.02
-"""Two consecutive windows are steady when their rates differ by at most this share..."""
-STEADY_HIT_RATIO = 0.02
-"""... and their L1 and L2 hit ratios by at most this much."""
-LOOP_MARGIN = 2
-"""Periods left unskipped before the nearest loop end."""
-MIN_JUMP = 4
-"""A jump of fewer periods is not worth making."""
 HISTORY = 128
-"""Observations kept (one per report from the core)."""
-REPLAY_L2_FILLS = 2.0
-"""The replayed periods' L2 traffic covers L2 this many times over: with LRU replacement
-L2 then holds what the periods just before the jump's end would have left there."""
+"""Observations kept (one per report from the core): room for two windows of
+``window_periods_per_cta`` reports each."""
 
-Counters = Callable[[], tuple[np.ndarray, ...]]
-
-
-class CacheCounts(NamedTuple):
-    """Sectors asked of L1 and of L2 since the run started, and how many of them hit."""
-
-    l1_hit_sectors: int
-    l1_sectors: int
-    l2_hit_sectors: int
-    l2_sectors: int
-
-
-Advance = Callable[[tuple[np.ndarray, ...], float, float], None]
-"""``advance(counters_before, scale, unreplayed_share)``: add ``scale`` times each
-counter's growth since ``counters_before`` (L2 and HBM counters: times the share of the
-jump not replayed)."""
+Replay = Callable[[list[tuple[int, int]], int], None]
+"""``replay(ctas, periods)``: walk the (sm, CTA slot)s' next ``periods`` periods of memory
+instructions through L2."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +57,7 @@ class _Observation:
     sm_periods: np.ndarray
     """The same per simulated SM."""
     caches: CacheCounts
-    counters: tuple[np.ndarray, ...]
+    counters: Counters
 
 
 class LoopSkipper:
@@ -89,59 +65,54 @@ class LoopSkipper:
 
     def __init__(
         self,
-        arrays: core.ProgramArrays,
-        params: core.CoreParams,
-        counters: Counters,
-        advance: Advance,
-        cache_counts: Callable[[], CacheCounts],
+        sim: Simulation,
+        settings: FastModeSettings,
         l2_capacity_sectors: int,
-        replay: Callable[[list[tuple[int, int]], int], None],
+        replay: Replay,
     ) -> None:
-        """``counters()`` returns the counter arrays, which ``advance`` moves over a jump;
-        ``cache_counts()`` the caches' sector counts so far; ``replay(ctas,
-        periods)`` walks the CTAs' next ``periods`` periods of memory instructions through
-        L2."""
-        self._arrays = arrays
-        self._params = params
-        self._counters = counters
-        self._advance = advance
-        self._cache_counts = cache_counts
+        self._sim = sim
+        self._settings = settings
+        self._counters = Counters.of(sim.state, sim.mem)
         self._l2_capacity_sectors = l2_capacity_sectors
         self._replay = replay
         self._history: deque[_Observation] = deque(maxlen=HISTORY)
-        self.enabled = bool(arrays.loop_count.any())
+        self.enabled = settings.jump_loops and bool(sim.program.loop_count.any())
 
-    def budget(self, state: core.CoreState) -> int:
+    def budget(self) -> int:
         """Loop periods the core may begin before it reports back: one per resident CTA."""
-        return int(state.c_active.sum()) if self.enabled else 0
+        return int(self._sim.state.ctas.active.sum()) if self.enabled else 0
 
-    def observe(self, t_ns: float, state: core.CoreState) -> None:
+    def observe(self, t_ns: float) -> None:
         """Take the core's report: periods begun since the last one, and the counters."""
-        sm_periods = state.sm_periods.copy()
-        counters = tuple(array.copy() for array in self._counters())
+        sm_periods = self._sim.state.sm_periods.copy()
+        counters = self._counters.copy()
         self._history.append(
-            _Observation(t_ns, int(sm_periods.sum()), sm_periods, self._cache_counts(), counters)
+            _Observation(t_ns, int(sm_periods.sum()), sm_periods, counters.cache_counts(), counters)
         )
 
     def forget(self) -> None:
         """Drop the observations: time and counters just jumped by other means."""
         self._history.clear()
 
-    def jump(self, state: core.CoreState, mem: MemoryState, t_ns: float) -> float:
+    def jump(self, t_ns: float) -> float:
         """Jump if the rate is steady and every resident CTA has periods to spare; returns
         the time jumped (0: none). Every CTA moves the same periods ahead, each SM's times
         at its own rate, L2's and HBM's at the fastest SM's: the kernel ends with its
         slowest SM, and under GTO some SMs settle into a slower rhythm than others."""
-        ctas = [(int(sm), int(slot)) for sm, slot in zip(*np.nonzero(state.c_active), strict=True)]
+        if not self.enabled:
+            return 0.0
+        settings, sim = self._settings, self._sim
+        active = sim.state.ctas.active
+        ctas = [(int(sm), int(slot)) for sm, slot in zip(*np.nonzero(active), strict=True)]
         if not ctas:
             return 0.0
-        left = [self._periods_left(state, sm, slot) for sm, slot in ctas]
+        left = [self._periods_left(sm, slot) for sm, slot in ctas]
         if None in left:
             return 0.0
-        periods = min(n for n in left if n is not None) - LOOP_MARGIN
-        if periods < MIN_JUMP:
+        periods = min(n for n in left if n is not None) - settings.loop_margin_periods
+        if periods < settings.min_jump_periods:
             return 0.0
-        window = self._steady_window(WINDOW_PERIODS_PER_CTA * len(ctas))
+        window = self._steady_window(settings.window_periods_per_cta * len(ctas))
         if window is None:
             return 0.0
         now = self._history[-1]
@@ -156,12 +127,12 @@ class LoopSkipper:
         sm_span_ns[resident == 0] = shared_span_ns
         mean_span_ns = periods * len(ctas) * elapsed_ns / (now.periods - window.periods)
         replayed = self._periods_to_replay(window, now, periods, len(ctas))
-        self._advance(window.counters, mean_span_ns / elapsed_ns, 1 - replayed / periods)
+        self._counters.add_jump(window.counters, mean_span_ns / elapsed_ns, 1 - replayed / periods)
         unreplayed = periods - replayed
         for sm, slot in ctas:
-            core.skip_periods(self._arrays, self._params, state, sm, slot, periods, unreplayed)
+            skip_periods(sim, sm, slot, periods, unreplayed)
         self._replay(ctas, replayed)
-        core.shift_times(state, mem, sm_span_ns, shared_span_ns, False)
+        shift_times(sim, sm_span_ns, shared_span_ns, False)
         self._history.clear()
         return shared_span_ns
 
@@ -169,12 +140,13 @@ class LoopSkipper:
         self, window: _Observation, now: _Observation, periods: int, ctas: int
     ) -> int:
         """The last periods of a jump of ``periods`` to walk through L2: their traffic, at
-        the window's sectors per period, covers L2 ``REPLAY_L2_FILLS`` times."""
-        sectors = now.caches.l2_sectors - window.caches.l2_sectors
+        the window's sectors per period, covers L2 ``replay_l2_fills`` times."""
+        sectors = now.caches.l2.sectors - window.caches.l2.sectors
         sectors_per_period = sectors / (now.periods - window.periods)
         if sectors_per_period <= 0:
             return 0
-        wanted = REPLAY_L2_FILLS * self._l2_capacity_sectors / (sectors_per_period * ctas)
+        fills = self._settings.replay_l2_fills
+        wanted = fills * self._l2_capacity_sectors / (sectors_per_period * ctas)
         return min(periods, ceil(wanted))
 
     def _steady_window(self, periods: int) -> _Observation | None:
@@ -182,6 +154,7 @@ class LoopSkipper:
         it match those over the window before it; else None. Rates are measured over the
         last window alone: an SM's rhythm can drift slowly, and the latest is the best
         guess of what follows."""
+        settings = self._settings
         now = self._history[-1]
         recent = self._before(now.periods - periods)
         earlier = self._before(now.periods - 2 * periods) if recent else None
@@ -189,12 +162,10 @@ class LoopSkipper:
             return None
         rate = (now.periods - recent.periods) / (now.t_ns - recent.t_ns)
         before = (recent.periods - earlier.periods) / (recent.t_ns - earlier.t_ns)
-        if abs(rate - before) > STEADY_TOLERANCE * before:
+        if abs(rate - before) > settings.loop_rate_tolerance * before:
             return None
-        for hits, asked in ((0, 1), (2, 3)):
-            ratio = _hit_ratio(recent.caches, now.caches, hits, asked)
-            ratio_before = _hit_ratio(earlier.caches, recent.caches, hits, asked)
-            if abs(ratio - ratio_before) > STEADY_HIT_RATIO:
+        for old, mid, new in zip(earlier.caches, recent.caches, now.caches, strict=True):
+            if abs(new.ratio_since(mid) - mid.ratio_since(old)) > settings.loop_hit_ratio_points:
                 return None
         return recent
 
@@ -202,26 +173,20 @@ class LoopSkipper:
         """The latest observation with at most ``periods`` periods begun (None: too few)."""
         return next((o for o in reversed(self._history) if o.periods <= periods), None)
 
-    def _periods_left(self, state: core.CoreState, sm: int, slot: int) -> int | None:
+    def _periods_left(self, sm: int, slot: int) -> int | None:
         """Whole periods every warp of the CTA still has ahead in its loop (None: a warp is
         not inside its loop)."""
-        arrays, warps = self._arrays, self._params.warps_per_cta
+        prog, warps = self._sim.program, self._sim.state.warps
+        per_cta = self._sim.params.warps_per_cta
         left: int | None = None
-        for w in range(slot * warps, (slot + 1) * warps):
-            if not state.w_active[sm, w]:
+        for w in range(slot * per_cta, (slot + 1) * per_cta):
+            if not warps.active[sm, w]:
                 continue
-            stream = state.w_stream[sm, w]
-            count = arrays.loop_count[stream]
-            offset = state.w_visit[sm, w] - arrays.visit_ptr[stream] - arrays.loop_start[stream]
+            stream = warps.stream[sm, w]
+            count = prog.loop_count[stream]
+            offset = warps.visit[sm, w] - prog.visit_ptr[stream] - prog.loop_start[stream]
             if count == 0 or offset < 0:
                 return None
-            ahead = int(count - offset // arrays.loop_period[stream] - 1)
+            ahead = int(count - offset // prog.loop_period[stream] - 1)
             left = ahead if left is None else min(left, ahead)
         return left
-
-
-def _hit_ratio(start: CacheCounts, end: CacheCounts, hits: int, asked: int) -> float:
-    """The share of sectors that hit between two counts (field indices ``hits``, ``asked``;
-    0 when none was asked)."""
-    asked_sectors = end[asked] - start[asked]
-    return (end[hits] - start[hits]) / asked_sectors if asked_sectors else 0.0

@@ -9,7 +9,7 @@ regrouped per (warp, memory instruction) so the engine can walk them with one cu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -80,19 +80,9 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         bb_start=bb_start,
         cta_class=trace.class_index_grid().ravel().astype(np.int32),
         class_lo=np.array([c.lo for c in trace.classes], dtype=np.int64).reshape(-1, 3),
-        visit_ptr=streams[0],
-        visit_bb=streams[1],
-        visit_mask=streams[2],
-        loop_start=loops[0],
-        loop_period=loops[1],
-        loop_count=loops[2],
-        loop_execs=loops[3],
-        run_ptr=runs[0],
-        run_exec=runs[1],
-        run_count=runs[2],
-        run_stride=runs[3],
-        run_mask=runs[4],
-        run_base=runs[5],
+        **streams._asdict(),
+        **loops._asdict(),
+        **runs._asdict(),
         class_ctas=np.array([c.n_ctas for c in trace.classes], dtype=np.int64),
         class_warp_instructions=np.array(
             [_issued(program, c.record, block_sizes) for c in trace.classes], dtype=np.int64
@@ -124,12 +114,40 @@ def _global_bytes(program: Program, record: CtaRecord) -> int:
     return int(record.active_lanes[is_global] @ program.bytes_per_lane[is_global])
 
 
+class _Streams(NamedTuple):
+    """Every warp stream's visits (``EngineProgram``'s fields of these names)."""
+
+    visit_ptr: npt.NDArray[np.int64]
+    visit_bb: npt.NDArray[np.int32]
+    visit_mask: npt.NDArray[np.uint32]
+
+
+class _Loops(NamedTuple):
+    """Every stream's steady loop (``EngineProgram``'s fields of these names)."""
+
+    loop_start: npt.NDArray[np.int64]
+    loop_period: npt.NDArray[np.int64]
+    loop_count: npt.NDArray[np.int64]
+    loop_execs: npt.NDArray[np.int64]
+
+
+class _Runs(NamedTuple):
+    """Address runs by (stream, memory slot) (``EngineProgram``'s fields of these names)."""
+
+    run_ptr: npt.NDArray[np.int64]
+    run_exec: npt.NDArray[np.int64]
+    run_count: npt.NDArray[np.int64]
+    run_stride: npt.NDArray[np.int64]
+    run_mask: npt.NDArray[np.uint32]
+    run_base: npt.NDArray[np.int64]
+
+
 def _loops(
-    streams: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint32]],
+    streams: _Streams,
     bb_start: npt.NDArray[np.int32],
     mem_slot: npt.NDArray[np.int32],
     mem_slots: int,
-) -> tuple[npt.NDArray[np.int64], ...]:
+) -> _Loops:
     """Each stream's steady loop, and its memory executions per period."""
     ptr, blocks, masks = streams
     found = []
@@ -139,11 +157,11 @@ def _loops(
         found.append(
             (loop, executions_per_period(loop, blocks[span], bb_start, mem_slot, mem_slots))
         )
-    return (
-        np.array([loop.start for loop, _ in found], dtype=np.int64),
-        np.array([loop.period for loop, _ in found], dtype=np.int64),
-        np.array([loop.count for loop, _ in found], dtype=np.int64),
-        np.stack([executions for _, executions in found]).astype(np.int64),
+    return _Loops(
+        loop_start=np.array([loop.start for loop, _ in found], dtype=np.int64),
+        loop_period=np.array([loop.period for loop, _ in found], dtype=np.int64),
+        loop_count=np.array([loop.count for loop, _ in found], dtype=np.int64),
+        loop_execs=np.stack([executions for _, executions in found]).astype(np.int64),
     )
 
 
@@ -157,9 +175,7 @@ def _ragged(
     return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), flat
 
 
-def _streams(
-    trace: KernelTrace, nonempty_block: npt.NDArray[np.bool_]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint32]]:
+def _streams(trace: KernelTrace, nonempty_block: npt.NDArray[np.bool_]) -> _Streams:
     """Every class's warp streams, one after another, without visits to emptied blocks."""
     blocks, masks, lengths = [], [], []
     for cta_class in trace.classes:
@@ -170,13 +186,14 @@ def _streams(
             blocks.append(visit_block[keep])
             masks.append(visit_mask[keep])
             lengths.append(int(keep.sum()))
-    ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return ptr, np.concatenate(blocks).astype(np.int32), np.concatenate(masks).astype(np.uint32)
+    return _Streams(
+        visit_ptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        visit_bb=np.concatenate(blocks).astype(np.int32),
+        visit_mask=np.concatenate(masks).astype(np.uint32),
+    )
 
 
-def _runs(
-    trace: KernelTrace, mem_slot: npt.NDArray[np.int32], mem_slots: int
-) -> tuple[npt.NDArray[Any], ...]:
+def _runs(trace: KernelTrace, mem_slot: npt.NDArray[np.int32], mem_slots: int) -> _Runs:
     """Address runs grouped by (stream, memory slot), streams numbered class-major."""
     ptr_counts: list[npt.NDArray[np.int64]] = []
     columns: dict[str, list[npt.NDArray[np.generic]]] = {
@@ -195,14 +212,13 @@ def _runs(
         columns["mask"].append(record.run_mask[keep][order])
         columns["base"].append(record.run_base[keep][order].view(np.int64))
     ptr = np.concatenate([[0], np.cumsum(np.concatenate(ptr_counts))]).astype(np.int64)
-    base = np.concatenate(columns["base"]).reshape(-1, 32).astype(np.int64)
-    return (
-        ptr,
-        np.concatenate(columns["first"]).astype(np.int64),
-        np.concatenate(columns["count"]).astype(np.int64),
-        np.concatenate(columns["stride"]).astype(np.int64),
-        np.concatenate(columns["mask"]).astype(np.uint32),
-        base,
+    return _Runs(
+        run_ptr=ptr,
+        run_exec=np.concatenate(columns["first"]).astype(np.int64),
+        run_count=np.concatenate(columns["count"]).astype(np.int64),
+        run_stride=np.concatenate(columns["stride"]).astype(np.int64),
+        run_mask=np.concatenate(columns["mask"]).astype(np.uint32),
+        run_base=np.concatenate(columns["base"]).reshape(-1, 32).astype(np.int64),
     )
 
 

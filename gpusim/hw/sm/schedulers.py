@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gpusim.errors import EngineError
-from gpusim.hw.sm.core import SCHEDULER_GTO, SCHEDULER_LRR
+from gpusim.hw.sm.state import SCHEDULER_GTO, SCHEDULER_LRR
 
 SCHEDULERS: dict[str, int] = {
     "gto": SCHEDULER_GTO,

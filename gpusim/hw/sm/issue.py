@@ -1,0 +1,275 @@
+"""The issue loop: warp schedulers, scoreboards, pipes and stall attribution, cycle by cycle.
+
+Every simulated SM has ``subpartitions`` warp schedulers; a warp lives in sub-partition
+``slot % subpartitions``. Each cycle each scheduler issues at most one instruction, from a
+warp whose source (and destination) registers are ready and whose pipe is free, chosen by
+the scheduling policy (greedy-then-oldest or loose round-robin). Fixed-latency results are
+ready ``latency_ns`` later; memory results when the hierarchy (``gpusim.hw.sm.memory``) says.
+Idle stretches are skipped: when nothing can issue, time jumps to the earliest moment a warp
+could. The loop returns to its caller, the SimPy layer, whenever CTAs complete, so the CTA
+dispatcher decides what runs next.
+
+Stall time is attributed when a warp issues, over the gap since its previous issue: first to
+the scoreboard (by what the awaited register waits on), then to its pipe being busy, the rest
+to not being selected; time at a barrier is attributed when the barrier releases.
+
+Speed: the state is ~100 arrays in named tuples (``gpusim.hw.sm.state``). A non-inlined
+Numba call copies such tuples and reference-counts every array in them, which cost about
+half a microsecond per simulated instruction; so the hot functions are inlined at Numba's
+level (``inline="always"``) and run without the reference-counting runtime
+(``_nrt=False``: jitted code here never allocates, the arrays all come from Python). That
+brings an instruction to some tens of nanoseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gpusim.hw.sm import memory
+from gpusim.hw.sm.jit import njit
+from gpusim.hw.sm.program import MemKind, Pipe, Producer
+from gpusim.hw.sm.stalls import Stall
+from gpusim.hw.sm.state import EPS_NS, NEVER, SCHEDULER_GTO, Simulation
+from gpusim.hw.sm.warps import advance, arrive_at_barrier, retire_warp
+
+# Enum members as plain ints: jitted code compares them with array elements.
+_FIXED = int(Producer.FIXED)
+_SHORT = int(Producer.SHORT)
+_LONG = int(Producer.LONG)
+_MEM_NONE = int(MemKind.NONE)
+GLOBAL_LOAD = int(MemKind.GLOBAL_LOAD)
+GLOBAL_STORE = int(MemKind.GLOBAL_STORE)
+GLOBAL_ATOMIC = int(MemKind.GLOBAL_ATOMIC)
+_PIPE_LSU = int(Pipe.LSU)
+_STALL_LONG = int(Stall.LONG_SCOREBOARD)
+_STALL_SHORT = int(Stall.SHORT_SCOREBOARD)
+_STALL_WAIT = int(Stall.WAIT)
+_STALL_MATH = int(Stall.MATH_PIPE_THROTTLE)
+_STALL_LSU = int(Stall.LSU_THROTTLE)
+_STALL_NOT_SELECTED = int(Stall.NOT_SELECTED)
+
+
+@njit(cache=True, _nrt=False)
+def run_until_ctas_complete(sim: Simulation, t_start: float, period_budget: int) -> float:
+    """Simulate from ``t_start`` until at least one CTA completes (or nothing is left), or,
+    with ``period_budget > 0``, until CTAs have begun that many loop periods.
+
+    Returns the time of the cycle it stopped in (``NEVER`` if no warp is resident);
+    completions are listed in ``sim.state.completions``.
+    """
+    params, state = sim.params, sim.state
+    warps = state.warps
+    state.completions.total[0] = 0
+    state.periods_begun[0] = 0
+    cycle = np.int64(np.ceil((t_start - EPS_NS) / params.cycle_ns))
+    slots = warps.active.shape[1]
+    while True:
+        t = cycle * params.cycle_ns
+        issued_any = False
+        # SMs take turns going first, as round-robin arbitration would let them, so no SM's
+        # requests always reach the shared L2 and HBM queues ahead of the others'.
+        first_sm = int(cycle % params.sms)
+        for turn in range(params.sms):
+            sm = (first_sm + turn) % params.sms
+            for sp in range(params.subpartitions):
+                w = _pick(sim, sm, sp, t)
+                if w >= 0:
+                    _issue(sim, sm, sp, w, t)
+                    issued_any = True
+        if state.completions.total[0] > 0 or (
+            period_budget > 0 and state.periods_begun[0] >= period_budget
+        ):
+            return t
+        if issued_any:
+            cycle += np.int64(1)
+            continue
+        soonest = NEVER
+        for sm in range(params.sms):
+            for w in range(slots):
+                if warps.active[sm, w] and not warps.at_barrier[sm, w]:
+                    soonest = min(soonest, warps.next_ns[sm, w])
+        if soonest == NEVER:
+            return NEVER
+        cycle = max(cycle + np.int64(1), np.int64(np.ceil((soonest - EPS_NS) / params.cycle_ns)))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _operands_ready(sim: Simulation, sm: int, w: int, pc: int) -> tuple[float, np.int8]:
+    """When the sources (and destinations, for WAW) of ``pc`` are ready, and the producer of
+    the last one to be."""
+    prog, warps = sim.program, sim.state.warps
+    ready = 0.0
+    kind = np.int8(_FIXED)
+    for index in range(prog.src_ptr[pc], prog.src_ptr[pc + 1]):
+        register = prog.src[index]
+        if warps.reg_ready_ns[sm, w, register] > ready:
+            ready = warps.reg_ready_ns[sm, w, register]
+            kind = warps.reg_producer[sm, w, register]
+    for index in range(prog.dst_ptr[pc], prog.dst_ptr[pc + 1]):
+        register = prog.dst[index]
+        if warps.reg_ready_ns[sm, w, register] > ready:
+            ready = warps.reg_ready_ns[sm, w, register]
+            kind = warps.reg_producer[sm, w, register]
+    return ready, kind
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _can_issue(sim: Simulation, sm: int, sp: int, w: int, t: float) -> bool:
+    """Whether warp ``w`` can issue at ``t``; if not, push its ``next_ns`` to when it might."""
+    warps = sim.state.warps
+    if not warps.active[sm, w] or warps.at_barrier[sm, w] or warps.next_ns[sm, w] > t + EPS_NS:
+        return False
+    pc = warps.pc[sm, w]
+    ready, _ = _operands_ready(sim, sm, w, pc)
+    # A pipe takes a new instruction in the cycle it frees up in: an interval of 4.33
+    # cycles issues at 4, 8, 12, 17, ... and keeps its exact average rate.
+    pipe_free_ns = sim.state.subpartitions.pipe_free_ns[sm, sp, sim.program.pipe[pc]]
+    pipe_accepts = pipe_free_ns - sim.params.cycle_ns + 2 * EPS_NS
+    earliest = max(ready, pipe_accepts)
+    if earliest > t + EPS_NS:
+        warps.next_ns[sm, w] = earliest
+        return False
+    return True
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _pick(sim: Simulation, sm: int, sp: int, t: float) -> int:
+    """The warp the scheduler of (sm, sp) issues from at ``t``, or -1."""
+    params, state = sim.params, sim.state
+    if state.subpartitions.scheduler_free_ns[sm, sp] > t + EPS_NS:
+        return -1
+    slots = state.warps.active.shape[1]
+    last = state.subpartitions.last_warp[sm, sp]
+    if params.scheduler == SCHEDULER_GTO:
+        if last >= 0 and _can_issue(sim, sm, sp, last, t):
+            return last
+        best = -1
+        for w in range(sp, slots, params.subpartitions):
+            older = best < 0 or state.warps.age[sm, w] < state.warps.age[sm, best]
+            if w != last and older and _can_issue(sim, sm, sp, w, t):
+                best = w
+        return best
+    count = (slots - sp + params.subpartitions - 1) // params.subpartitions
+    start = 0 if last < 0 else (last - sp) // params.subpartitions + 1
+    for step in range(count):
+        w = sp + ((start + step) % count) * params.subpartitions
+        if _can_issue(sim, sm, sp, w, t):
+            return w
+    return -1
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def lane_addresses(sim: Simulation, sm: int, w: int, slot: int) -> int:
+    """Fill ``state.addresses`` for this execution of memory slot ``slot``; return its mask."""
+    prog, state = sim.program, sim.state
+    warps = state.warps
+    mem_slots = prog.cta_shift.shape[1]
+    execution = warps.mem_exec[sm, w, slot]
+    warps.mem_exec[sm, w, slot] = execution + 1
+    stream = warps.stream[sm, w]
+    end = prog.run_ptr[stream * mem_slots + slot + 1]
+    run = warps.mem_run[sm, w, slot]
+    while run < end and execution >= prog.run_exec[run] + prog.run_count[run]:
+        run += 1
+    warps.mem_run[sm, w, slot] = run
+    if run >= end or execution < prog.run_exec[run]:
+        return 0
+    step = (execution - prog.run_exec[run]) * prog.run_stride[run]
+    cta = warps.cta_slot[sm, w]
+    cta_class = state.ctas.cta_class[sm, cta]
+    shift = 0
+    for axis in range(3):
+        offset = state.ctas.xyz[sm, cta, axis] - prog.class_lo[cta_class, axis]
+        shift += offset * prog.cta_shift[cta_class, slot, axis]
+    for lane in range(memory.LANES):
+        state.addresses[lane] = prog.run_base[run, lane] + step + shift
+    return prog.run_mask[run]
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _issue(sim: Simulation, sm: int, sp: int, w: int, t: float) -> None:
+    """Issue warp ``w``'s next instruction at ``t`` and advance it."""
+    prog, params, state = sim.program, sim.params, sim.state
+    warps, subpartitions, counters = state.warps, state.subpartitions, state.counters
+    pc = warps.pc[sm, w]
+    pipe = prog.pipe[pc]
+    ready, kind = _operands_ready(sim, sm, w, pc)
+    pipe_was_free = subpartitions.pipe_free_ns[sm, sp, pipe]
+    _attribute_stall(sim, sm, w, t, ready, kind, pipe_was_free, pipe)
+    subpartitions.pipe_free_ns[sm, sp, pipe] = max(pipe_was_free, t) + prog.issue_ns[pc]
+    subpartitions.scheduler_free_ns[sm, sp] = t + prog.slot_ns[pc]
+    subpartitions.last_warp[sm, sp] = w
+    counters.issued[sm, pipe] += 1
+    counters.pipe_busy_ns[sm, pipe] += prog.issue_ns[pc]
+    result = t + prog.latency_ns[pc]
+    mem_kind = prog.mem_kind[pc]
+    if mem_kind != _MEM_NONE:
+        result = _memory(sim, sm, w, pc, mem_kind, t)
+    for index in range(prog.dst_ptr[pc], prog.dst_ptr[pc + 1]):
+        register = prog.dst[index]
+        warps.reg_ready_ns[sm, w, register] = result
+        warps.reg_producer[sm, w, register] = prog.producer[pc]
+    warps.accounted_ns[sm, w] = t
+    warps.next_ns[sm, w] = t + params.cycle_ns
+    if prog.is_barrier[pc]:
+        arrive_at_barrier(sim, sm, w, t)
+    if prog.is_exit[pc]:
+        retire_warp(sim, sm, w, t + params.cycle_ns)
+        return
+    advance(sim, sm, w, t)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _memory(sim: Simulation, sm: int, w: int, pc: int, mem_kind: int, t: float) -> float:
+    """Send a memory instruction's lanes to the hierarchy; when its result is ready."""
+    prog, mem_params, mem, state = sim.program, sim.mem_params, sim.mem, sim.state
+    slot = prog.mem_slot[pc]
+    mask = lane_addresses(sim, sm, w, slot)
+    width = prog.mem_width_bytes[pc]
+    cta = state.warps.cta_slot[sm, w]
+    shadow_shifts = state.ctas.shadow_shifts[sm, cta, slot]
+    shadow_count = state.ctas.shadow_count[sm, cta]
+    addresses, scratch = state.addresses, state.sectors
+    if mem_kind in (GLOBAL_LOAD, GLOBAL_ATOMIC):
+        return memory.global_load(
+            mem_params, mem, sm, addresses, mask, width, t, scratch, shadow_shifts, shadow_count
+        )
+    if mem_kind == GLOBAL_STORE:
+        accepted = memory.global_store(
+            mem_params, mem, sm, addresses, mask, width, t, scratch, shadow_shifts, shadow_count
+        )
+        state.ctas.mem_done_ns[sm, cta] = max(state.ctas.mem_done_ns[sm, cta], accepted)
+        return t
+    return memory.shared_access(mem_params, mem, sm, addresses, mask, width, t, scratch)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _attribute_stall(
+    sim: Simulation,
+    sm: int,
+    w: int,
+    t: float,
+    ready: float,
+    kind: int,
+    pipe_free: float,
+    pipe: int,
+) -> None:
+    """Split the gap since the warp's previous issue into scoreboard, throttle, not selected."""
+    stall_ns = sim.state.counters.stall_ns
+    waited_from = sim.state.warps.accounted_ns[sm, w] + sim.params.cycle_ns
+    if t <= waited_from:
+        return
+    scoreboard_end = min(max(ready, waited_from), t)
+    if scoreboard_end > waited_from:
+        reason = _STALL_WAIT
+        if kind == _LONG:
+            reason = _STALL_LONG
+        elif kind == _SHORT:
+            reason = _STALL_SHORT
+        stall_ns[sm, reason] += scoreboard_end - waited_from
+    throttle_end = min(max(pipe_free, scoreboard_end), t)
+    if throttle_end > scoreboard_end:
+        reason = _STALL_LSU if pipe == _PIPE_LSU else _STALL_MATH
+        stall_ns[sm, reason] += throttle_end - scoreboard_end
+    if t > throttle_end:
+        stall_ns[sm, _STALL_NOT_SELECTED] += t - throttle_end
