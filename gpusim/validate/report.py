@@ -54,7 +54,7 @@ def published_table(published: PublishedComparison) -> Table:
             result.case_id,
             result.preset,
             f"{result.published} {result.unit}",
-            f"{result.simulated_figure:.4g} {result.unit}",
+            f"{result.simulated_figure:.5g} {result.unit}",
             f"{result.error_pct:+.1f}",
         )
     return table
