@@ -1,0 +1,26 @@
+"""Spec fields that no simulated time depends on, each with the reason.
+
+Every other numeric field of ``GpuSpec`` and ``SystemSpec`` moves the result of some
+workload it should affect; ``tests/spec/test_spec_fields_live.py`` walks them all and holds
+both lists to that (docs/presets.md, "Informational fields").
+"""
+
+from __future__ import annotations
+
+INFORMATIONAL_GPU_FIELDS: dict[str, str] = {
+    "sm.max_warps": "never the binding limit: the spec holds sm.max_threads <= 32 x "
+    "sm.max_warps, so sm.max_threads always binds first; it scales the reported "
+    "theoretical occupancy (resident warps over this maximum)",
+    "dram.capacity_bytes": "no workload gpusim simulates comes near it; kept as the "
+    "datasheet figure shown in reports and the explorer",
+}
+"""``GpuSpec`` fields (dotted paths) read by no timing model, and why they are kept."""
+
+INFORMATIONAL_SYSTEM_FIELDS: dict[str, str] = {
+    "gpu.nvlink.generation": "the per-link bandwidth and latency are their own fields; the "
+    "generation names the part (0 marks a GPU without NVLink, which links = 0 also says)",
+    "collective.max_messages": "a cap on the simulator's messages (its cost): it coarsens "
+    "the slicing only past that many messages, and on every preset the time of a "
+    "collective so large does not depend on the slicing beyond rounding (1e-14)",
+}
+"""``SystemSpec`` fields (dotted paths, the GPU's own excluded) read by no timing model."""
