@@ -306,6 +306,10 @@ def _axis_values(spec: Any, where: str) -> list[Any]:
     if isinstance(spec, list):
         if not spec:
             raise ValueError(f"{where}: must list at least one value")
+        for value in spec:  # every swept field holds one of these (never nan, inf or a date)
+            finite = not isinstance(value, float) or math.isfinite(value)
+            if not (isinstance(value, bool | int | float | str) and finite):
+                raise ValueError(f"{where}: values must be finite numbers or text, got {value!r}")
         return spec
     if isinstance(spec, dict):
         return validate_model(RangeAxis, spec, prefix=where).values()

@@ -11,44 +11,66 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from gpusim.collectives.result import CollectiveResult
+from gpusim.errors import ScenarioError
 from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.roofline import Bound
 from gpusim.scenario import Scenario
+from gpusim.spec.gpu import GpuSpec
 
 RecordKind = Literal["run", "sweep-point"]
 Status = Literal["ok", "error"]
 
 
-def canonical_json(data: Any) -> str:
-    """JSON with sorted keys and no spaces: equal data, equal text, equal hash."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+def canonical_json(data: Any, *, allow_nan: bool = False) -> str:
+    """JSON with sorted keys and no spaces: equal data, equal text, equal hash. Non-finite
+    floats are refused unless ``allow_nan`` (then written as ``NaN``/``Infinity``)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=allow_nan)
 
 
-def digest(data: Any) -> str:
+def digest(data: Any, *, allow_nan: bool = False) -> str:
     """SHA-256 (hex) of ``data``'s canonical JSON."""
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(data, allow_nan=allow_nan).encode()).hexdigest()
 
 
 def scenario_hash(scenario: Scenario, mode: Mode) -> str:
-    """The hash of a resolved scenario's simulation: its hardware, workload and mode."""
-    return digest(
-        {
-            "hardware": scenario.hardware.model_dump(mode="json"),
-            "workload": scenario.workload.model_dump(mode="json"),
-            "mode": mode,
-        }
-    )
+    """The hash of a resolved scenario's simulation: its hardware, workload and mode.
+
+    A non-finite value (nan, inf) has no place in a simulation: ``ScenarioError`` naming it.
+    """
+    hardware = scenario.hardware.model_dump(mode="json")
+    workload = scenario.workload.model_dump(mode="json")
+    table = "gpu" if isinstance(scenario.hardware, GpuSpec) else "system"
+    found = _first_non_finite({table: hardware, "workload": workload})
+    if found is not None:
+        path, value = found
+        raise ScenarioError(f"{scenario.source}: {path}: must be a finite number, got {value}")
+    return digest({"hardware": hardware, "workload": workload, "mode": mode})
 
 
 def unresolved_hash(scenario: Scenario, point: Mapping[str, Any], mode: Mode) -> str:
-    """The hash of a sweep point that did not resolve: the document, the point and the mode."""
+    """The hash of a sweep point that did not resolve: the document, the point and the mode
+    (whatever they hold: a point that did not resolve is recorded all the same)."""
     document = {key: value for key, value in scenario.document.items() if key != "sweep"}
-    return digest({"document": document, "point": dict(point), "mode": mode})
+    return digest({"document": document, "point": dict(point), "mode": mode}, allow_nan=True)
+
+
+def _first_non_finite(data: Any, path: str = "") -> tuple[str, float] | None:
+    """The dotted path and value of the first nan or inf in nested dicts and lists."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return path, data
+    if isinstance(data, list):
+        data = dict(enumerate(data))
+    for key, value in data.items() if isinstance(data, dict) else ():
+        found = _first_non_finite(value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def point_text(point: Mapping[str, Any]) -> str:

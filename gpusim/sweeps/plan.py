@@ -4,7 +4,8 @@ Axes given in a script are checked exactly as a scenario file's ``[sweep]`` tabl
 scenario is rebuilt with them through ``scenario_from_dict``), so an unknown path or an empty
 list is the same one-line error either way. Each point is resolved here, in the parent
 process: its hash decides whether the store already holds it, and a point whose values do
-not resolve fails alone, before anything is sent to a worker.
+not resolve (or resolve to a value with no hash, such as inf) fails alone, before anything
+is sent to a worker.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ def plan_points(scenario: Scenario, mode: Mode) -> list[PlannedPoint]:
     for index, point in enumerate(scenario.sweep_points()):
         try:
             at_point = scenario.at(point)
+            resolved_hash = scenario_hash(at_point, mode)
         except ScenarioError as err:
             unresolved = unresolved_hash(scenario, point, mode)
             planned.append(PlannedPoint(index, point, None, str(err), unresolved))
             continue
-        planned.append(PlannedPoint(index, point, at_point, None, scenario_hash(at_point, mode)))
+        planned.append(PlannedPoint(index, point, at_point, None, resolved_hash))
     return planned

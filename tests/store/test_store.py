@@ -3,6 +3,7 @@ one-line errors."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -10,12 +11,15 @@ from pathlib import Path
 import pytest
 
 from gpusim import __version__
+from gpusim.errors import ScenarioError
+from gpusim.scenario import scenario_from_dict
 from gpusim.store import (
     SCHEMA_VERSION,
     NewRecord,
     ResultStore,
     StoreError,
     default_store_path,
+    scenario_hash,
 )
 
 KERNEL_RECORD = NewRecord(
@@ -140,3 +144,19 @@ def test_the_default_store_follows_the_environment(
     monkeypatch.delenv("GPUSIM_STORE")
     monkeypatch.setenv("GPUSIM_CACHE_DIR", str(tmp_path / "cache"))
     assert default_store_path() == tmp_path / "cache" / "results.sqlite"
+
+
+def test_a_resolved_scenario_holding_inf_has_no_hash_but_a_one_line_error() -> None:
+    document = {
+        "schema_version": 1,
+        "gpu": {"preset": "H100-SXM5-80GB"},
+        "workload": {"kind": "gemm", "kernel": "gemm_naive", "m": 256, "n": 256, "k": 256},
+    }
+    loaded = scenario_from_dict(document, source="small.toml")
+    dram = loaded.gpu.dram.model_copy(update={"bandwidth_bytes_per_s": math.inf})
+    broken = replace(loaded, hardware=loaded.gpu.model_copy(update={"dram": dram}))
+    with pytest.raises(ScenarioError) as caught:
+        scenario_hash(broken, "fast")
+    assert str(caught.value) == (
+        "small.toml: gpu.dram.bandwidth_bytes_per_s: must be a finite number, got inf"
+    )

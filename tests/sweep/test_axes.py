@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,17 @@ def test_a_scenario_without_axes_has_nothing_to_sweep(tmp_path: Path) -> None:
 def test_fewer_than_one_job_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SweepError, match=r"^jobs: must be >= 1, got 0$"):
         sweep(small_sweep({"workload.m": [256]}), jobs=0, store=tmp_path / "r.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(math.inf, "inf"), (math.nan, "nan"), (datetime.date(1979, 5, 27), "datetime.date(1979")],
+)
+def test_a_value_that_is_no_finite_number_or_text_is_refused_at_load(
+    value: object, shown: str, tmp_path: Path
+) -> None:
+    message = failure({"gpu.dram.bandwidth_bytes_per_s": [1e12, value]}, tmp_path / "r.sqlite")
+    assert message.startswith(
+        "small.toml: sweep.axes.gpu.dram.bandwidth_bytes_per_s: values must be finite numbers "
+        f"or text, got {shown}"
+    )

@@ -3,6 +3,8 @@ arrive, resumed without recomputing, the same on a process pool as in one proces
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,24 @@ def test_an_interrupted_pool_keeps_what_finished(store_path: Path) -> None:
     resumed = sweep(LATENCY_SWEEP, jobs=2, store=store_path)
     assert resumed.reused == finished
     assert [record.status for record in resumed.records] == ["ok"] * 3
+
+
+def with_base_override(scenario: Scenario, path: str, value: float) -> Scenario:
+    """``scenario`` whose document holds an override its loader may refuse (as a scenario
+    built before that check would): how a non-finite value reaches a point."""
+    gpu = {**scenario.document["gpu"], "overrides": {path: value}}
+    return replace(scenario, document={**scenario.document, "gpu": gpu})
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_non_finite_value_fails_its_point_and_the_sweep_goes_on(
+    value: float, store_path: Path
+) -> None:
+    scenario = small_sweep({"gpu.l2.size_bytes": [52428800, 1000]})
+    result = sweep(
+        with_base_override(scenario, "dram.bandwidth_bytes_per_s", value), jobs=1, store=store_path
+    )
+    assert [record.status for record in result.records] == ["error", "error"]
+    assert "dram.bandwidth_bytes_per_s" in (result.records[0].error or "")
+    with ResultStore(store_path) as store:
+        assert [record.status for record in store.all()] == ["error", "error"]
