@@ -90,4 +90,19 @@ def test_a_size_the_kernel_rejects_is_one_line_and_exit_2(gpusim: Invoke, tmp_pa
     text = SMALL_GEMM.replace("gemm_smem_tiled_16", "gemm_register_blocked_128").replace(
         "m = 256", "m = 200"
     )
-    assert_user_error(gpusim("run", str(write(tmp_path, text))), "gemm_register_blocked_128: m")
+    path = write(tmp_path, text)
+    message = f"{path}: workload: gemm_register_blocked_128: m must be a multiple of 128, got 200"
+    for command in ("run", "scenario check"):  # refused on load, before any simulation
+        assert_user_error(gpusim(*command.split(), str(path)), message)
+
+
+def test_a_kernel_the_gpu_cannot_run_is_refused_on_load(gpusim: Invoke, tmp_path: Path) -> None:
+    text = SMALL_GEMM.replace("gemm_smem_tiled_16", "gemm_tensor_core").replace(
+        "H100-SXM5-80GB", "V100-SXM2-32GB"
+    )
+    path = write(tmp_path, text)
+    assert_user_error(
+        gpusim("scenario", "check", str(path)),
+        f"{path}: workload.kernel: gemm_tensor_core needs compute capability 8.0 or newer, "
+        "V100-SXM2-32GB has 7.0",
+    )
