@@ -33,7 +33,7 @@ from numba import cuda
 from numba.cuda.core import config
 
 from gpusim.cuda.kernels import CopyParams, get_kernel
-from gpusim.cuda.kernels.memcopy import VECTOR_BYTES
+from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
 from gpusim.errors import GpusimError, MeasurementError
 from gpusim.validate import library, provenance, runners
 from gpusim.validate.inputs import HostInputs

@@ -22,8 +22,8 @@ import numpy.typing as npt
 from numba import cuda
 
 from gpusim.cuda.kernels import CopyParams, GemmParams, KernelArg, KernelDef, LaunchConfig
+from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
 from gpusim.cuda.kernels.gemm_def import GemmKernelDef
-from gpusim.cuda.kernels.memcopy import VECTOR_BYTES
 from gpusim.cuda.selfcheck import RING_REL_TOLERANCE
 from gpusim.validate.checks import judge, sample_spans
 from gpusim.validate.inputs import HostInputs, Shape
