@@ -33,9 +33,14 @@ import numpy.typing as npt
 
 from gpusim.cuda.compile import compile_ptx
 from gpusim.cuda.kernels import KernelParams, get_kernel
-from gpusim.cuda.ptx.emulator import DEFAULT_MAX_LANES_PER_BATCH, Launch, PtxKernel, cta_batches
+from gpusim.cuda.ptx.emulator import (
+    DEFAULT_MAX_LANES_PER_BATCH,
+    EmulatorLaunch,
+    PtxKernel,
+    cta_batches,
+)
 from gpusim.cuda.ptx.ir import Module
-from gpusim.cuda.ptx.program_table import build_program
+from gpusim.cuda.ptx.program_table import build_instruction_table
 from gpusim.cuda.ptx.recorder import TraceRecorder
 from gpusim.cuda.trace import (
     WARP_SIZE,
@@ -43,8 +48,8 @@ from gpusim.cuda.trace import (
     CtaRecord,
     Dim3,
     KernelTrace,
-    LaunchInfo,
     Segment,
+    TracedLaunch,
     TraceSummary,
 )
 
@@ -125,7 +130,7 @@ def trace_ptx(
         CtaClass(lo=box.lo, hi=box.hi, record=cache.get([box.lo])[box.lo], shift_bytes=shift)
         for box, shift in boxes
     )
-    info = LaunchInfo(
+    info = TracedLaunch(
         kernel=request.kernel,
         params=request.params,
         grid=request.grid,
@@ -140,7 +145,7 @@ def trace_ptx(
         local_bytes_per_thread=kernel.local_bytes_per_thread,
         cc=request.cc,
     )
-    program = build_program(kernel.entry, kernel.cfg, cache.spaces)
+    program = build_instruction_table(kernel.entry, kernel.cfg, cache.spaces)
     segments = tuple(Segment(name, base, size) for name, base, size in launch.segments())
     return KernelTrace(info, program, classes, segments)
 
@@ -149,7 +154,11 @@ class CtaRecordCache:
     """Emulates CTAs on demand (in lockstep batches) and keeps their records."""
 
     def __init__(
-        self, kernel: PtxKernel, launch: Launch, record_memory: bool, max_lanes_per_batch: int
+        self,
+        kernel: PtxKernel,
+        launch: EmulatorLaunch,
+        record_memory: bool,
+        max_lanes_per_batch: int,
     ) -> None:
         self.kernel = kernel
         self.launch = launch

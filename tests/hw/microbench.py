@@ -14,11 +14,11 @@ import numpy as np
 from gpusim.cuda.trace import (
     CtaClass,
     CtaRecord,
+    InstructionTable,
     KernelTrace,
-    LaunchInfo,
     MemSpace,
     OpClass,
-    Program,
+    TracedLaunch,
 )
 
 FULL_MASK = 0xFFFFFFFF
@@ -70,7 +70,7 @@ def trace(bench: Bench) -> KernelTrace:
     src_offsets = np.cumsum([0] + [len(op.src) for op in ops]).astype(np.int64)
     registers = 1 + max([r for op in ops for r in (*op.dst, *op.src)] or [0])
     names = tuple(dict.fromkeys(op.opcode for op in ops))
-    program = Program(
+    program = InstructionTable(
         block=np.array([0] * (n - 1) + [1], dtype=np.int32),
         op_class=np.array([op.op_class for op in ops], dtype=np.uint8),
         opcode=np.array([names.index(op.opcode) for op in ops], dtype=np.int32),
@@ -109,7 +109,7 @@ def trace(bench: Bench) -> KernelTrace:
     for index, per_axis in bench.cta_shift.items():
         shift[index] = per_axis
     gx, gy, gz = bench.grid
-    launch = LaunchInfo(
+    launch = TracedLaunch(
         kernel="microbench",
         params={},
         grid=bench.grid,

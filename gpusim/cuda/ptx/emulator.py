@@ -1,7 +1,7 @@
 """Emulate a PTX kernel on NumPy arrays: compile once, launch, run batches of CTAs.
 
 ``PtxKernel`` runs nothing: it parses the PTX (when given text), lays out the kernel's
-variables, builds its CFG and compiles every instruction to a step. ``Launch`` binds
+variables, builds its CFG and compiles every instruction to a step. ``EmulatorLaunch`` binds
 arguments (NumPy arrays are mapped into global memory in place, so results land in them)
 and runs batches in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid
 (``run_all``), or any lane layout (``execute``; e.g. single warps of a barrier-free
@@ -124,12 +124,13 @@ class PtxKernel:
         grid: Dim3,
         block: Dim3,
         dynamic_shared_bytes: int = 0,
-    ) -> Launch:
-        return Launch(self, args, grid, block, dynamic_shared_bytes)
+    ) -> EmulatorLaunch:
+        return EmulatorLaunch(self, args, grid, block, dynamic_shared_bytes)
 
 
-class Launch:
-    """A kernel bound to arguments and a launch geometry; global memory is shared by batches."""
+class EmulatorLaunch:
+    """The emulator's state of one launch: a kernel bound to arguments and a geometry, and
+    the global memory its batches share."""
 
     def __init__(
         self,
@@ -244,7 +245,7 @@ def emulate(
     *,
     dynamic_shared_bytes: int = 0,
     entry: str | None = None,
-) -> Launch:
+) -> EmulatorLaunch:
     """Run every CTA of a kernel on ``args`` (arrays are updated in place); return the launch."""
     launch = PtxKernel(ptx, entry).launch(args, grid, block, dynamic_shared_bytes)
     launch.run_all()

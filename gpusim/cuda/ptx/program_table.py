@@ -1,4 +1,4 @@
-"""The static program table of a trace: every PTX instruction classified for the engine.
+"""The instruction table of a trace: every PTX instruction classified for the engine.
 
 An instruction's class says which unit executes it (OpClass); its memory columns say what
 it moves; its register columns (destinations, sources incl. guard predicates and address
@@ -24,7 +24,7 @@ from gpusim.cuda.ptx.ir import (
     VectorOperand,
 )
 from gpusim.cuda.ptx.operands import instruction_types
-from gpusim.cuda.trace import MemSpace, OpClass, Program
+from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 
 MMA_FLOPS_PER_LANE = 2 * 16 * 8 * 16 // 32
 """m16n8k16: 4096 flops per warp, 128 per lane."""
@@ -149,8 +149,10 @@ def _ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, values
 
 
-def build_program(entry: Entry, cfg: ControlFlowGraph, spaces: Mapping[int, str]) -> Program:
-    """The trace's static program for ``entry``; ``spaces`` resolves generic accesses."""
+def build_instruction_table(
+    entry: Entry, cfg: ControlFlowGraph, spaces: Mapping[int, str]
+) -> InstructionTable:
+    """The trace's instruction table for ``entry``; ``spaces`` resolves generic accesses."""
     instructions = entry.instructions
     opcode_names = tuple(dict.fromkeys(ins.opcode for ins in instructions))
     opcode_index = {name: i for i, name in enumerate(opcode_names)}
@@ -172,7 +174,7 @@ def build_program(entry: Entry, cfg: ControlFlowGraph, spaces: Mapping[int, str]
     dst_offsets, dst_regs = _ragged(destinations)
     src_offsets, src_regs = _ragged(sources)
     block_start = [block.start for block in cfg.blocks] + [len(instructions)]
-    return Program(
+    return InstructionTable(
         block=np.array(cfg.block_of_instruction, dtype=np.int32),
         op_class=np.array(classes, dtype=np.uint8),
         opcode=np.array([opcode_index[ins.opcode] for ins in instructions], dtype=np.int32),

@@ -23,7 +23,7 @@ from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
 from gpusim.cuda.trace.kernel_trace import KernelTrace
 from gpusim.cuda.trace.kinds import MemSpace, OpClass
 from gpusim.cuda.trace.npz import FORMAT_TAG, FORMAT_VERSION
-from gpusim.cuda.trace.program import WARP_SIZE, Dim3, LaunchInfo, Program, Segment
+from gpusim.cuda.trace.program import WARP_SIZE, Dim3, InstructionTable, Segment, TracedLaunch
 from gpusim.cuda.trace.summary import TraceSummary
 
 __all__ = [
@@ -33,11 +33,11 @@ __all__ = [
     "CtaClass",
     "CtaRecord",
     "Dim3",
+    "InstructionTable",
     "KernelTrace",
-    "LaunchInfo",
     "MemSpace",
     "OpClass",
-    "Program",
     "Segment",
     "TraceSummary",
+    "TracedLaunch",
 ]

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from gpusim.cuda.trace import npz
 from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
-from gpusim.cuda.trace.program import Dim3, LaunchInfo, Program, Segment
+from gpusim.cuda.trace.program import Dim3, InstructionTable, Segment, TracedLaunch
 from gpusim.cuda.trace.summary import TraceSummary, summarize
 from gpusim.errors import TraceError
 
@@ -21,8 +21,8 @@ from gpusim.errors import TraceError
 class KernelTrace:
     """One launch's trace: launch, program, CTA classes and the global memory map."""
 
-    launch: LaunchInfo
-    program: Program
+    launch: TracedLaunch
+    program: InstructionTable
     classes: tuple[CtaClass, ...]
     segments: tuple[Segment, ...]
 

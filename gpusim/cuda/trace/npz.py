@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
-from gpusim.cuda.trace.program import WARP_SIZE, Dim3, LaunchInfo, Program, Segment
+from gpusim.cuda.trace.program import WARP_SIZE, Dim3, InstructionTable, Segment, TracedLaunch
 from gpusim.errors import TraceError
 from gpusim.files import write_stream_atomically
 
@@ -30,8 +30,8 @@ FORMAT_VERSION = 1
 class TraceParts(NamedTuple):
     """What a trace file holds, in ``KernelTrace``'s field order."""
 
-    launch: LaunchInfo
-    program: Program
+    launch: TracedLaunch
+    program: InstructionTable
     classes: tuple[CtaClass, ...]
     segments: tuple[Segment, ...]
 
@@ -163,8 +163,8 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
     launch_fields = dict(meta["launch"])
     for name in ("grid", "block", "cc"):
         launch_fields[name] = tuple(int(v) for v in launch_fields[name])
-    launch = LaunchInfo(**launch_fields)
-    program = Program(
+    launch = TracedLaunch(**launch_fields)
+    program = InstructionTable(
         **{name: _typed(arrays, f"program_{name}") for name in _PROGRAM_DTYPES},
         opcode_names=tuple(str(n) for n in meta["opcode_names"]),
         register_names=tuple(str(n) for n in meta["register_names"]),
@@ -177,7 +177,9 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
     return TraceParts(launch, program, classes, segments)
 
 
-def _classes(arrays: dict[str, Any], launch: LaunchInfo, program: Program) -> tuple[CtaClass, ...]:
+def _classes(
+    arrays: dict[str, Any], launch: TracedLaunch, program: InstructionTable
+) -> tuple[CtaClass, ...]:
     lo, hi = _typed(arrays, "class_lo"), _typed(arrays, "class_hi")
     shifts, lanes = _typed(arrays, "class_shift_bytes"), _typed(arrays, "class_active_lanes")
     n_classes, n_instr, wpc = lo.shape[0], program.n_instructions, launch.warps_per_cta

@@ -1,4 +1,5 @@
-"""The static half of a trace: the launch as it was made, and the table of its instructions.
+"""The static half of a trace: the launch as it was made, its instruction table, its
+global memory map.
 
 Neither depends on which CTA ran; what each CTA did is in ``gpusim.cuda.trace.ctas``.
 """
@@ -18,8 +19,14 @@ IntArray = npt.NDArray[np.integer[Any]]
 
 
 @dataclass(frozen=True)
-class LaunchInfo:
-    """The launch: kernel, its size parameters, geometry, resources and target."""
+class TracedLaunch:
+    """The launch as the trace records it: kernel, size parameters, geometry, resources
+    and target (stored as the file's ``launch`` metadata).
+
+    The kernel's own ``LaunchConfig`` (grid, block, dynamic shared) is what it asks for;
+    the emulator's ``EmulatorLaunch`` is the running state of one launch; this is what the
+    engine reads back.
+    """
 
     kernel: str
     params: dict[str, Any]
@@ -45,8 +52,9 @@ class LaunchInfo:
 
 
 @dataclass(frozen=True, eq=False)
-class Program:
-    """The static program: one row per instruction, blocks contiguous and in order.
+class InstructionTable:
+    """The trace's instruction table: one row per PTX instruction, blocks contiguous and in
+    order (the engine lowers it to its own ``EngineProgram``).
 
     Ragged register lists use offsets: instruction i's destinations are
     ``dst_regs[dst_offsets[i]:dst_offsets[i + 1]]`` (same for sources).

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from gpusim.cuda.trace import CtaRecord, KernelTrace, OpClass, Program
+from gpusim.cuda.trace import CtaRecord, InstructionTable, KernelTrace, OpClass
 from gpusim.errors import EngineError
 from gpusim.hw.sm.isa import Cost, instruction_cost
 from gpusim.hw.sm.loops import executions_per_period, steady_loop
@@ -99,7 +99,9 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
     )
 
 
-def _issued(program: Program, record: CtaRecord, block_sizes: npt.NDArray[np.int64]) -> int:
+def _issued(
+    program: InstructionTable, record: CtaRecord, block_sizes: npt.NDArray[np.int64]
+) -> int:
     """Warp instructions one CTA of a class issues: its visits times the (kept) block sizes."""
     visits = np.bincount(record.visit_block, minlength=program.n_blocks)
     return int(visits @ block_sizes)
@@ -108,7 +110,7 @@ def _issued(program: Program, record: CtaRecord, block_sizes: npt.NDArray[np.int
 _GLOBAL_CLASSES = (OpClass.LD_GLOBAL, OpClass.ST_GLOBAL, OpClass.ATOM_GLOBAL)
 
 
-def _global_bytes(program: Program, record: CtaRecord) -> int:
+def _global_bytes(program: InstructionTable, record: CtaRecord) -> int:
     """Bytes one CTA's lanes request from global memory."""
     is_global = np.isin(program.op_class, _GLOBAL_CLASSES)
     return int(record.active_lanes[is_global] @ program.bytes_per_lane[is_global])

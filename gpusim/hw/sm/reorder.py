@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from gpusim.cuda.trace import OpClass, Program
+from gpusim.cuda.trace import InstructionTable, OpClass
 
 _FENCES = frozenset({OpClass.BARRIER, OpClass.MEMBAR, OpClass.BRANCH, OpClass.EXIT})
 _SPACE_OF: dict[OpClass, tuple[str, bool]] = {
@@ -57,7 +57,7 @@ _NOMINAL_LATENCY: dict[OpClass, int] = {
 _DEFAULT_LATENCY = 4
 
 
-def block_order(program: Program) -> npt.NDArray[np.int64]:
+def block_order(program: InstructionTable) -> npt.NDArray[np.int64]:
     """A permutation of the instructions: each block scheduled loads-first, blocks in place."""
     order = np.arange(program.n_instructions, dtype=np.int64)
     for block in range(program.n_blocks):
@@ -66,7 +66,7 @@ def block_order(program: Program) -> npt.NDArray[np.int64]:
     return order
 
 
-def _schedule(program: Program, start: int, stop: int) -> list[int]:
+def _schedule(program: InstructionTable, start: int, stop: int) -> list[int]:
     """The issue order of instructions ``start..stop-1``, as offsets from ``start``."""
     predecessors = _dependences(program, start, stop)
     successors: list[list[int]] = [[] for _ in predecessors]
@@ -98,7 +98,7 @@ def _registers(
     return regs[offsets[i] : offsets[i + 1]].tolist()  # type: ignore[no-any-return]
 
 
-def _dependences(program: Program, start: int, stop: int) -> list[set[int]]:
+def _dependences(program: InstructionTable, start: int, stop: int) -> list[set[int]]:
     """For each instruction of the block, the earlier ones it must follow."""
     last_write: dict[int, int] = {}
     reads_since_write: dict[int, list[int]] = {}
