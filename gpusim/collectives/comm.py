@@ -1,9 +1,11 @@
-"""What a collective algorithm sees: ordered messages between GPUs, each an event.
+"""What a collective algorithm sees: ordered messages between endpoints, each an event.
 
 ``Communicator.send(channel, src, dst, size_bytes)`` sends a message and returns the event of
 its arrival; ``recv(channel, src, dst)`` returns the event of the next message on that edge,
-matched in order. Algorithms know nothing else: not the links, not the protocol, not how a
-reduction is timed. The communicator adds those on the way:
+matched in order. ``src`` and ``dst`` are network endpoints (``gpusim.hw.net.endpoints``):
+GPUs, or a switch that an algorithm addresses in its own right. Algorithms know nothing
+else: not the links, not the protocol, not how a reduction is timed. The communicator adds
+those on the way:
 
 - the protocol's payload efficiency (more bytes on the wire than the payload);
 - its per-hop latency, where that exceeds the route's link latency (NCCL's ``hwLat``
@@ -23,12 +25,13 @@ import simpy
 from simpy.events import NORMAL, Event
 
 from gpusim.collectives.reduction import ReductionUnits
+from gpusim.hw.net.endpoints import Endpoint
 from gpusim.hw.net.network import HopKind, Network
 from gpusim.spec.system import ProtocolSpec
 from gpusim.units import s_to_ns
 
-Edge = tuple[int, int, int]
-"""(channel, source GPU, destination GPU): messages on one edge arrive in order."""
+Edge = tuple[int, Endpoint, Endpoint]
+"""(channel, source, destination): messages on one edge arrive in order."""
 
 
 class Delivery(Event):  # type: ignore[misc]  # simpy is not type-checked (pyproject)
@@ -60,7 +63,7 @@ class _Queue:
 
 
 class Communicator:
-    """Message passing between the GPUs of one collective, over one protocol."""
+    """Message passing between the endpoints of one collective, over one protocol."""
 
     def __init__(
         self,
@@ -78,18 +81,24 @@ class Communicator:
             "pcie": s_to_ns(protocol.pcie_hop_latency_s),
             "net": s_to_ns(protocol.net_hop_latency_s),
         }
-        self._extra_latency_ns: dict[tuple[int, int], float] = {}
+        self._extra_latency_ns: dict[tuple[Endpoint, Endpoint], float] = {}
         self._edges: defaultdict[Edge, _Queue] = defaultdict(_Queue)
         self.messages = 0
 
     def send(
-        self, channel: int, src: int, dst: int, size_bytes: float, *, reduce: bool = False
+        self,
+        channel: int,
+        src: Endpoint,
+        dst: Endpoint,
+        size_bytes: float,
+        *,
+        reduce: bool = False,
     ) -> simpy.Event:
         """Send ``size_bytes`` of payload from ``src`` to ``dst`` now; ``reduce``: the receiver
         adds it into its buffer before the message counts as received.
 
-        A GPU may hand a message to itself: it arrives at once and costs nothing (how a
-        tree's root turns the end of its reduction into the start of its broadcast).
+        An endpoint may hand a message to itself: it arrives at once and costs nothing (how
+        a tree's root turns the end of its reduction into the start of its broadcast).
         """
         now_ns = self.env.now
         arrival_ns = now_ns if src == dst else self._arrival_ns(src, dst, size_bytes, now_ns)
@@ -106,7 +115,7 @@ class Communicator:
         self.messages += 1
         return delivery
 
-    def recv(self, channel: int, src: int, dst: int) -> simpy.Event:
+    def recv(self, channel: int, src: Endpoint, dst: Endpoint) -> simpy.Event:
         """The event of the next message from ``src`` to ``dst`` on ``channel``."""
         queue = self._edges[(channel, src, dst)]
         if queue.deliveries and queue.sender_ahead:
@@ -116,7 +125,7 @@ class Communicator:
         queue.sender_ahead = False
         return delivery
 
-    def _arrival_ns(self, src: int, dst: int, size_bytes: float, now_ns: float) -> float:
+    def _arrival_ns(self, src: Endpoint, dst: Endpoint, size_bytes: float, now_ns: float) -> float:
         wire_bytes = size_bytes * self._wire_per_payload
         arrival_ns = self.network.transfer(src, dst, wire_bytes, now_ns)
         extra_ns = self._extra_latency_ns.get((src, dst))

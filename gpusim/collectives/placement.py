@@ -15,22 +15,23 @@ import math
 from dataclasses import dataclass
 
 from gpusim.errors import CollectiveError
+from gpusim.hw.net.endpoints import Gpu
 from gpusim.hw.net.topology import intra_node_rings
 from gpusim.spec.system import ProtocolSpec, SystemSpec
 
 
 @dataclass(frozen=True)
 class Placement:
-    """The GPUs of a collective (global indices) in rank order, and each channel's ring.
+    """The GPUs of a collective in rank order, and each channel's ring.
 
     Rank order is node by node, each node in its first ring order, so that neighbouring
     ranks are linked (trees are built over it; rank ``i`` is ``ranks[i]``).
     """
 
-    ranks: tuple[int, ...]
-    rings: tuple[tuple[int, ...], ...]
+    ranks: tuple[Gpu, ...]
+    rings: tuple[tuple[Gpu, ...], ...]
 
-    def ring(self, channel: int) -> tuple[int, ...]:
+    def ring(self, channel: int) -> tuple[Gpu, ...]:
         """The cyclic order of GPUs that channel ``channel`` follows."""
         return self.rings[channel]
 
@@ -63,8 +64,8 @@ def place(system: SystemSpec, ranks: int, channels: int) -> Placement:
         if nodes > 1:
             turn = channel % len(order)
             order = order[turn:] + order[:turn]
-        rings.append(tuple(node * per_node + gpu for node in range(nodes) for gpu in order))
-    in_rank_order = tuple(node * per_node + gpu for node in range(nodes) for gpu in orders[0])
+        rings.append(tuple(Gpu(node, gpu) for node in range(nodes) for gpu in order))
+    in_rank_order = tuple(Gpu(node, gpu) for node in range(nodes) for gpu in orders[0])
     return Placement(ranks=in_rank_order, rings=tuple(rings))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from gpusim.hw.net.endpoints import Endpoint, Switch
 from gpusim.hw.net.links import BusySchedule
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import bytes_per_s_to_bytes_per_ns
@@ -56,17 +57,27 @@ class MemoryBoundReduction:
 
 
 class ReductionUnits:
-    """Each GPU's reductions, one at a time, in the order their data arrives."""
+    """Each GPU's reductions, one at a time, in the order their data arrives.
 
-    def __init__(self, model: ReductionModel, gpu_count: int) -> None:
+    Switches do not reduce here: a switch that does (NVLink SHARP) needs its own model.
+    """
+
+    def __init__(self, model: ReductionModel) -> None:
         self.model = model
-        self._schedules = [BusySchedule() for _ in range(gpu_count)]
-        self.busy_ns = [0.0] * gpu_count
+        self._schedules: dict[Endpoint, BusySchedule] = {}
+        self.busy_ns: dict[Endpoint, float] = {}
+        """Time spent reducing, by endpoint (those that reduced anything)."""
 
-    def reduce(self, gpu: int, size_bytes: float, ready_ns: float, now_ns: float) -> float:
-        """Reduce ``size_bytes`` on ``gpu`` once its data is there at ``ready_ns`` (booked at
+    def reduce(self, at: Endpoint, size_bytes: float, ready_ns: float, now_ns: float) -> float:
+        """Reduce ``size_bytes`` at ``at`` once its data is there at ``ready_ns`` (booked at
         ``now_ns``); when it is done."""
+        schedule = self._schedules.get(at)
+        if schedule is None:
+            if isinstance(at, Switch):
+                raise ValueError(f"dst: {at.name} cannot reduce in this model")
+            schedule = self._schedules[at] = BusySchedule()
+            self.busy_ns[at] = 0.0
         duration_ns = self.model.reduce_ns(size_bytes)
-        start_ns = self._schedules[gpu].book(ready_ns, duration_ns, now_ns)
-        self.busy_ns[gpu] += duration_ns
+        start_ns = schedule.book(ready_ns, duration_ns, now_ns)
+        self.busy_ns[at] += duration_ns
         return start_ns + duration_ns

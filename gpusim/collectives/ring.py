@@ -29,6 +29,7 @@ from gpusim.collectives.bounds import (
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Slicing
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
+from gpusim.hw.net.endpoints import Gpu
 from gpusim.spec.system import SystemSpec
 
 
@@ -76,7 +77,7 @@ def _ring(run: CollectiveRun, *, sends: int, reduced_sends: int) -> None:
 def _ring_rank(
     comm: Communicator,
     channel: int,
-    neighbours: tuple[int, int, int],
+    neighbours: tuple[Gpu, Gpu, Gpu],
     sends: int,
     reduced_sends: int,
     cut: Slicing,
@@ -107,7 +108,7 @@ def _chain(run: CollectiveRun, *, reduce: bool) -> None:
 def _chain_rank(
     comm: Communicator,
     channel: int,
-    chain: tuple[int, ...],
+    chain: tuple[Gpu, ...],
     position: int,
     cut: Slicing,
     reduce: bool,

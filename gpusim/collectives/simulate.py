@@ -91,7 +91,7 @@ def _simulate(
     env = simpy.Environment(initial_time=s_to_ns(protocol.base_latency_s))
     intervals: list[LinkInterval] | None = [] if timeline else None
     network = build_network(env, system, timeline=intervals)
-    comm = Communicator(env, network, protocol, ReductionUnits(reduction, system.gpu_count))
+    comm = Communicator(env, network, protocol, ReductionUnits(reduction))
     run_algorithm(
         CollectiveRun(
             env=env,

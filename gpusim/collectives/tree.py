@@ -25,6 +25,7 @@ from gpusim.collectives.bounds import NetworkTerms, injection_bandwidth, intra_n
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Slicing
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
+from gpusim.hw.net.endpoints import Gpu
 from gpusim.spec.system import SystemSpec
 
 
@@ -82,7 +83,7 @@ def tree_allreduce(run: CollectiveRun) -> None:
 
 
 def _reduce_up(
-    comm: Communicator, channel: int, gpu: int, above: int, below: list[int], cut: Slicing
+    comm: Communicator, channel: int, gpu: Gpu, above: Gpu, below: list[Gpu], cut: Slicing
 ) -> RankProcess:
     """Sum the children's slices into this rank's and pass them up (the root: to itself)."""
     for _ in range(cut.count):
@@ -92,7 +93,7 @@ def _reduce_up(
 
 
 def _broadcast_down(
-    comm: Communicator, channel: int, gpu: int, above: int, below: list[int], cut: Slicing
+    comm: Communicator, channel: int, gpu: Gpu, above: Gpu, below: list[Gpu], cut: Slicing
 ) -> RankProcess:
     """Take each finished slice from above (the root: from itself) and pass it down."""
     for _ in range(cut.count):

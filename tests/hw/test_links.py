@@ -9,6 +9,7 @@ import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpusim.hw.net.endpoints import Endpoint, Gpu
 from gpusim.hw.net.links import BusySchedule, Link, LinkInterval
 from gpusim.hw.net.network import Network, Route
 
@@ -16,15 +17,22 @@ MB = 1_000_000
 GB_PER_S = 1.0  # 1 GB/s is 1 byte per ns
 T_NS = MB / GB_PER_S  # one 1 MB transfer on a 1 GB/s link
 LATENCY_NS = 500.0
+A, B, C = Gpu(0, 0), Gpu(0, 1), Gpu(0, 2)
 
 
-def _network(*links: Link, routes: dict[tuple[int, int], tuple[Link, ...]]) -> Network:
+def _network(*links: Link, routes: dict[tuple[Endpoint, Endpoint], tuple[Link, ...]]) -> Network:
     env = simpy.Environment()
     by_name = {link.name: link for link in links}
-    return Network(env, 3, by_name, lambda src, dst: Route(routes[(src, dst)], "nvlink"))
+
+    def router(src: Endpoint, dst: Endpoint) -> Route:
+        if (src, dst) not in routes:
+            raise ValueError(f"dst: no route {src.name} -> {dst.name}")
+        return Route(routes[(src, dst)], "nvlink")
+
+    return Network(env, by_name, router)
 
 
-def _arrivals(network: Network, sends: list[tuple[int, int, float]]) -> list[tuple[str, float]]:
+def _arrivals(network: Network, sends: list[tuple[Gpu, Gpu, float]]) -> list[tuple[str, float]]:
     """Send all at time 0; the log of (label, arrival time) in arrival order."""
     log: list[tuple[str, float]] = []
 
@@ -40,8 +48,8 @@ def _arrivals(network: Network, sends: list[tuple[int, int, float]]) -> list[tup
 
 def test_two_transfers_on_one_link_serialise() -> None:
     link = Link("a.out", GB_PER_S, LATENCY_NS)
-    network = _network(link, routes={(0, 1): (link,)})
-    log = _arrivals(network, [(0, 1, MB), (0, 1, MB)])
+    network = _network(link, routes={(A, B): (link,)})
+    log = _arrivals(network, [(A, B, MB), (A, B, MB)])
     assert log == [("m0", T_NS + LATENCY_NS), ("m1", 2 * T_NS + LATENCY_NS)]
     assert link.busy_ns == 2 * T_NS
     assert link.carried_bytes == 2 * MB
@@ -49,25 +57,25 @@ def test_two_transfers_on_one_link_serialise() -> None:
 
 def test_transfers_on_two_links_overlap() -> None:
     first, second = Link("a.out", GB_PER_S, LATENCY_NS), Link("b.out", GB_PER_S, LATENCY_NS)
-    network = _network(first, second, routes={(0, 1): (first,), (0, 2): (second,)})
-    log = _arrivals(network, [(0, 1, MB), (0, 2, MB)])
+    network = _network(first, second, routes={(A, B): (first,), (A, C): (second,)})
+    log = _arrivals(network, [(A, B, MB), (A, C, MB)])
     assert log == [("m0", T_NS + LATENCY_NS), ("m1", T_NS + LATENCY_NS)]
 
 
 def test_a_large_transfer_over_hops_pays_its_bytes_once_and_every_latency() -> None:
     """Cut-through: k hops cost bytes / bandwidth + sum of latencies, not k x bytes / bw."""
     hops = [Link(f"hop{i}", GB_PER_S, 100.0 * (i + 1)) for i in range(3)]
-    network = _network(*hops, routes={(0, 1): tuple(hops)})
-    log = _arrivals(network, [(0, 1, 1000 * MB)])
+    network = _network(*hops, routes={(A, B): tuple(hops)})
+    log = _arrivals(network, [(A, B, 1000 * MB)])
     assert log == [("m0", pytest.approx(1000 * T_NS + 100.0 + 200.0 + 300.0))]
 
 
 def test_a_slow_hop_sets_the_pace_of_a_route() -> None:
     fast, slow = Link("fast", 4 * GB_PER_S, 0.0), Link("slow", GB_PER_S, 0.0)
-    network = _network(fast, slow, routes={(0, 1): (fast, slow), (1, 0): (slow, fast)})
-    assert network.transfer(0, 1, MB, 0.0) == pytest.approx(T_NS)
+    network = _network(fast, slow, routes={(A, B): (fast, slow), (B, A): (slow, fast)})
+    assert network.transfer(A, B, MB, 0.0) == pytest.approx(T_NS)
     # The fast link behind a slow one cannot finish before the last byte reached it.
-    assert network.transfer(1, 0, MB, 0.0) == pytest.approx(2 * T_NS)
+    assert network.transfer(B, A, MB, 0.0) == pytest.approx(2 * T_NS)
     assert fast.schedule.busy_until_ns == pytest.approx(2 * T_NS)
 
 
@@ -97,13 +105,13 @@ def test_a_link_checks_its_figures(bandwidth: float, latency: float, message: st
         Link("bad", bandwidth, latency)
 
 
-def test_a_network_refuses_unknown_gpus_and_self_sends() -> None:
+def test_a_network_refuses_self_sends_and_passes_on_its_routers_refusals() -> None:
     link = Link("a.out", GB_PER_S, 0.0)
-    network = _network(link, routes={(0, 1): (link,)})
-    with pytest.raises(ValueError, match=r"^dst: GPUs are 0 to 2, got 3"):
-        network.route(0, 3)
-    with pytest.raises(ValueError, match=r"^dst: a GPU does not send to itself"):
-        network.route(1, 1)
+    network = _network(link, routes={(A, B): (link,)})
+    with pytest.raises(ValueError, match=r"^dst: node0\.gpu1 does not send to itself$"):
+        network.route(B, B)
+    with pytest.raises(ValueError, match=r"^dst: no route node0\.gpu0 -> node0\.gpu2$"):
+        network.route(A, C)
 
 
 @given(
@@ -113,8 +121,8 @@ def test_a_network_refuses_unknown_gpus_and_self_sends() -> None:
 def test_a_busy_link_delivers_in_order_at_its_bandwidth(sizes: list[float], latency: float) -> None:
     """N transfers offered at once on one link arrive in order, the last after all bytes."""
     link = Link("a.out", GB_PER_S, latency)
-    network = _network(link, routes={(0, 1): (link,)})
-    arrivals = [network.transfer(0, 1, size, 0.0) for size in sizes]
+    network = _network(link, routes={(A, B): (link,)})
+    arrivals = [network.transfer(A, B, size, 0.0) for size in sizes]
     assert arrivals == sorted(arrivals)
     assert arrivals[-1] == pytest.approx(sum(sizes) / GB_PER_S + latency)
 

@@ -1,8 +1,9 @@
-"""The network of a system: GPUs joined by links, and the narrow interface collectives use.
+"""The network of a system: endpoints (GPUs, switches) joined by links, and the narrow
+interface collectives use.
 
 ``Network.send(src, dst, size_bytes)`` returns a SimPy event that fires when the bytes have
-reached GPU ``dst``; that is all an algorithm needs to know about NVLink, NVSwitch, PCIe or
-NICs. Underneath, ``transfer`` reserves the route's link directions in order.
+reached endpoint ``dst``; that is all an algorithm needs to know about NVLink, NVSwitch, PCIe
+or NICs. Underneath, ``transfer`` reserves the route's link directions in order.
 
 A transfer is cut-through: its first byte enters the next link one latency after it entered
 the previous one, and no link can finish before the last byte has reached it. Over ``k``
@@ -20,6 +21,7 @@ from typing import Literal
 
 import simpy
 
+from gpusim.hw.net.endpoints import Endpoint
 from gpusim.hw.net.links import Link
 
 HopKind = Literal["nvlink", "pcie", "net"]
@@ -28,7 +30,7 @@ HopKind = Literal["nvlink", "pcie", "net"]
 
 @dataclass(frozen=True)
 class Route:
-    """The link directions from one GPU to another, in order, and the kind of hop it is."""
+    """The link directions from one endpoint to another, in order, and the kind of hop."""
 
     links: tuple[Link, ...]
     kind: HopKind
@@ -39,36 +41,31 @@ class Route:
         object.__setattr__(self, "latency_ns", sum(link.latency_ns for link in self.links))
 
 
-Router = Callable[[int, int], Route]
-"""Builds the route from GPU ``src`` to GPU ``dst`` (global indices)."""
+Router = Callable[[Endpoint, Endpoint], Route]
+"""Builds the route from ``src`` to ``dst``; raises ``ValueError`` (naming ``src`` or
+``dst``) for an endpoint the system does not have or a pair no route joins."""
 
 
 class Network:
-    """GPUs ``0 .. gpu_count - 1`` joined by named links; routes are built once, on first use."""
+    """Endpoints joined by named links; routes are built by the router once, on first use."""
 
-    def __init__(
-        self, env: simpy.Environment, gpu_count: int, links: Mapping[str, Link], router: Router
-    ) -> None:
+    def __init__(self, env: simpy.Environment, links: Mapping[str, Link], router: Router) -> None:
         self.env = env
-        self.gpu_count = gpu_count
         self.links = dict(links)
         self._router = router
-        self._routes: dict[tuple[int, int], Route] = {}
+        self._routes: dict[tuple[Endpoint, Endpoint], Route] = {}
 
-    def route(self, src: int, dst: int) -> Route:
-        """The route from GPU ``src`` to GPU ``dst``."""
+    def route(self, src: Endpoint, dst: Endpoint) -> Route:
+        """The route from ``src`` to ``dst``."""
         key = (src, dst)
         route = self._routes.get(key)
         if route is None:
-            for name, gpu in (("src", src), ("dst", dst)):
-                if not 0 <= gpu < self.gpu_count:
-                    raise ValueError(f"{name}: GPUs are 0 to {self.gpu_count - 1}, got {gpu}")
             if src == dst:
-                raise ValueError(f"dst: a GPU does not send to itself, got {src} -> {dst}")
+                raise ValueError(f"dst: {src.name} does not send to itself")
             route = self._routes[key] = self._router(src, dst)
         return route
 
-    def transfer(self, src: int, dst: int, size_bytes: float, start_ns: float) -> float:
+    def transfer(self, src: Endpoint, dst: Endpoint, size_bytes: float, start_ns: float) -> float:
         """Book the route for ``size_bytes`` ready now, at ``start_ns``; return its arrival."""
         route = self._routes.get((src, dst)) or self.route(src, dst)
         head_ns = tail_ns = start_ns
@@ -78,7 +75,7 @@ class Network:
             tail_ns = last_out_ns + link.latency_ns
         return tail_ns
 
-    def send(self, src: int, dst: int, size_bytes: float) -> simpy.Event:
-        """Send ``size_bytes`` from GPU ``src`` to GPU ``dst`` now; the event fires on arrival."""
+    def send(self, src: Endpoint, dst: Endpoint, size_bytes: float) -> simpy.Event:
+        """Send ``size_bytes`` from ``src`` to ``dst`` now; the event fires on arrival."""
         arrival_ns = self.transfer(src, dst, size_bytes, self.env.now)
         return self.env.timeout(arrival_ns - self.env.now)

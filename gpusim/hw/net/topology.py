@@ -4,6 +4,8 @@ Every node has the same fabric, chosen by ``system.topology``:
 
 - ``nvswitch``: each GPU has one port to the NVSwitch fabric per direction, at all its
   NVLinks' bandwidth (``node0.gpu3.nvlink.out`` / ``.in``); the switches are non-blocking.
+  The fabric is an endpoint too (``node0.nvswitch``): a GPU reaches it over its port out,
+  and it reaches a GPU over that GPU's port in.
 - ``nvlink_mesh``: the DGX-1 hybrid cube mesh (``DGX1_NVLINKS``): one link direction per
   linked GPU pair, at the pair's link count times the per-link bandwidth
   (``node0.gpu0.nvlink.to_gpu3``). Pairs with no NVLink go over PCIe.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import simpy
 
+from gpusim.hw.net.endpoints import Endpoint, Gpu, Switch
 from gpusim.hw.net.links import Link, LinkInterval
 from gpusim.hw.net.network import HopKind, Network, Route
 from gpusim.spec.system import SystemSpec
@@ -90,23 +93,47 @@ class _Builder:
                 self._mesh_links(node)
             if self.system.nodes > 1:
                 self._nics(node)
-        return Network(self.env, self.system.gpu_count, self.links, self.route)
+        return Network(self.env, self.links, self.route)
 
-    def route(self, src: int, dst: int) -> Route:
-        per_node = self.system.gpus_per_node
-        src_node, src_gpu = divmod(src, per_node)
-        dst_node, dst_gpu = divmod(dst, per_node)
-        if src_node != dst_node:
-            names = [f"node{src_node}.gpu{src_gpu}.nic.out", f"node{dst_node}.gpu{dst_gpu}.nic.in"]
-            return self._route(names, "net")
-        prefix = f"node{src_node}"
+    def route(self, src: Endpoint, dst: Endpoint) -> Route:
+        self._check("src", src)
+        self._check("dst", dst)
+        if isinstance(src, Switch) or isinstance(dst, Switch):
+            return self._switch_route(src, dst)
+        if src.node != dst.node:
+            return self._route([f"{src.name}.nic.out", f"{dst.name}.nic.in"], "net")
         topology = self.system.topology
         if topology == "nvswitch":
-            names = [f"{prefix}.gpu{src_gpu}.nvlink.out", f"{prefix}.gpu{dst_gpu}.nvlink.in"]
-            return self._route(names, "nvlink")
-        if topology == "nvlink_mesh" and _pair(src_gpu, dst_gpu) in DGX1_NVLINKS:
-            return self._route([f"{prefix}.gpu{src_gpu}.nvlink.to_gpu{dst_gpu}"], "nvlink")
-        return self._route(self._pcie_path(prefix, src_gpu, dst_gpu), "pcie")
+            return self._route([f"{src.name}.nvlink.out", f"{dst.name}.nvlink.in"], "nvlink")
+        if topology == "nvlink_mesh" and _pair(src.local, dst.local) in DGX1_NVLINKS:
+            return self._route([f"{src.name}.nvlink.to_gpu{dst.local}"], "nvlink")
+        return self._route(self._pcie_path(f"node{src.node}", src.local, dst.local), "pcie")
+
+    def _check(self, role: str, endpoint: Endpoint) -> None:
+        """Raise ``ValueError`` naming ``role`` if the system has no such endpoint."""
+        system = self.system
+        if endpoint.node >= system.nodes:
+            raise ValueError(
+                f"{role}: {system.name} has {system.nodes} node(s), got {endpoint.name}"
+            )
+        if isinstance(endpoint, Gpu) and endpoint.local >= system.gpus_per_node:
+            raise ValueError(f"{role}: a node has {system.gpus_per_node} GPUs, got {endpoint.name}")
+        if isinstance(endpoint, Switch) and system.topology != "nvswitch":
+            raise ValueError(
+                f"{role}: {system.name} has no {endpoint.kind} ({system.topology}), "
+                f"got {endpoint.name}"
+            )
+
+    def _switch_route(self, src: Endpoint, dst: Endpoint) -> Route:
+        """A GPU to its node's switch over its port out, the switch to a GPU over the GPU's
+        port in."""
+        if isinstance(src, Gpu) and isinstance(dst, Switch) and src.node == dst.node:
+            return self._route([f"{src.name}.nvlink.out"], "nvlink")
+        if isinstance(src, Switch) and isinstance(dst, Gpu) and src.node == dst.node:
+            return self._route([f"{dst.name}.nvlink.in"], "nvlink")
+        raise ValueError(
+            f"dst: a switch links only the GPUs of its node, got {src.name} -> {dst.name}"
+        )
 
     def _route(self, names: list[str], kind: HopKind) -> Route:
         return Route(tuple(self.links[name] for name in names), kind)
