@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gpusim.collectives.validation import check_collective
+from gpusim.collectives.checks import check_collective
 from gpusim.cuda.kernels import get_kernel
 from gpusim.errors import CollectiveError, GpusimError, KernelError, ScenarioError, SpecError
 from gpusim.roofline import Bound

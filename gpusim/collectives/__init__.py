@@ -7,13 +7,13 @@
 one GPU, as the project's kernels run it.
 """
 
+from gpusim.collectives.checks import check_collective, sweep_sizes
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel
 from gpusim.collectives.registry import ALGORITHMS, algorithm
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage, bus_factor
 from gpusim.collectives.run import CollectiveAlgorithm
 from gpusim.collectives.simulate import simulate_collective, sweep_collective
 from gpusim.collectives.single_device import SingleDeviceResult, simulate_single_device_allreduce
-from gpusim.collectives.validation import check_collective, sweep_sizes
 
 __all__ = [
     "ALGORITHMS",

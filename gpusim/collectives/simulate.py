@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 import simpy
 
+from gpusim.collectives.checks import check_collective
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import channels_for, place
 from gpusim.collectives.protocols import protocol_candidates
@@ -22,7 +23,6 @@ from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel, R
 from gpusim.collectives.registry import algorithm
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
 from gpusim.collectives.run import CollectiveRun, RunAlgorithm
-from gpusim.collectives.validation import check_collective
 from gpusim.hw.net.links import LinkInterval
 from gpusim.hw.net.topology import build_network
 from gpusim.spec.system import ProtocolName, SystemSpec
@@ -90,7 +90,7 @@ def _simulate(
     channels = channels_for(workload.size_bytes, protocol, system.collective.channels)
     env = simpy.Environment(initial_time=s_to_ns(protocol.base_latency_s))
     intervals: list[LinkInterval] | None = [] if timeline else None
-    network = build_network(env, system, timeline=intervals)
+    network = build_network(system, timeline=intervals)
     comm = Communicator(env, network, protocol, ReductionUnits(reduction))
     run_algorithm(
         CollectiveRun(

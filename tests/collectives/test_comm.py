@@ -39,7 +39,7 @@ def _comm(protocol: ProtocolSpec = PLAIN, reduce_bytes_per_ns: float = 3.0) -> C
     def router(src: Endpoint, dst: Endpoint) -> Route:
         return Route((links[f"{src.name}.out"],), "nvlink")
 
-    network = Network(env, links, router)
+    network = Network(links, router)
     reductions = ReductionUnits(MemoryBoundReduction(reduce_bytes_per_ns))
     return Communicator(env, network, protocol, reductions)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +20,6 @@ A, B, C = Gpu(0, 0), Gpu(0, 1), Gpu(0, 2)
 
 
 def _network(*links: Link, routes: dict[tuple[Endpoint, Endpoint], tuple[Link, ...]]) -> Network:
-    env = simpy.Environment()
     by_name = {link.name: link for link in links}
 
     def router(src: Endpoint, dst: Endpoint) -> Route:
@@ -29,28 +27,21 @@ def _network(*links: Link, routes: dict[tuple[Endpoint, Endpoint], tuple[Link, .
             raise ValueError(f"dst: no route {src.name} -> {dst.name}")
         return Route(routes[(src, dst)], "nvlink")
 
-    return Network(env, by_name, router)
+    return Network(by_name, router)
 
 
-def _arrivals(network: Network, sends: list[tuple[Gpu, Gpu, float]]) -> list[tuple[str, float]]:
-    """Send all at time 0; the log of (label, arrival time) in arrival order."""
-    log: list[tuple[str, float]] = []
-
-    def receive(label: str, event: simpy.Event) -> simpy.events.ProcessGenerator:
-        yield event
-        log.append((label, network.env.now))
-
-    for index, (src, dst, size) in enumerate(sends):
-        network.env.process(receive(f"m{index}", network.send(src, dst, size)))
-    network.env.run()
-    return log
+def _arrivals(network: Network, sends: list[tuple[Gpu, Gpu, float]]) -> list[float]:
+    """Send all at time 0, in order; when each arrives."""
+    return [network.transfer(src, dst, size, 0.0) for src, dst, size in sends]
 
 
 def test_two_transfers_on_one_link_serialise() -> None:
     link = Link("a.out", GB_PER_S, LATENCY_NS)
     network = _network(link, routes={(A, B): (link,)})
-    log = _arrivals(network, [(A, B, MB), (A, B, MB)])
-    assert log == [("m0", T_NS + LATENCY_NS), ("m1", 2 * T_NS + LATENCY_NS)]
+    assert _arrivals(network, [(A, B, MB), (A, B, MB)]) == [
+        T_NS + LATENCY_NS,
+        2 * T_NS + LATENCY_NS,
+    ]
     assert link.busy_ns == 2 * T_NS
     assert link.carried_bytes == 2 * MB
 
@@ -58,16 +49,15 @@ def test_two_transfers_on_one_link_serialise() -> None:
 def test_transfers_on_two_links_overlap() -> None:
     first, second = Link("a.out", GB_PER_S, LATENCY_NS), Link("b.out", GB_PER_S, LATENCY_NS)
     network = _network(first, second, routes={(A, B): (first,), (A, C): (second,)})
-    log = _arrivals(network, [(A, B, MB), (A, C, MB)])
-    assert log == [("m0", T_NS + LATENCY_NS), ("m1", T_NS + LATENCY_NS)]
+    assert _arrivals(network, [(A, B, MB), (A, C, MB)]) == [T_NS + LATENCY_NS] * 2
 
 
 def test_a_large_transfer_over_hops_pays_its_bytes_once_and_every_latency() -> None:
     """Cut-through: k hops cost bytes / bandwidth + sum of latencies, not k x bytes / bw."""
     hops = [Link(f"hop{i}", GB_PER_S, 100.0 * (i + 1)) for i in range(3)]
     network = _network(*hops, routes={(A, B): tuple(hops)})
-    log = _arrivals(network, [(A, B, 1000 * MB)])
-    assert log == [("m0", pytest.approx(1000 * T_NS + 100.0 + 200.0 + 300.0))]
+    arrivals = _arrivals(network, [(A, B, 1000 * MB)])
+    assert arrivals == pytest.approx([1000 * T_NS + 100.0 + 200.0 + 300.0])
 
 
 def test_a_slow_hop_sets_the_pace_of_a_route() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-import simpy
 
 from gpusim.hw.net.endpoints import Endpoint, Gpu, Switch
 from gpusim.hw.net.network import Network
@@ -14,7 +13,7 @@ from gpusim.spec import SystemSpec, system_preset
 
 
 def _network(system: SystemSpec) -> Network:
-    return build_network(simpy.Environment(), system)
+    return build_network(system)
 
 
 def _route(system: SystemSpec, src: Endpoint, dst: Endpoint) -> tuple[str, list[str]]:

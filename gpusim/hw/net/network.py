@@ -1,9 +1,11 @@
 """The network of a system: endpoints (GPUs, switches) joined by links, and the narrow
 interface collectives use.
 
-``Network.send(src, dst, size_bytes)`` returns a SimPy event that fires when the bytes have
-reached endpoint ``dst``; that is all an algorithm needs to know about NVLink, NVSwitch, PCIe
-or NICs. Underneath, ``transfer`` reserves the route's link directions in order.
+``Network.transfer(src, dst, size_bytes, start_ns)`` books the route of a message sent at
+``start_ns`` and returns when its last byte reaches ``dst``; ``route(src, dst)`` says which
+link directions and what kind of hop that is. That is all the collectives' communicator
+(``gpusim.collectives.comm``) asks of NVLink, NVSwitch, PCIe or NICs; it turns arrival times
+into SimPy events itself. The network holds no clock: it is a calendar of link bookings.
 
 A transfer is cut-through: its first byte enters the next link one latency after it entered
 the previous one, and no link can finish before the last byte has reached it. Over ``k``
@@ -18,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-
-import simpy
 
 from gpusim.hw.net.endpoints import Endpoint
 from gpusim.hw.net.links import Link
@@ -49,8 +49,7 @@ Router = Callable[[Endpoint, Endpoint], Route]
 class Network:
     """Endpoints joined by named links; routes are built by the router once, on first use."""
 
-    def __init__(self, env: simpy.Environment, links: Mapping[str, Link], router: Router) -> None:
-        self.env = env
+    def __init__(self, links: Mapping[str, Link], router: Router) -> None:
         self.links = dict(links)
         self._router = router
         self._routes: dict[tuple[Endpoint, Endpoint], Route] = {}
@@ -74,8 +73,3 @@ class Network:
             head_ns = first_in_ns + link.latency_ns
             tail_ns = last_out_ns + link.latency_ns
         return tail_ns
-
-    def send(self, src: Endpoint, dst: Endpoint, size_bytes: float) -> simpy.Event:
-        """Send ``size_bytes`` from ``src`` to ``dst`` now; the event fires on arrival."""
-        arrival_ns = self.transfer(src, dst, size_bytes, self.env.now)
-        return self.env.timeout(arrival_ns - self.env.now)

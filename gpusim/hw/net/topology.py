@@ -20,8 +20,6 @@ latency (on the sending side of a hop; receiving ports add none) is the spec's.
 
 from __future__ import annotations
 
-import simpy
-
 from gpusim.hw.net.endpoints import Endpoint, Gpu, Switch
 from gpusim.hw.net.links import Link, LinkInterval
 from gpusim.hw.net.network import HopKind, Network, Route
@@ -48,11 +46,9 @@ DGX1_RINGS: tuple[tuple[int, ...], ...] = (
 "three interwoven rings of single NVLink connections" of NVIDIA's DGX-1 description."""
 
 
-def build_network(
-    env: simpy.Environment, system: SystemSpec, *, timeline: list[LinkInterval] | None = None
-) -> Network:
+def build_network(system: SystemSpec, *, timeline: list[LinkInterval] | None = None) -> Network:
     """The links and routes of ``system``; link occupancy goes to ``timeline`` if given."""
-    return _Builder(env, system, timeline).network()
+    return _Builder(system, timeline).network()
 
 
 def intra_node_rings(system: SystemSpec, local_gpus: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -76,10 +72,7 @@ def intra_node_rings(system: SystemSpec, local_gpus: tuple[int, ...]) -> list[tu
 class _Builder:
     """Creates the links of every node and answers route requests between any two GPUs."""
 
-    def __init__(
-        self, env: simpy.Environment, system: SystemSpec, timeline: list[LinkInterval] | None
-    ) -> None:
-        self.env = env
+    def __init__(self, system: SystemSpec, timeline: list[LinkInterval] | None) -> None:
         self.system = system
         self.timeline = timeline
         self.links: dict[str, Link] = {}
@@ -93,7 +86,7 @@ class _Builder:
                 self._mesh_links(node)
             if self.system.nodes > 1:
                 self._nics(node)
-        return Network(self.env, self.links, self.route)
+        return Network(self.links, self.route)
 
     def route(self, src: Endpoint, dst: Endpoint) -> Route:
         self._check("src", src)
