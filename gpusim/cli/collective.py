@@ -42,7 +42,14 @@ SystemOption = Annotated[str, typer.Option("--system", help="system preset (gpus
 SizesOption = Annotated[
     str, typer.Option("--sizes", help="MIN:MAX doubling, or one size; K, M, G are 1024^n")
 ]
-AlgoOption = Annotated[str, typer.Option("--algo", help="algorithm (ring; tree for allreduce)")]
+_ALGORITHM_NAMES = sorted({name for by_name in ALGORITHMS.values() for name in by_name})
+AlgoOption = Annotated[
+    str,
+    typer.Option(
+        "--algo",
+        help=f"algorithm: {', '.join(_ALGORITHM_NAMES)} (not every one runs every collective)",
+    ),
+]
 DtypeOption = Annotated[str, typer.Option("--dtype", help="element type: fp32, fp16 or bf16")]
 RanksOption = Annotated[int | None, typer.Option("--ranks", help="GPUs taking part [all]")]
 NodesOption = Annotated[int | None, typer.Option("--nodes", help="nodes of the system [preset]")]
