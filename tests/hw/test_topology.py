@@ -64,6 +64,7 @@ def test_a_gpu_reaches_its_nodes_nvswitch_over_its_port_out_and_back_over_its_po
             r"dst: 8xH100-NVSwitch has 1 node\(s\), got node1\.gpu0",
         ),
         ("8xH100-NVSwitch", Gpu(0, 8), Gpu(0, 0), r"src: a node has 8 GPUs, got node0\.gpu8"),
+        ("8xH100-NVSwitch", Gpu(0, 0), Gpu(0, -1), r"dst: a node has 8 GPUs, got node0\.gpu-1"),
         ("8xH100-PCIe", Gpu(0, 1), Switch(0), r"dst: 8xH100-PCIe has no nvswitch \(pcie_tree\)"),
     ],
 )

@@ -105,11 +105,11 @@ class _Builder:
     def _check(self, role: str, endpoint: Endpoint) -> None:
         """Raise ``ValueError`` naming ``role`` if the system has no such endpoint."""
         system = self.system
-        if endpoint.node >= system.nodes:
+        if not 0 <= endpoint.node < system.nodes:
             raise ValueError(
                 f"{role}: {system.name} has {system.nodes} node(s), got {endpoint.name}"
             )
-        if isinstance(endpoint, Gpu) and endpoint.local >= system.gpus_per_node:
+        if isinstance(endpoint, Gpu) and not 0 <= endpoint.local < system.gpus_per_node:
             raise ValueError(f"{role}: a node has {system.gpus_per_node} GPUs, got {endpoint.name}")
         if isinstance(endpoint, Switch) and system.topology != "nvswitch":
             raise ValueError(
