@@ -1,5 +1,8 @@
 """Collectives on a system of GPUs: ring and tree algorithms over the link model of
-``gpusim.hw``, reported in nccl-tests' terms (docs/collectives.md).
+``gpusim.hw.net``, reported in nccl-tests' terms (docs/collectives.md).
+
+Algorithms are registry entries (``ALGORITHMS``, ``CollectiveAlgorithm``) that carry their
+own run function, bound terms and topologies.
 
 ``simulate_collective(system, workload)`` runs one collective workload and returns a
 ``CollectiveResult``; ``sweep_collective`` runs it at many sizes;
