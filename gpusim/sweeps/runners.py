@@ -9,16 +9,26 @@ The pool's processes are spawned, not forked: each imports gpusim afresh and loa
 engine's machine code from the Numba cache on disk, so no lock or thread of this process
 (SimPy's, Numba's, Dask's) is copied half-held into a child. A script that sweeps with
 ``jobs > 1`` therefore needs the usual ``if __name__ == "__main__":`` guard.
+
+Workers ignore Ctrl-C; the parent decides. A pool closed early terminates its workers
+rather than wait for them: a busy one is inside the engine's jitted loop, which no signal
+handler interrupts, and its point would be lost anyway. Each worker also dies with the
+parent if the parent is killed (``parent_watch``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections.abc import Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from gpusim.sweeps.parent_watch import end_with_parent
 from gpusim.sweeps.point import PointOutcome, PointTask, collect, run_point
+
+STOP_TIMEOUT_S = 5.0
+"""How long a closed pool waits for its terminated workers to be gone."""
 
 
 def run_serial(tasks: Sequence[PointTask]) -> Generator[PointOutcome, None, None]:
@@ -32,25 +42,31 @@ def run_pool(tasks: Sequence[PointTask], workers: int) -> Generator[PointOutcome
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_ignore_interrupts,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     )
     try:
-        futures = {pool.submit(_run_in_worker, task): task.index for task in tasks}
+        futures = {pool.submit(run_point, task): task.index for task in tasks}
         for future in as_completed(futures):
             yield collect(future, futures[future])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an interrupt, a failed store, the generator closed: stop now
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _ignore_interrupts() -> None:
-    """An idle worker ignores Ctrl-C (the parent decides what an interrupt means)."""
+def _start_worker(parent_pid: int) -> None:
+    """A worker ignores Ctrl-C (the parent decides what it means) and dies with its parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_parent(parent_pid)
 
 
-def _run_in_worker(task: PointTask) -> PointOutcome:
-    """``run_point`` with Ctrl-C enabled while it runs, so an interrupt stops it at once."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        return run_point(task)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Cancel the points not started and terminate the workers, busy or not (Python 3.14's
+    ``terminate_workers``, which 3.11 lacks)."""
+    processes = list(pool._processes.values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(STOP_TIMEOUT_S)

@@ -1,5 +1,7 @@
 """Ctrl-C on a real ``gpusim sweep`` (the whole process group, as a terminal sends it):
-exit 130, everything finished is stored, and the same command resumes from there."""
+exit 130 within a second or so even with every worker busy, everything finished is stored,
+and the same command resumes from there; a parent killed outright takes its workers (and
+multiprocessing's resource tracker) with it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.sweep.test_cli_sweep import SCENARIO
 
@@ -29,6 +33,8 @@ def stored(path: Path) -> int:
 
 
 def gpusim_sweep(scenario: Path, store: Path) -> subprocess.Popen[str]:
+    """``gpusim sweep SCENARIO --jobs 2`` in a session of its own (a terminal's Ctrl-C
+    reaches the whole group)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -74,3 +80,95 @@ def test_ctrl_c_keeps_finished_points_and_a_rerun_resumes(tmp_path: Path) -> Non
         in " ".join(stdout.split())
     )
     assert stored(store) == len(LATENCIES)
+
+
+BUSY_SCENARIO = """
+schema_version = 1
+name = "busy"
+[gpu]
+preset = "H100-SXM5-80GB"
+[workload]
+kind = "gemm"
+kernel = "gemm_smem_tiled_16"
+m = 2048
+n = 2048
+k = 2048
+[sweep.axes]
+"gpu.dram.latency_cycles" = [600, 700, 800, 900]
+"""
+"""Points of seconds each (a 2048^3 GEMM): a worker stopped early is visibly not waited for."""
+BUSY_CPU_S = 4.0
+"""CPU seconds each worker has spent before the test strikes: well into its first point."""
+STOP_WITHIN_S = 3.0
+"""The bound on stopping (about 1 s measured on a loaded 2-core machine; a point takes 10)."""
+CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name, or ``None`` once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()
+    return None if fields[0] == "Z" else fields  # a zombie is gone but for its exit code
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        stat = proc_stat(int(entry.name)) if entry.name.isdigit() else None
+        if stat is not None and int(stat[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_s(pid: int) -> float:
+    stat = proc_stat(pid)
+    return 0.0 if stat is None else (int(stat[11]) + int(stat[12])) / CLOCK_TICKS_PER_S
+
+
+def busy_sweep(tmp_path: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """A ``--jobs 2`` sweep whose two workers are both deep in a point; its child processes
+    (the workers and the resource tracker)."""
+    scenario = tmp_path / "busy.toml"
+    scenario.write_text(BUSY_SCENARIO)
+    process = gpusim_sweep(scenario, tmp_path / "results.sqlite")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        if sum(cpu_s(pid) >= BUSY_CPU_S for pid in children(process.pid)) == 2:
+            return process, children(process.pid)
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"the workers never got busy: {process.communicate()[1]}")
+
+
+def still_alive(pids: list[int], within_s: float) -> list[int]:
+    """Those of ``pids`` still running ``within_s`` seconds from now (sooner if none is)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline and any(proc_stat(pid) is not None for pid in pids):
+        time.sleep(0.05)
+    return [pid for pid in pids if proc_stat(pid) is not None]
+
+
+@needs_proc
+def test_ctrl_c_stops_busy_workers_at_once(tmp_path: Path) -> None:
+    process, workers = busy_sweep(tmp_path)
+    struck_s = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - struck_s < STOP_WITHIN_S
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert still_alive(workers, STOP_WITHIN_S) == []
+
+
+@needs_proc
+def test_a_killed_sweep_takes_its_workers_with_it(tmp_path: Path) -> None:
+    process, workers = busy_sweep(tmp_path)
+    assert len(workers) == 3, "two workers and the resource tracker"
+    process.kill()
+    process.wait()
+    assert still_alive(workers, STOP_WITHIN_S) == []
