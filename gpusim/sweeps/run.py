@@ -19,7 +19,7 @@ from gpusim.hw.sm.result import Mode
 from gpusim.scenario import Scenario, load_scenario
 from gpusim.store.db import ResultStore
 from gpusim.store.records import NewRecord
-from gpusim.sweeps.dask_runner import run_dask
+from gpusim.sweeps.dask_runner import check_reachable, run_dask
 from gpusim.sweeps.plan import AxisValues, PlannedPoint, SweepMode, plan_points, with_axes
 from gpusim.sweeps.point import PointOutcome, PointTask
 from gpusim.sweeps.result import Family, SweepRecord, SweepResult, key_metrics
@@ -61,6 +61,8 @@ def sweep(
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise SweepError(f"jobs: must be >= 1, got {jobs}")
+    if scheduler is not None:
+        check_reachable(scheduler)
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if axes is not None:
         loaded = with_axes(loaded, axes, sweep_mode)

@@ -1,8 +1,11 @@
 """A real Dask cluster (scheduler and two worker processes on loopback) gives exactly the
-process pool's records; an unreachable scheduler is a one-line error."""
+process pool's records; a malformed or unreachable scheduler is a one-line error, at once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +14,11 @@ from distributed import LocalCluster
 
 from gpusim.sweeps import SchedulerError, dask_runner, sweep
 from tests.sweep.conftest import small_sweep
+from tests.sweep.test_cli_sweep import SCENARIO
 from tests.sweep.test_sweep import comparable
 
+FAST_FAILURE_S = 15.0
+"""Start-up and a one-line error (seconds on a loaded machine; 25 s before the check)."""
 GRID = small_sweep(
     {
         "gpu.dram.latency_cycles": [600, 1000],
@@ -62,3 +68,31 @@ def test_an_unreachable_scheduler_is_a_user_error(
         sweep(
             small_sweep({"workload.m": [256]}), scheduler="tcp://127.0.0.1:9", store=tmp_path / "r"
         )
+
+
+@pytest.mark.parametrize("address", ["notaurl", "tcp://127.0.0.1", "tcp://h:99999", "http://h:1"])
+def test_a_malformed_address_is_refused_before_anything_runs(address: str, tmp_path: Path) -> None:
+    with pytest.raises(SchedulerError) as caught:
+        sweep(small_sweep({"workload.m": [256]}), scheduler=address, store=tmp_path / "r")
+    assert str(caught.value) == (
+        f"scheduler {address}: not a scheduler address (give tcp://HOST:PORT, as "
+        "'dask scheduler' prints it)"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_bad_scheduler_is_one_line_and_fast_on_the_command_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SCENARIO + '"gpu.dram.latency_cycles" = [600]\n')
+    started_s = time.monotonic()
+    finished = subprocess.run(
+        [sys.executable, "-m", "gpusim", "sweep", str(scenario), "--scheduler", "notaurl",
+         "--store", str(tmp_path / "r.sqlite")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert time.monotonic() - started_s < FAST_FAILURE_S
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "error: scheduler notaurl: not a scheduler address (give tcp://HOST:PORT, as "
+        "'dask scheduler' prints it)\n"
+    )
