@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpusim.collectives.result import CollectiveResult
+from gpusim.errors import GpusimError
 from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.roofline import Bound
-from gpusim.scenario import Scenario
+from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.tui import values
 from gpusim.tui.fields import hardware_table, parameters, value_of
 from gpusim.tui.jobs import Outcome
@@ -84,6 +85,14 @@ def unmodified(document: Mapping[str, Any]) -> dict[str, Any]:
     return baseline
 
 
+def unmodified_scenario(scenario: Scenario) -> Scenario | None:
+    """The scenario's workload on its unmodified preset (``None`` if that cannot run)."""
+    try:
+        return scenario_from_dict(unmodified(scenario.document), source=scenario.source)
+    except GpusimError:
+        return None
+
+
 class History:
     """This session's runs, numbered from 1 in the order they finished."""
 
@@ -116,3 +125,24 @@ class History:
             if same and record.mode == mode:
                 return record
         return None
+
+    def baseline_of(self, record: RunRecord, chosen: RunRecord | None) -> RunRecord | None:
+        """The run ``record`` is compared with: the ``chosen`` baseline, else its preset's
+        run in the same mode (``None`` while that has not run)."""
+        if chosen is not None:
+            return chosen
+        preset = unmodified_scenario(record.scenario)
+        return None if preset is None else self.find(preset, record.mode)
+
+    def missing_baseline(
+        self, scenario: Scenario, mode: Mode, chosen: RunRecord | None
+    ) -> Scenario | None:
+        """The default baseline ``scenario`` still needs run in ``mode``: none when a
+        baseline is ``chosen``, the preset already ran, or the scenario is its own preset."""
+        if chosen is not None:
+            return None
+        preset = unmodified_scenario(scenario)
+        if preset is None or self.find(preset, mode) is not None:
+            return None
+        same = (preset.hardware, preset.workload) == (scenario.hardware, scenario.workload)
+        return None if same else preset

@@ -100,7 +100,7 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         first, second = self._first.result, self._second.result
         if isinstance(first, KernelResult) and isinstance(second, KernelResult):
-            self.query_one("#stalls-first", StallBars).show(first, None)
-            self.query_one("#stalls-second", StallBars).show(second, None)
+            self.query_one("#stalls-first", StallBars).show(self._first, None)
+            self.query_one("#stalls-second", StallBars).show(self._second, None)
         else:
             self.query_one("#compare-stalls").display = False

@@ -1,4 +1,5 @@
-"""F1: the keys (from the command table) and how the explorer works."""
+"""F1: the keys (from the command table), the panels (from the panel table) and how the
+explorer works."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from gpusim.tui.commands import COMMANDS
+from gpusim.tui.panels import PANELS
 
 GUIDE = """
 ## Panes
@@ -23,9 +25,8 @@ GUIDE = """
   under it says why. Run and Save are refused until it is fixed. `●` marks a changed field.
 - **Units**: sizes take `KiB`, `MiB`, `GiB` (bare `K`, `M`, `G` are powers of 1024 too) or
   `kB`, `MB`, `GB`; rates and clocks `TB/s`, `GHz`; times `s`, `ms`, `us`, `ns`.
-- **Results** (right, or `3` below 120 columns): the summary with the change against the
-  baseline (▲/▼, *better*/*worse*), stall breakdown, per-SM activity, roofline, busbw
-  against size for collectives, and the history of this session's runs.
+- **Results** (right, or `3` below 120 columns): {panels}, and the history of this
+  session's runs.
 
 ## Runs
 
@@ -46,7 +47,8 @@ def help_markdown() -> str:
         keys = command.key_names or "Ctrl+P only"
         rows.append(f"| {keys} | {command.title} | {command.help} |")
     rows.append("| ctrl+p | Command palette | Every command above, and opening any scenario |")
-    return GUIDE + "\n".join(rows) + "\n"
+    panels = ", ".join(panel.describes for panel in PANELS)
+    return GUIDE.format(panels=panels) + "\n".join(rows) + "\n"
 
 
 class HelpScreen(ModalScreen[None]):

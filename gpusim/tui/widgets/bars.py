@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from gpusim.hw.sm.result import KernelResult
+from gpusim.tui.history import RunRecord
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 LABEL_WIDTH = 17
@@ -69,9 +70,15 @@ class StallBars(Widget):
         self._result: KernelResult | None = None
         self._baseline: KernelResult | None = None
 
-    def show(self, result: KernelResult, baseline: KernelResult | None) -> None:
-        """Chart ``result`` (with ``baseline``'s figures beside, if given)."""
-        self._result, self._baseline = result, baseline
+    def show(self, record: RunRecord, baseline: RunRecord | None) -> None:
+        """Chart ``record``'s kernel run, with ``baseline``'s figures beside when it is
+        another kernel run."""
+        result = record.result
+        base = (
+            baseline.result if baseline is not None and baseline.number != record.number else None
+        )
+        self._result = result if isinstance(result, KernelResult) else None
+        self._baseline = base if isinstance(base, KernelResult) else None
         self.refresh(layout=True)
 
     def render(self) -> RenderableType:

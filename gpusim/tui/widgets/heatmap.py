@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.activity import activity
+from gpusim.tui.history import RunRecord
 from gpusim.units import format_seconds
 
 SHADES = " ░▒▓█"
@@ -53,9 +54,9 @@ class SmHeatmap(Widget):
         super().__init__(id=id)
         self._result: KernelResult | None = None
 
-    def show(self, result: KernelResult) -> None:
-        """Draw ``result``'s timeline."""
-        self._result = result
+    def show(self, record: RunRecord, baseline: RunRecord | None) -> None:
+        """Draw ``record``'s timeline (the baseline has its own, not drawn here)."""
+        self._result = record.result if isinstance(record.result, KernelResult) else None
         self.refresh()
 
     def render(self) -> RenderableType:
