@@ -2,20 +2,23 @@
 
 SQLite because it ships with Python, needs no server, and makes every write one
 transaction: a record is in the file whole or not at all, so a sweep killed at any moment
-leaves every finished point readable. One process writes (a sweep's parent process, never
-its workers); others may read at the same time, and a writer waits up to
-``LOCK_TIMEOUT_S`` for another's transaction to end.
+leaves every finished point readable. Within a sweep one process writes (its parent process,
+never its workers); several sweeps and runs may share a store, a writer waiting up to
+``LOCK_TIMEOUT_S`` for another's transaction to end, and the ``claims`` table keeps two
+sweeps from simulating one point (``gpusim.store.claims``).
 
 The schema version is SQLite's ``user_version``; a file written by a newer gpusim is refused
-rather than misread.
+rather than misread, and an older one gains the tables it lacks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -24,9 +27,11 @@ from typing import Any, Self
 from gpusim import __version__
 from gpusim.cache import cache_dir
 from gpusim.errors import GpusimError
+from gpusim.store.claims import Claim, Claimant
 from gpusim.store.records import NewRecord, StoredRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: records; 2: and claims."""
 STORE_ENV = "GPUSIM_STORE"
 LOCK_TIMEOUT_S = 30.0
 
@@ -49,6 +54,13 @@ CREATE TABLE IF NOT EXISTS records (
     created_utc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_by_hash ON records (scenario_hash, status, gpusim_version);
+CREATE TABLE IF NOT EXISTS claims (
+    scenario_hash TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    claimed_unix_s REAL NOT NULL
+);
 """
 
 _COLUMNS = (
@@ -102,9 +114,9 @@ class ResultStore:
         """Close the file (every record added is already committed)."""
         self._db.close()
 
-    def add(self, record: NewRecord) -> int:
-        """Store ``record`` in one transaction, stamped with this gpusim and the UTC date;
-        its id."""
+    def add(self, record: NewRecord, *, claimant: Claimant | None = None) -> int:
+        """Store ``record`` in one transaction, stamped with this gpusim and the UTC date,
+        ending ``claimant``'s claim on its simulation; its id."""
         values = (
             record.kind,
             record.status,
@@ -127,6 +139,11 @@ class ResultStore:
                 cursor = self._db.execute(
                     f"INSERT INTO records ({_COLUMNS}) VALUES ({placeholders})", values
                 )
+                if claimant is not None:
+                    self._db.execute(
+                        "DELETE FROM claims WHERE scenario_hash = ? AND owner = ?",
+                        (record.scenario_hash, claimant.token),
+                    )
         except sqlite3.Error as err:
             raise StoreError(f"{self.path}: cannot write to the results store: {err}") from None
         assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
@@ -143,6 +160,45 @@ class ResultStore:
             (scenario_hash, __version__),
         )
         return None if row is None else _record(row)
+
+    def find_since(self, scenario_hash: str, after_id: int) -> StoredRecord | None:
+        """The latest record (ok or error) of this simulation by this gpusim version with an
+        id above ``after_id``: what another sweep stored since ``after_id`` was the last."""
+        row = self._query_one(
+            "SELECT * FROM records WHERE scenario_hash = ? AND gpusim_version = ? AND id > ? "
+            "ORDER BY id DESC LIMIT 1",
+            (scenario_hash, __version__, after_id),
+        )
+        return None if row is None else _record(row)
+
+    def last_id(self) -> int:
+        """The id of the newest record (0 for an empty store)."""
+        row = self._query_one("SELECT COALESCE(MAX(id), 0) FROM records", ())
+        assert row is not None  # an aggregate always gives a row
+        return int(row[0])
+
+    def claim(self, hashes: Iterable[str], claimant: Claimant, *, after_id: int) -> set[str]:
+        """Claim the simulations of ``hashes`` for ``claimant``, in one transaction; those it
+        now holds. A hash is not claimed while another owner's live claim holds it, nor once
+        a record of it newer than ``after_id`` exists (``find_since`` gives it)."""
+        claimed = set()
+        with self._immediate():
+            for scenario_hash in dict.fromkeys(hashes):
+                if self.find_since(scenario_hash, after_id) is not None:
+                    continue
+                if not _takeable(self._claim_of(scenario_hash), claimant):
+                    continue
+                self._db.execute(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                    (scenario_hash, claimant.token, claimant.pid, claimant.host, time.time()),
+                )
+                claimed.add(scenario_hash)
+        return claimed
+
+    def release(self, claimant: Claimant) -> None:
+        """End every claim ``claimant`` still holds (its sweep stops)."""
+        with self._immediate():
+            self._db.execute("DELETE FROM claims WHERE owner = ?", (claimant.token,))
 
     def get(self, record_id: int) -> StoredRecord:
         """The record with id ``record_id``; StoreError naming it if there is none."""
@@ -175,6 +231,28 @@ class ResultStore:
                 f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;"
             )
 
+    @contextlib.contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction, its lock taken at the start (so what it reads stays true
+        until it commits); rolled back on any error."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot write to the results store: {err}") from None
+
+    def _claim_of(self, scenario_hash: str) -> Claim | None:
+        row = self._query_one(
+            "SELECT owner, pid, host, claimed_unix_s FROM claims WHERE scenario_hash = ?",
+            (scenario_hash,),
+        )
+        return None if row is None else Claim(*row)
+
     def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> Iterator[sqlite3.Row]:
         try:
             yield from self._db.execute(sql, parameters)
@@ -183,6 +261,11 @@ class ResultStore:
 
     def _query_one(self, sql: str, parameters: tuple[Any, ...]) -> sqlite3.Row | None:
         return next(self._query(sql, parameters), None)
+
+
+def _takeable(held: Claim | None, claimant: Claimant) -> bool:
+    """Whether ``claimant`` may hold a simulation now claimed as ``held``."""
+    return held is None or held.owner == claimant.token or held.is_stale(time.time(), claimant.host)
 
 
 def _json_or_none(data: dict[str, Any] | None) -> str | None:

@@ -15,7 +15,7 @@ half-made client is left to complain when it is collected.
 from __future__ import annotations
 
 import socket
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +30,7 @@ class SchedulerError(GpusimError):
     """The Dask scheduler's address is malformed or cannot be reached."""
 
 
-def run_dask(tasks: Sequence[PointTask], address: str) -> Generator[PointOutcome, None, None]:
+def run_dask(tasks: Iterable[PointTask], address: str) -> Generator[PointOutcome, None, None]:
     """The points on the cluster whose scheduler listens at ``address`` (``tcp://HOST:PORT``,
     already ``check_reachable``), yielded as each finishes."""
     from distributed import Client, as_completed  # imported here: it takes a second to load
@@ -41,8 +41,9 @@ def run_dask(tasks: Sequence[PointTask], address: str) -> Generator[PointOutcome
         raise SchedulerError(f"scheduler {address}: cannot connect ({err})") from None
     futures: list[Any] = []
     try:
-        futures = client.map(run_point, list(tasks), pure=False)
-        index_of = {future.key: task.index for future, task in zip(futures, tasks, strict=True)}
+        submitted = list(tasks)  # the cluster schedules them all: each is claimed now
+        futures = client.map(run_point, submitted, pure=False)
+        index_of = {future.key: task.index for future, task in zip(futures, submitted, strict=True)}
         for future in as_completed(futures, loop=client.loop):
             yield collect(future, index_of[future.key])
     finally:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Generator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from gpusim.sweeps.parent_watch import end_with_parent
 from gpusim.sweeps.point import PointOutcome, PointTask, collect, run_point
@@ -31,24 +31,38 @@ STOP_TIMEOUT_S = 5.0
 """How long a closed pool waits for its terminated workers to be gone."""
 
 
-def run_serial(tasks: Sequence[PointTask]) -> Generator[PointOutcome, None, None]:
+def run_serial(tasks: Iterable[PointTask]) -> Generator[PointOutcome, None, None]:
     """Each point in turn, in this process."""
     for task in tasks:
         yield run_point(task)
 
 
-def run_pool(tasks: Sequence[PointTask], workers: int) -> Generator[PointOutcome, None, None]:
-    """The points on ``workers`` spawned processes, yielded as each finishes."""
+def run_pool(tasks: Iterable[PointTask], workers: int) -> Generator[PointOutcome, None, None]:
+    """The points on ``workers`` spawned processes, yielded as each finishes. ``tasks`` is
+    drawn from only as a worker comes free (so a point is taken, and claimed, just before
+    it starts)."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(os.getpid(),),
     )
+    to_start = iter(tasks)
+    running: dict[Future[PointOutcome], int] = {}
+
+    def start_next() -> None:
+        task = next(to_start, None)
+        if task is not None:
+            running[pool.submit(run_point, task)] = task.index
+
     try:
-        futures = {pool.submit(run_point, task): task.index for task in tasks}
-        for future in as_completed(futures):
-            yield collect(future, futures[future])
+        for _ in range(workers):
+            start_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                start_next()
+                yield collect(future, running.pop(future))
     except BaseException:  # an interrupt, a failed store, the generator closed: stop now
         _terminate(pool)
         raise
