@@ -44,3 +44,7 @@ class CollectiveError(GpusimError):
 
 class EngineError(GpusimError):
     """The timing engine cannot run as asked (an unknown policy, a trace that deadlocks)."""
+
+
+class OutputError(GpusimError):
+    """An output file cannot be written where asked (a directory, a read-only place)."""

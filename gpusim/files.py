@@ -1,12 +1,41 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one, and checking, before any work, that
+they can be written.
+
+The one rule for every command that writes a file the user names (``--html``, ``--csv``,
+``--out``, ...): missing folders on its path are created when it is written (as
+``mkdir -p``), and a path that is a directory, or whose nearest existing folder cannot be
+written, is refused in one line before anything is simulated (``check_writable``).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+from gpusim.errors import OutputError
+
+
+def check_writable(path: Path, option: str) -> None:
+    """``OutputError`` naming ``option`` unless ``path`` can be written by ``write_atomically``:
+    it is not a directory, and a file can be created in its nearest existing folder (tried
+    with an anonymous temporary file, so the answer is the file system's, read-only mounts
+    and a root user included, and nothing is left behind)."""
+    if path.is_dir():
+        raise OutputError(f"{option}: {path} is a directory, not a file")
+    folder = path.parent
+    while not folder.exists():  # ends: the root and "." exist
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"{option}: cannot write {path}: {folder} is not a directory")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise OutputError(f"{option}: cannot write {path}: {folder}: {reason}") from None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -15,6 +15,9 @@ from gpusim.units import format_bytes, format_decimal, format_seconds
 
 console = Console(highlight=False)
 
+UNBOUNDED_COLUMNS = 100_000
+"""The width a table is printed at when it goes to a pipe or a file: no column is ever cut."""
+
 
 def print_json(data: Any) -> None:
     """One JSON document on stdout."""
@@ -57,3 +60,14 @@ def spec_table(model: BaseModel, title: str) -> Table:
     for row in spec_rows(model):
         table.add_row(*row)
     return table
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: in a terminal, boxed and fitted to its width (the columns that
+    may wrap do); in a pipe or a file, without a box and as wide as its content, so every
+    column is whole whatever ``COLUMNS`` says."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    table.box = None
+    Console(highlight=False, width=UNBOUNDED_COLUMNS).print(table)

@@ -13,12 +13,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gpusim.cli.output import console, format_field, print_json
+from gpusim.cli.output import console, format_field, print_json, print_table
+from gpusim.errors import OutputError
+from gpusim.files import check_writable
 from gpusim.store import ResultStore, StoredRecord, export_csv, point_text
 from gpusim.store.export import flatten
 
 MAX_CELL_CHARS = 80
 """Longer metric values (a collective's link list) are cut short in ``show``."""
+
+WRAPPING_COLUMNS = ("scenario", "hardware", "point", "date")
+"""The columns of ``list`` that wrap in a narrow terminal; id, kind, status and time never do."""
 
 app = typer.Typer(no_args_is_help=True, help="The results store: stored runs and sweep points.")
 
@@ -43,7 +48,12 @@ def list_records(
         return
     table = Table(title=f"{path} (newest {len(records)})", title_justify="left")
     for column in ("id", "kind", "status", "scenario", "hardware", "point", "time", "date"):
-        table.add_column(column, justify="right" if column in ("id", "time") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("id", "time") else "left",
+            no_wrap=column not in WRAPPING_COLUMNS,
+            overflow="fold",
+        )
     for record in records:
         table.add_row(
             str(record.id),
@@ -55,7 +65,7 @@ def list_records(
             _time_text(record),
             record.created_utc,
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("show")
@@ -94,9 +104,13 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Every record as one CSV table (one row per record), written atomically."""
+    check_writable(csv_path, "--csv")
     with ResultStore(store) as results:
         records = results.all()
-    export_csv(records, csv_path)
+    try:
+        export_csv(records, csv_path)
+    except OSError as err:  # checked before reading, but the disk may have filled since
+        raise OutputError(f"--csv: cannot write {csv_path}: {err.strerror or err}") from None
     console.print(f"wrote {len(records)} records to {csv_path}")
 
 

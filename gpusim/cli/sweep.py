@@ -16,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from gpusim.cli.output import console, format_field, print_json
+from gpusim.cli.output import console, format_field, print_json, print_table
+from gpusim.errors import OutputError
+from gpusim.files import check_writable
 from gpusim.hw.sm.result import Mode
 from gpusim.report import write_sweep_report
 from gpusim.scenario import load_scenario
@@ -30,7 +32,7 @@ errors = Console(stderr=True, highlight=False)
 
 
 def sweep_command(
-    path: Annotated[Path, typer.Argument(help="a scenario file with a [sweep] table")],
+    path: Annotated[Path, typer.Argument(help="a scenario file with a \\[sweep] table")],
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", help="worker processes (default: one per CPU core)"),
@@ -52,6 +54,8 @@ def sweep_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the records as JSON")] = False,
 ) -> None:
     """Simulate every point of a scenario's sweep; re-running skips points already stored."""
+    if html is not None:
+        check_writable(html, "--html")
     scenario = load_scenario(path)
     mode: Mode = "detailed" if detailed else "fast"
     progress = _progress_bar()
@@ -86,10 +90,13 @@ def sweep_command(
     if as_json:
         print_json(result.to_dict())
     else:
-        console.print(_table(result))
+        print_table(_table(result, console.width if console.is_terminal else None))
         console.print(_summary(result), soft_wrap=True)
     if html is not None:
-        write_sweep_report(result, html)
+        try:
+            write_sweep_report(result, html)
+        except OSError as err:  # checked before the sweep, but the disk may have filled since
+            raise OutputError(f"--html: cannot write {html}: {err.strerror or err}") from None
         errors.print(f"report: {html}", markup=False)
     if result.failed:
         raise typer.Exit(POINTS_FAILED_EXIT_CODE)
@@ -144,35 +151,58 @@ def _axis_header(path: str) -> str:
     return header
 
 
-def _table(result: SweepResult) -> Table:
+MIN_TEXT_CHARS = 16
+"""The narrowest the last (wrapping) column may get before metric columns are left out."""
+
+
+def _table(result: SweepResult, width: int | None) -> Table:
     """One line per point: its axis values, its key metrics and store id, then its
-    bottleneck (or protocol), or its error, in the one column that may be cut short."""
-    columns = _KERNEL_COLUMNS if result.family == "kernel" else _COLLECTIVE_COLUMNS
+    bottleneck (or protocol), or its error, in the one column that wraps. Within ``width``
+    columns (a terminal's), the metric columns are left out from the last (the caption says
+    which) until the others fit whole; ``None``: every column."""
+    metrics = list(_KERNEL_COLUMNS if result.family == "kernel" else _COLLECTIVE_COLUMNS)
     text_name = _TEXT_COLUMN[result.family]
-    header = ["#", *(_axis_header(axis) for axis in result.axes), *(c[0] for c in columns)]
-    header.append("id")
-    rows: list[tuple[list[str], str | Text]] = []
-    for record in result.records:
-        cells = [str(record.index)]
-        cells += [format_field(path.rsplit(".", 1)[-1], v) for path, v in record.point.items()]
-        if record.status == "error":
-            cells += [""] * len(columns)
-            last: str | Text = Text(f"error: {record.error}", style="red")
-        else:
-            cells += [_metric_text(name, record.metrics[name]) for _, name in columns]
-            last = str(record.metrics[text_name])
-        cells.append(f"{record.run_id}{'*' if record.reused else ''}")
-        rows.append((cells, last))
+    rows = [_row(record, metrics, text_name) for record in result.records]
+    axes = [_axis_header(axis) for axis in result.axes]
+    left_out: list[str] = []
+    while width is not None and len(metrics) > 1:
+        header = ["#", *axes, *(title for title, _ in metrics), "id"]
+        widths = _widths(header, rows)
+        if sum(widths) + 3 * (len(widths) + 1) + 1 + MIN_TEXT_CHARS <= width:  # padding, rules
+            break
+        left_out.insert(0, metrics.pop()[0])
+        rows = [_row(record, metrics, text_name) for record in result.records]
+    header = ["#", *axes, *(title for title, _ in metrics), "id"]
     title = f"{result.scenario}: {result.sweep_mode} of {', '.join(result.axes)}"
-    table = Table(title=title, title_justify="left")
-    for position, name in enumerate(header):
-        width = max(len(name), *(len(cells[position]) for cells, _ in rows))
-        table.add_column(name, justify="right", no_wrap=True, min_width=width)
-    # The only wrapping column: Rich narrows it first when the terminal is narrow.
-    table.add_column(text_name)
+    caption = f"{', '.join(left_out)} left out to fit; --json shows all" if left_out else None
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    for name, column_width in zip(header, _widths(header, rows), strict=True):
+        table.add_column(name, justify="right", no_wrap=True, min_width=column_width)
+    table.add_column(text_name)  # the only wrapping column: Rich narrows it first
     for cells, last in rows:
         table.add_row(*cells, last)
     return table
+
+
+def _widths(header: list[str], rows: list[tuple[list[str], str | Text]]) -> list[int]:
+    """Each fixed column's width: its widest cell or its header."""
+    return [max(len(name), *(len(cells[i]) for cells, _ in rows)) for i, name in enumerate(header)]
+
+
+def _row(
+    record: SweepRecord, metrics: list[tuple[str, str]], text_name: str
+) -> tuple[list[str], str | Text]:
+    """A point's cells (index, axis values, metrics, store id) and its last, wrapping cell."""
+    cells = [str(record.index)]
+    cells += [format_field(path.rsplit(".", 1)[-1], v) for path, v in record.point.items()]
+    if record.status == "error":
+        cells += [""] * len(metrics)
+        last: str | Text = Text(f"error: {record.error}", style="red")
+    else:
+        cells += [_metric_text(name, record.metrics[name]) for _, name in metrics]
+        last = str(record.metrics[text_name])
+    cells.append(f"{record.run_id}{'*' if record.reused else ''}")
+    return cells, last
 
 
 def _summary(result: SweepResult) -> str:

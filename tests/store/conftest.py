@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,12 @@ def gpusim(store_path: Path) -> Invoke:
         return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
 
     return invoke
+
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder no file can be created in: a mode 555 one, or /sys where the tests run as
+    root (who may write whatever the mode says)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return Path("/sys") if os.access(folder, os.W_OK) else folder

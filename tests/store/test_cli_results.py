@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from gpusim.cli import app
 from gpusim.store import ResultStore
 from tests.cli.conftest import Invoke, assert_user_error
+from tests.store.conftest import read_only_folder
 from tests.store.test_store import ERROR_RECORD, KERNEL_RECORD
 
 
@@ -64,3 +68,32 @@ def test_an_unreadable_store_is_a_user_error(gpusim: Invoke, tmp_path: Path) -> 
         gpusim("results", "list", "--store", str(bad)),
         f"{bad}: cannot open the results store",
     )
+
+
+def test_export_creates_missing_folders(gpusim: Invoke, store_path: Path, tmp_path: Path) -> None:
+    fill(store_path)
+    target = tmp_path / "new" / "folder" / "all.csv"
+    assert gpusim("results", "export", "--csv", str(target)).exit_code == 0
+    assert target.read_text().startswith("id,kind,status,")
+
+
+def test_export_onto_a_directory_or_a_read_only_place_is_one_line(
+    gpusim: Invoke, store_path: Path, tmp_path: Path
+) -> None:
+    fill(store_path)
+    assert_user_error(
+        gpusim("results", "export", "--csv", str(tmp_path)),
+        f"--csv: {tmp_path} is a directory, not a file",
+    )
+    folder = read_only_folder(tmp_path)
+    assert_user_error(
+        gpusim("results", "export", "--csv", str(folder / "all.csv")),
+        f"--csv: cannot write {folder / 'all.csv'}: {folder}: Permission denied",
+    )
+
+
+def test_list_in_a_pipe_keeps_every_column_whole(store_path: Path) -> None:
+    fill(store_path)
+    piped = CliRunner().invoke(app, ["results", "list"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    lines = [line for line in piped.stdout.splitlines() if "sweep-point" in line]
+    assert "gpu.l2.size_bytes=-1" in lines[0] and lines[0].rstrip().endswith("+00:00")

@@ -8,9 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
+from gpusim.cli import app
 from gpusim.cli import sweep as sweep_cli
+from gpusim.sweeps import SweepRecord, SweepResult
 from tests.cli.conftest import Invoke, assert_user_error
+from tests.store.conftest import read_only_folder
 
 SCENARIO = """
 schema_version = 1
@@ -93,8 +98,8 @@ def test_no_sweep_table_exits_2(gpusim: Invoke, tmp_path: Path) -> None:
     assert_user_error(gpusim("sweep", str(path)), f"{path}: sweep: the scenario has no [sweep]")
 
 
-def test_html_writes_a_report(gpusim: Invoke, tmp_path: Path) -> None:
-    report = tmp_path / "sweep.html"
+def test_html_writes_a_report_creating_its_folder(gpusim: Invoke, tmp_path: Path) -> None:
+    report = tmp_path / "reports" / "sweep.html"
     path = write(tmp_path, '"gpu.dram.latency_cycles" = [600, 834]')
     result = gpusim("sweep", str(path), "-j", "1", "--html", str(report))
     assert result.exit_code == 0, result.output
@@ -114,3 +119,71 @@ def test_an_interrupt_exits_130_and_says_how_to_resume(
     assert result.stderr == (
         "interrupted: 0 points finished and stored; run the same command again to resume\n"
     )
+
+
+def test_an_html_path_that_cannot_be_written_is_refused_before_the_sweep(
+    gpusim: Invoke, store_path: Path, tmp_path: Path
+) -> None:
+    path = str(write(tmp_path, '"gpu.dram.latency_cycles" = [600]'))
+    assert_user_error(
+        gpusim("sweep", path, "--html", str(tmp_path)),
+        f"--html: {tmp_path} is a directory, not a file",
+    )
+    folder = read_only_folder(tmp_path)
+    assert_user_error(
+        gpusim("sweep", path, "--html", str(folder / "r.html")),
+        f"--html: cannot write {folder / 'r.html'}: {folder}: Permission denied",
+    )
+    assert not store_path.exists(), "nothing ran"
+
+
+NARROW_RESULT = SweepResult(
+    scenario="small",
+    source="small.toml",
+    family="kernel",
+    sweep_mode="grid",
+    axes={"gpu.dram.latency_cycles": [600], "gpu.l2.size_bytes": [1000]},
+    mode="fast",
+    store="results.sqlite",
+    records=(
+        SweepRecord(
+            index=0,
+            point={"gpu.dram.latency_cycles": 600, "gpu.l2.size_bytes": 1000},
+            status="error",
+            error="small.toml: gpu.overrides.l2.size_bytes: must be a whole number of sets",
+            metrics={},
+            run_id=1234,
+            reused=False,
+        ),
+    ),
+)
+
+
+def test_an_80_column_terminal_keeps_the_key_columns_and_says_what_it_left_out() -> None:
+    terminal = Console(width=80, force_terminal=True, color_system=None, highlight=False)
+    with terminal.capture() as captured:
+        terminal.print(sweep_cli._table(NARROW_RESULT, 80))
+    lines = captured.get().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert all(name in lines[2] for name in ("#", "latency_cycles", "time", "id", "bottleneck"))
+    assert "1234" in lines[4]
+    assert lines[-1].rstrip() == "TFLOP/s, DRAM, L2 hits left out to fit; --json shows all"
+
+
+def test_in_a_pipe_every_column_is_whole_whatever_the_width(tmp_path: Path) -> None:
+    path = write(tmp_path, '"gpu.dram.latency_cycles" = [600]\n"gpu.l2.size_bytes" = [1000]')
+    piped = CliRunner().invoke(
+        app, ["sweep", str(path), "-j", "1"], env={"COLUMNS": "80", "NO_COLOR": "1"}
+    )
+    assert piped.exit_code == 1, piped.output
+    row = next(line for line in piped.stdout.splitlines() if line.lstrip().startswith("0 "))
+    assert "L2 hits" in piped.stdout
+    assert row.rstrip().endswith(
+        "error: "
+        f"{path}: gpu.overrides.l2.size_bytes: must be a whole number of sets (slices x "
+        "associativity x line_bytes = 163840 bytes), got 1000"
+    )
+
+
+def test_help_names_the_sweep_table(gpusim: Invoke) -> None:
+    assert "a scenario file with a [sweep] table" in gpusim("sweep", "--help").stdout
