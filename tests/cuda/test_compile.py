@@ -33,11 +33,14 @@ MMA = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
 SMALL_STEP = AllreduceStepParams(elements=100, ranks=2, step=0, rank=1)
 
 PARAMS: dict[str, KernelParams] = {
+    "gemm_naive_uncoalesced": GemmParams(256, 256, 256),
     "gemm_naive": GemmParams(256, 256, 256),
     "gemm_smem_tiled_16": GemmParams(256, 256, 256),
     "gemm_smem_tiled_32": GemmParams(256, 256, 256),
     "gemm_register_blocked_64": GemmParams(256, 256, 256),
     "gemm_register_blocked_128": GemmParams(256, 256, 256),
+    "gemm_1d_blocktiled_64": GemmParams(256, 256, 256),
+    "gemm_vectorized_128": GemmParams(256, 256, 256),
     "gemm_tensor_core": GemmParams(256, 256, 256),
     "copy": CopyParams(1 << 20),
     "allreduce_reduce_scatter_step": AllreduceStepParams(1 << 20, 8, 0, 0),
@@ -46,11 +49,14 @@ PARAMS: dict[str, KernelParams] = {
 }
 
 STATIC_SHARED_BYTES = {
+    "gemm_naive_uncoalesced": 0,
     "gemm_naive": 0,
     "gemm_smem_tiled_16": 2 * 16 * 16 * 4,
     "gemm_smem_tiled_32": 2 * 32 * 32 * 4,
     "gemm_register_blocked_64": (64 * 16 + 16 * 64) * 4,
     "gemm_register_blocked_128": (128 * 8 + 8 * 128) * 4,
+    "gemm_1d_blocktiled_64": (64 * 8 + 8 * 64) * 4,
+    "gemm_vectorized_128": (8 * 128 + 8 * 128) * 4,
     "gemm_tensor_core": 2 * 64 * 20 * 4,  # two 64-row pair arrays, rows padded to 20 words
     "copy": 0,
     "allreduce_reduce_scatter_step": 0,

@@ -19,11 +19,14 @@ from gpusim.cuda.selfcheck import compare, relative_error, run_selfcheck
 from gpusim.errors import KernelError
 
 EXPECTED_CASES = [
+    "gemm_naive_uncoalesced",
     "gemm_naive",
     "gemm_smem_tiled_16",
     "gemm_smem_tiled_32",
     "gemm_register_blocked_64",
     "gemm_register_blocked_128",
+    "gemm_1d_blocktiled_64",
+    "gemm_vectorized_128",
     "copy",
     "allreduce_reduce_scatter_step",
     "allreduce_all_gather_step",

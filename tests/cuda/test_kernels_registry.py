@@ -30,11 +30,14 @@ from gpusim.errors import KernelError
 from gpusim.workload import CopyWorkload, GemmWorkload
 
 EXPECTED_NAMES = (
+    "gemm_naive_uncoalesced",
     "gemm_naive",
     "gemm_smem_tiled_16",
     "gemm_smem_tiled_32",
     "gemm_register_blocked_64",
     "gemm_register_blocked_128",
+    "gemm_1d_blocktiled_64",
+    "gemm_vectorized_128",
     "gemm_tensor_core",
     "copy",
     "allreduce_reduce_scatter_step",
@@ -43,11 +46,14 @@ EXPECTED_NAMES = (
 )
 
 LAUNCH_PARAMS: dict[str, KernelParams] = {
+    "gemm_naive_uncoalesced": GemmParams(m=33, n=47, k=19),
     "gemm_naive": GemmParams(m=33, n=47, k=19),
     "gemm_smem_tiled_16": GemmParams(m=40, n=24, k=36),
     "gemm_smem_tiled_32": GemmParams(m=100, n=70, k=5),
     "gemm_register_blocked_64": GemmParams(m=128, n=192, k=32),
     "gemm_register_blocked_128": GemmParams(m=256, n=128, k=8),
+    "gemm_1d_blocktiled_64": GemmParams(m=128, n=192, k=8),
+    "gemm_vectorized_128": GemmParams(m=256, n=384, k=8),
     "gemm_tensor_core": GemmParams(m=128, n=256, k=64),
     "copy": CopyParams(size_bytes=16_000),
     "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
@@ -60,14 +66,14 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert KERNEL_NAMES == EXPECTED_NAMES
     assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
-        ["gemm"] * 6 + ["copy"] + ["allreduce"] * 3
+        ["gemm"] * 9 + ["copy"] + ["allreduce"] * 3
     )
 
 
 def test_names_by_family_come_from_the_registry() -> None:
-    assert kernel_names("gemm") == EXPECTED_NAMES[:6]
+    assert kernel_names("gemm") == EXPECTED_NAMES[:9]
     assert kernel_names("copy") == ("copy",)
-    assert kernel_names("allreduce") == EXPECTED_NAMES[7:]
+    assert kernel_names("allreduce") == EXPECTED_NAMES[10:]
 
 
 def test_the_registry_loads_without_numba() -> None:
@@ -162,11 +168,14 @@ def test_unknown_kernel_names_the_known_ones() -> None:
 @pytest.mark.parametrize(
     ("name", "grid", "block"),
     [
+        ("gemm_naive_uncoalesced", (2, 2, 1), (32, 32, 1)),  # grid x along rows of C
         ("gemm_naive", (3, 3, 1), (16, 16, 1)),
         ("gemm_smem_tiled_16", (2, 3, 1), (16, 16, 1)),
         ("gemm_smem_tiled_32", (3, 4, 1), (32, 32, 1)),
         ("gemm_register_blocked_64", (3, 2, 1), (16, 16, 1)),
         ("gemm_register_blocked_128", (1, 2, 1), (16, 16, 1)),
+        ("gemm_1d_blocktiled_64", (3, 2, 1), (512, 1, 1)),
+        ("gemm_vectorized_128", (3, 2, 1), (256, 1, 1)),
         ("gemm_tensor_core", (4, 2, 1), (128, 1, 1)),
         ("copy", (4, 1, 1), (256, 1, 1)),
         ("allreduce_reduce_scatter_step", (1, 1, 1), (256, 1, 1)),

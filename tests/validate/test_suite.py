@@ -12,6 +12,7 @@ from gpusim.validate.record import DEFAULT_BUDGET_S
 from gpusim.validate.runners import host_args, host_elements
 from gpusim.validate.suite import (
     GEMM_KERNELS,
+    UNRECORDED_GEMMS,
     KernelCase,
     LibraryCase,
     RingAllreduceCase,
@@ -24,7 +25,7 @@ from gpusim.validate.suite import (
 
 def test_every_gemm_kernel_of_the_registry_is_in_the_suite() -> None:
     registered = {kernel.name for kernel in KERNELS if kernel.family == "gemm"}
-    assert set(GEMM_KERNELS) == registered
+    assert set(GEMM_KERNELS) == registered - UNRECORDED_GEMMS
 
 
 def test_the_full_suite_covers_the_issue_sizes() -> None:

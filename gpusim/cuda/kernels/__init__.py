@@ -12,9 +12,12 @@ kernel function in its Numba module, loaded on first use (``KernelDef.pyfunc``).
 
 Families and their params:
 
-* ``gemm`` (``GemmParams(m, n, k)``, ``gemm_def``): ``gemm_naive``, ``gemm_smem_tiled_16``,
-  ``gemm_smem_tiled_32``, ``gemm_register_blocked_64``, ``gemm_register_blocked_128``
-  (fp32) and ``gemm_tensor_core`` (fp16 inputs, fp32 output, ``mma.sync.m16n8k16``).
+* ``gemm`` (``GemmParams(m, n, k)``, ``gemm_def``): ``gemm_naive_uncoalesced``,
+  ``gemm_naive``, ``gemm_smem_tiled_16``, ``gemm_smem_tiled_32``,
+  ``gemm_register_blocked_64``, ``gemm_register_blocked_128``, ``gemm_1d_blocktiled_64``,
+  ``gemm_vectorized_128`` (fp32; six of them are rungs 1 to 6 of siboehm/SGEMM_CUDA's
+  ladder, see ``gemm_def``) and ``gemm_tensor_core`` (fp16 inputs, fp32 output,
+  ``mma.sync.m16n8k16``).
 * ``copy`` (``CopyParams(size_bytes)``, ``copy_def``): ``copy``, 128-bit grid-stride copy.
 * ``allreduce`` (``allreduce_def``): ``allreduce_reduce_scatter_step`` and
   ``allreduce_all_gather_step`` (``AllreduceStepParams(elements, ranks, step, rank)``, one

@@ -3,8 +3,14 @@
 The variants differ only in their kernel function, their CTA tile and block shape, the
 size multiples they require, their input type and the unit they run on; arguments,
 reference and work figures are the same for all, so they live here once. The kernel
-functions are in the Numba modules ``gemm_simt`` and ``gemm_tensor_core``, whose tile
-constants are the ones below (the emulator tests prove each pair against NumPy).
+functions are in the Numba modules ``gemm_simt``, ``gemm_ladder`` and ``gemm_tensor_core``,
+whose tile constants are the ones below (the emulator tests prove each pair against NumPy).
+
+The SIMT kernels are the rungs of siboehm/SGEMM_CUDA's ladder, whose A6000 figures are in
+``validation/published/``: its kernel 1 is ``gemm_naive_uncoalesced``, 2 ("global memory
+coalescing") ``gemm_naive``, 3 (shared-memory cache blocking) ``gemm_smem_tiled_32``, 4 (1D
+blocktiling) ``gemm_1d_blocktiled_64``, 5 (2D blocktiling) ``gemm_register_blocked_128``
+and 6 (vectorized) ``gemm_vectorized_128``.
 
 A new GEMM rung is its kernel function in a Numba module and its entry in ``GEMM_KERNELS``.
 """
@@ -31,6 +37,7 @@ from gpusim.errors import KernelError
 
 FP32_ITEMSIZE_BYTES = 4
 SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
+LADDER_MODULE = "gpusim.cuda.kernels.gemm_ladder"
 TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
 
 
@@ -41,6 +48,8 @@ class GemmKernelDef(KernelDef[GemmParams]):
     ``m_multiple`` / ``n_multiple`` / ``k_multiple`` are the sizes the kernel requires to
     divide m, n, k (1: any size, the kernel guards its edges). Arguments are (A, B, C) with
     A, B of ``input_dtype`` and C always fp32. ``tensor_cores`` says which roof bounds it.
+    ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
+    every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
     """
 
     family: Literal["gemm"] = "gemm"
@@ -55,6 +64,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     m_multiple: int = 1
     n_multiple: int = 1
     k_multiple: int = 1
+    grid_x_walks: Literal["n", "m"] = "n"
 
     def params_from_size(self, numbers: tuple[int, ...], options: SizeOptions) -> GemmParams | None:
         if len(numbers) == 1:
@@ -79,7 +89,9 @@ class GemmKernelDef(KernelDef[GemmParams]):
                 )
 
     def launch_for(self, params: GemmParams) -> LaunchConfig:
-        grid = (ceil_div(params.n, self.cta_tile_n), ceil_div(params.m, self.cta_tile_m), 1)
+        columns = ceil_div(params.n, self.cta_tile_n)
+        rows = ceil_div(params.m, self.cta_tile_m)
+        grid = (columns, rows, 1) if self.grid_x_walks == "n" else (rows, columns, 1)
         return LaunchConfig(grid=grid, block=self.block)
 
     def make_args(self, params: GemmParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
@@ -107,6 +119,19 @@ class GemmKernelDef(KernelDef[GemmParams]):
         inputs_bytes = (params.m * params.k + params.k * params.n) * input_itemsize_bytes
         return inputs_bytes + params.m * params.n * FP32_ITEMSIZE_BYTES
 
+
+GEMM_NAIVE_UNCOALESCED = GemmKernelDef(
+    name="gemm_naive_uncoalesced",
+    kernel_module=LADDER_MODULE,
+    sample_params=GemmParams(m=33, n=47, k=19),
+    cta_tile_m=32,
+    cta_tile_n=32,
+    block=(32, 32, 1),
+    grid_x_walks="m",
+    rel_tolerance=1e-5,
+    planning_flops_per_s=0.3e12,
+)
+"""The source's kernel 1: 32x32 threads, threadIdx.x along rows of C."""
 
 GEMM_NAIVE = GemmKernelDef(
     name="gemm_naive",
@@ -156,6 +181,36 @@ def _register_blocked(
     )
 
 
+GEMM_1D_BLOCKTILED_64 = GemmKernelDef(
+    name="gemm_1d_blocktiled_64",
+    kernel_module=LADDER_MODULE,
+    sample_params=GemmParams(m=64, n=128, k=16),
+    cta_tile_m=64,
+    cta_tile_n=64,
+    block=(512, 1, 1),
+    m_multiple=64,
+    n_multiple=64,
+    k_multiple=8,
+    rel_tolerance=1e-5,
+    planning_flops_per_s=8e12,
+)
+"""The source's kernel 4: BM = BN = 64, BK = 8, TM = 8 results per thread, 512 threads."""
+
+GEMM_VECTORIZED_128 = GemmKernelDef(
+    name="gemm_vectorized_128",
+    kernel_module=LADDER_MODULE,
+    sample_params=GemmParams(m=128, n=256, k=16),
+    cta_tile_m=128,
+    cta_tile_n=128,
+    block=(256, 1, 1),
+    m_multiple=128,
+    n_multiple=128,
+    k_multiple=8,
+    rel_tolerance=1e-5,
+    planning_flops_per_s=14e12,
+)
+"""The source's kernel 6: kernel 5's tiles with float4 accesses and A transposed in shared."""
+
 GEMM_TENSOR_CORE = GemmKernelDef(
     name="gemm_tensor_core",
     kernel_module=TENSOR_CORE_MODULE,
@@ -177,11 +232,14 @@ GEMM_TENSOR_CORE = GemmKernelDef(
 )
 
 GEMM_KERNELS: tuple[GemmKernelDef, ...] = (
+    GEMM_NAIVE_UNCOALESCED,
     GEMM_NAIVE,
     _smem_tiled(16, GemmParams(m=40, n=24, k=36), planning_flops_per_s=2.5e12),
     _smem_tiled(32, GemmParams(m=33, n=32, k=40), planning_flops_per_s=3.0e12),
     _register_blocked(64, 4, 16, GemmParams(m=64, n=128, k=32), planning_flops_per_s=10e12),
     _register_blocked(128, 8, 8, GemmParams(m=128, n=128, k=16), planning_flops_per_s=12e12),
+    GEMM_1D_BLOCKTILED_64,
+    GEMM_VECTORIZED_128,
     GEMM_TENSOR_CORE,
 )
 """Every GEMM variant, in the order the registry lists them."""
