@@ -1,10 +1,16 @@
 """Frozen, validated data models and the one-line messages their errors become.
 
 Specs and scenario files are pydantic models in strict mode (an int is accepted where a float
-is expected, nothing else is coerced), frozen, and closed to unknown keys. A validation
-failure becomes one line that starts with the dotted path of the field at fault, e.g.
-``workload.m: must be > 0, got -4``; ``with_overrides`` replaces fields by dotted path and
-re-validates the whole model, so a derived variant is checked exactly like a preset.
+is expected, nothing else is coerced), frozen, closed to unknown keys, and finite (no float
+field takes inf or nan: no physical figure is infinite, and a non-finite value would reach
+the engines and the store's JSON). A validation failure becomes one line that starts with the
+dotted path of the field at fault, e.g. ``workload.m: must be > 0, got -4``, and names every
+other field at fault after it (``; ``-separated); ``with_overrides`` replaces fields by dotted
+path and re-validates the whole model, so a derived variant is checked exactly like a preset.
+
+Numeric spec fields carry their physical range as pydantic bounds (``ge``/``le``): wide enough
+for what-ifs (ten times either way of any real GPU), tight enough that the engines terminate.
+``field_range`` renders a field's range for ``gpusim presets show`` and docs/presets.md.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 class FrozenModel(BaseModel):
-    """Base of every spec and scenario model: immutable, strict, unknown keys rejected."""
+    """Base of every spec and scenario model: immutable, strict, finite, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
     def with_overrides(self, overrides: Mapping[str, Any], *, prefix: str = "") -> Self:
         """A copy with fields replaced by dotted path, re-validated (``SpecError`` if not valid).
@@ -56,18 +62,45 @@ def validate_model(model: type[M], data: Any, *, prefix: str = "") -> M:
 
 
 def format_validation_error(err: ValidationError, *, prefix: str = "") -> str:
-    """One line for the first error of ``err``: ``path: what is wrong, got X``."""
-    errors = err.errors(include_url=False)
-    first = errors[0]
-    path = _join_path(prefix, ".".join(str(part) for part in first["loc"]))
-    message = _describe(first)
-    if first["type"] == "value_error":
+    """One line naming every error of ``err``: ``path: what is wrong, got X; path: ...``."""
+    errors = _merge_union_branches(err.errors(include_url=False))
+    return "; ".join(_format_one(error, prefix) for error in errors)
+
+
+_UNION_BRANCHES = frozenset({"int", "float", "str", "bool"})
+"""The last part of an error's location when pydantic tried one member of a union."""
+
+
+def _merge_union_branches(errors: list[Any]) -> list[Any]:
+    """One error per field of a union type (``int | float``): pydantic reports each member's.
+
+    The kept error is the one that is not "wrong type" where there is one (nan in an
+    ``int | float`` field: "must be a finite number", not "must be an integer"), located at
+    the field itself.
+    """
+    merged: dict[tuple[Any, ...], Any] = {}
+    for index, error in enumerate(errors):
+        loc = tuple(error["loc"])
+        if not (loc and loc[-1] in _UNION_BRANCHES):
+            merged[(index,)] = error  # not a union member's error: kept as it is
+            continue
+        error = {**error, "loc": loc[:-1]}
+        key = ("union", *loc[:-1])
+        kept = merged.get(key)
+        if kept is None or (kept["type"].endswith("_type") and not error["type"].endswith("_type")):
+            merged[key] = error
+    return list(merged.values())
+
+
+def _format_one(error: Mapping[str, Any], prefix: str) -> str:
+    path = _join_path(prefix, ".".join(str(part) for part in error["loc"]))
+    message = _describe(error)
+    if error["type"] == "value_error":
         # Cross-field checks name their field first ("max_threads: ..."): fold it into the path.
         field, sep, rest = message.partition(": ")
         if sep and _FIELD_NAME.fullmatch(field):
             path, message = _join_path(path, field), rest
-    more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
-    return f"{path}: {message}{more}" if path else f"{message}{more}"
+    return f"{path}: {message}" if path else message
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -82,7 +115,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     }
     if kind in bounds:
         key, symbol = bounds[kind]
-        return f"must be {symbol} {ctx[key]}{got}"
+        return f"must be {symbol} {_number(ctx[key])}{got}"
     simple = {
         "int_type": "must be an integer",
         "float_type": "must be a number",
@@ -92,6 +125,7 @@ def _describe(error: Mapping[str, Any]) -> str:
         "list_type": "must be a list",
         "model_type": "must be a table",
         "extra_forbidden": "unknown field",
+        "finite_number": "must be a finite number",
     }
     if kind == "missing":
         return "missing (required)"
@@ -132,6 +166,34 @@ def field_at(model: type[BaseModel], path: str, *, prefix: str = "") -> FieldInf
         )
     assert info is not None  # a split path has at least one part
     return info
+
+
+def field_range(info: FieldInfo) -> str:
+    """A field's bounds as text (``"1 to 2_048"``, ``"> 0 to 1"``), or "" if it has none.
+
+    An integer field's ``gt=0`` reads as ``1``; numbers are written as TOML takes them.
+    """
+    integer = info.annotation is int
+    low = high = ""
+    for bound in info.metadata:
+        if getattr(bound, "ge", None) is not None:
+            low = _number(bound.ge)
+        if getattr(bound, "gt", None) is not None:
+            low = _number(bound.gt + 1) if integer else f"> {_number(bound.gt)}"
+        if getattr(bound, "le", None) is not None:
+            high = _number(bound.le)
+    if low and high:
+        return f"{low} to {high}"
+    if high:
+        return f"up to {high}"
+    return f">= {low}" if low and not low.startswith(">") else low
+
+
+def _number(value: float) -> str:
+    """``1e8``, ``4_194_304``, ``0.01``: exact, short, and as TOML (and Python) write it."""
+    if isinstance(value, int):
+        return f"{value:_}"
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
 def _set_dotted(

@@ -69,7 +69,7 @@ def show(
             document["link_bytes_per_s_per_direction"] = _link_bandwidth(spec)
         print_json({**document, "peaks": peaks.to_dict()})
         return
-    console.print(spec_table(spec, spec.name))
+    console.print(spec_table(spec, spec.name, console.width))
     console.print(_peaks_table(peaks, gpu.name))
 
 

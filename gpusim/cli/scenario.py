@@ -45,7 +45,7 @@ def show(
     if overrides:
         changed = ", ".join(f"{path} = {value!r}" for path, value in overrides.items())
         console.print(f"overrides: {changed}")
-    console.print(spec_table(scenario.hardware, scenario.hardware.name))
+    console.print(spec_table(scenario.hardware, scenario.hardware.name, console.width))
     console.print(f"workload: {scenario.workload.describe()}")
     console.print(_bound_table(bound))
     if scenario.sweep_axes:

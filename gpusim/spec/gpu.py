@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from gpusim.schema import FrozenModel
 from gpusim.spec.links import NvlinkSpec, PcieSpec
+from gpusim.units import GIB, MIB
 
 WARP_SIZE_THREADS = 32
 """Threads per warp on every NVIDIA GPU gpusim models."""
@@ -30,45 +31,49 @@ bits of one 64-bit word."""
 class LatencySpec(FrozenModel):
     """Dependent-issue latencies of the arithmetic pipes, in SM cycles."""
 
-    int_alu_cycles: int = Field(gt=0, description="IADD3, logic, shift, compare, move")
-    int_mul_cycles: int = Field(gt=0, description="IMAD (integer multiply-add)")
-    fp32_cycles: int = Field(gt=0, description="FADD, FMUL, FFMA")
-    fp16_cycles: int = Field(gt=0, description="HADD2, HMUL2, HFMA2")
-    fp64_cycles: int = Field(gt=0, description="DADD, DMUL, DFMA")
-    sfu_cycles: int = Field(gt=0, description="MUFU (reciprocal, sqrt, exp, ...) and conversions")
+    int_alu_cycles: int = Field(gt=0, le=1000, description="IADD3, logic, shift, compare, move")
+    int_mul_cycles: int = Field(gt=0, le=1000, description="IMAD (integer multiply-add)")
+    fp32_cycles: int = Field(gt=0, le=1000, description="FADD, FMUL, FFMA")
+    fp16_cycles: int = Field(gt=0, le=1000, description="HADD2, HMUL2, HFMA2")
+    fp64_cycles: int = Field(gt=0, le=1000, description="DADD, DMUL, DFMA")
+    sfu_cycles: int = Field(
+        gt=0, le=1000, description="MUFU (reciprocal, sqrt, exp, ...) and conversions"
+    )
 
 
 class SmSpec(FrozenModel):
     """A streaming multiprocessor: its count, clock, occupancy limits and pipes."""
 
-    count: int = Field(gt=0, description="SMs on the GPU")
-    clock_hz: float = Field(gt=0, description="SM clock under load")
-    warp_schedulers: int = Field(gt=0, description="sub-partitions, one warp scheduler each")
-    max_warps: int = Field(gt=0, description="resident warps per SM")
-    max_threads: int = Field(gt=0, description="resident threads per SM")
-    max_ctas: int = Field(gt=0, description="resident CTAs (thread blocks) per SM")
-    max_threads_per_cta: int = Field(gt=0, description="threads per CTA at most")
-    registers: int = Field(gt=0, description="32-bit registers per SM")
-    max_registers_per_thread: int = Field(gt=0, description="registers per thread at most")
+    count: int = Field(gt=0, le=2048, description="SMs on the GPU")
+    clock_hz: float = Field(ge=1e8, le=2e10, description="SM clock under load")
+    warp_schedulers: int = Field(gt=0, le=16, description="sub-partitions, one warp scheduler each")
+    max_warps: int = Field(gt=0, le=1024, description="resident warps per SM")
+    max_threads: int = Field(gt=0, le=32768, description="resident threads per SM")
+    max_ctas: int = Field(gt=0, le=512, description="resident CTAs (thread blocks) per SM")
+    max_threads_per_cta: int = Field(gt=0, le=16384, description="threads per CTA at most")
+    registers: int = Field(gt=0, le=1 << 20, description="32-bit registers per SM")
+    max_registers_per_thread: int = Field(gt=0, le=4096, description="registers per thread at most")
     register_allocation_unit: int = Field(
-        gt=0, description="registers are given to a warp in multiples of this many"
+        gt=0, le=4096, description="registers are given to a warp in multiples of this many"
     )
     warp_allocation_granularity: int = Field(
-        gt=0, description="warps are given register space in groups of this many"
+        gt=0, le=64, description="warps are given register space in groups of this many"
     )
-    shared_bytes: int = Field(gt=0, description="shared memory per SM at the largest carve-out")
-    shared_bytes_per_cta: int = Field(gt=0, description="shared memory per CTA at most")
+    shared_bytes: int = Field(
+        gt=0, le=4 * MIB, description="shared memory per SM at the largest carve-out"
+    )
+    shared_bytes_per_cta: int = Field(gt=0, le=4 * MIB, description="shared memory per CTA at most")
     shared_allocation_unit_bytes: int = Field(
-        gt=0, description="shared memory is given to a CTA in multiples of this many bytes"
+        gt=0, le=4096, description="shared memory is given to a CTA in multiples of this many bytes"
     )
     reserved_shared_bytes_per_cta: int = Field(
-        ge=0, description="shared memory the CUDA runtime reserves in every CTA"
+        ge=0, le=65536, description="shared memory the CUDA runtime reserves in every CTA"
     )
-    fp32_lanes: int = Field(gt=0, description="FP32 lanes per SM")
-    int32_lanes: int = Field(gt=0, description="INT32 lanes per SM")
-    fp64_lanes: int = Field(gt=0, description="FP64 lanes per SM")
-    sfu_lanes: int = Field(gt=0, description="special-function (MUFU) lanes per SM")
-    ldst_lanes: int = Field(gt=0, description="load/store lanes per SM")
+    fp32_lanes: int = Field(gt=0, le=2048, description="FP32 lanes per SM")
+    int32_lanes: int = Field(gt=0, le=2048, description="INT32 lanes per SM")
+    fp64_lanes: int = Field(gt=0, le=2048, description="FP64 lanes per SM")
+    sfu_lanes: int = Field(gt=0, le=2048, description="special-function (MUFU) lanes per SM")
+    ldst_lanes: int = Field(gt=0, le=2048, description="load/store lanes per SM")
     latency: LatencySpec
 
     @model_validator(mode="after")
@@ -96,18 +101,27 @@ class SmSpec(FrozenModel):
 class TensorCoreSpec(FrozenModel):
     """Dense tensor-core throughput per SM per cycle by input type (0 where unsupported)."""
 
-    fp16_flops_per_cycle_per_sm: int = Field(ge=0, description="fp16 in, fp32 accumulate")
-    bf16_flops_per_cycle_per_sm: int = Field(ge=0, description="bf16 in, fp32 accumulate")
-    tf32_flops_per_cycle_per_sm: int = Field(ge=0, description="tf32 in, fp32 accumulate")
-    fp8_flops_per_cycle_per_sm: int = Field(ge=0, description="fp8 in, fp32 accumulate")
-    int8_ops_per_cycle_per_sm: int = Field(ge=0, description="int8 in, int32 accumulate")
-    fp64_flops_per_cycle_per_sm: int = Field(ge=0, description="fp64 matrix (DMMA)")
+    fp16_flops_per_cycle_per_sm: int = Field(
+        ge=0, le=1 << 17, description="fp16 in, fp32 accumulate"
+    )
+    bf16_flops_per_cycle_per_sm: int = Field(
+        ge=0, le=1 << 17, description="bf16 in, fp32 accumulate"
+    )
+    tf32_flops_per_cycle_per_sm: int = Field(
+        ge=0, le=1 << 17, description="tf32 in, fp32 accumulate"
+    )
+    fp8_flops_per_cycle_per_sm: int = Field(ge=0, le=1 << 17, description="fp8 in, fp32 accumulate")
+    int8_ops_per_cycle_per_sm: int = Field(
+        ge=0, le=1 << 17, description="int8 in, int32 accumulate"
+    )
+    fp64_flops_per_cycle_per_sm: int = Field(ge=0, le=1 << 17, description="fp64 matrix (DMMA)")
     low_precision_clock_hz: float = Field(
-        gt=0,
+        ge=1e8,
+        le=2e10,
         description="clock at which the fp16/bf16/tf32/fp8/int8 peaks are rated "
         "(NVIDIA rates H100 at 1830 MHz, below the SM boost clock); fp64 runs at the SM clock",
     )
-    mma_latency_cycles: int = Field(gt=0, description="mma.sync m16n8k16 issue-to-result")
+    mma_latency_cycles: int = Field(gt=0, le=1000, description="mma.sync m16n8k16 issue-to-result")
 
 
 def _check_cache(line_bytes: int, sector_bytes: int, replacement_policy: str) -> None:
@@ -131,16 +145,18 @@ def _check_cache(line_bytes: int, sector_bytes: int, replacement_policy: str) ->
 class L1Spec(FrozenModel):
     """The per-SM SRAM shared by the L1 data cache and shared memory."""
 
-    size_bytes: int = Field(gt=0, description="L1 + shared memory capacity per SM")
-    line_bytes: int = Field(gt=0, description="cache line (tag) size")
-    sector_bytes: int = Field(gt=0, description="sector (fill) size")
-    associativity: int = Field(gt=0, description="ways per set")
-    latency_cycles: int = Field(gt=0, description="load-to-use latency of an L1 hit")
-    bandwidth_bytes_per_cycle: int = Field(gt=0, description="L1 bandwidth per SM")
-    max_misses_in_flight: int = Field(gt=0, description="outstanding sector misses per SM")
-    shared_latency_cycles: int = Field(gt=0, description="load-to-use latency of shared memory")
-    shared_banks: int = Field(gt=0, description="shared-memory banks")
-    shared_bank_width_bytes: int = Field(gt=0, description="bytes per bank per cycle")
+    size_bytes: int = Field(gt=0, le=8 * MIB, description="L1 + shared memory capacity per SM")
+    line_bytes: int = Field(gt=0, le=2048, description="cache line (tag) size")
+    sector_bytes: int = Field(gt=0, le=512, description="sector (fill) size")
+    associativity: int = Field(gt=0, le=1024, description="ways per set")
+    latency_cycles: int = Field(gt=0, le=1000, description="load-to-use latency of an L1 hit")
+    bandwidth_bytes_per_cycle: int = Field(gt=0, le=2048, description="L1 bandwidth per SM")
+    max_misses_in_flight: int = Field(gt=0, le=8192, description="outstanding sector misses per SM")
+    shared_latency_cycles: int = Field(
+        gt=0, le=1000, description="load-to-use latency of shared memory"
+    )
+    shared_banks: int = Field(gt=0, le=512, description="shared-memory banks")
+    shared_bank_width_bytes: int = Field(gt=0, le=64, description="bytes per bank per cycle")
     replacement_policy: str = Field(
         default="lru", description="which line a miss replaces: " + ", ".join(REPLACEMENT_POLICIES)
     )
@@ -154,14 +170,16 @@ class L1Spec(FrozenModel):
 class L2Spec(FrozenModel):
     """The L2 cache shared by all SMs, split into address-interleaved slices."""
 
-    size_bytes: int = Field(gt=0, description="L2 capacity")
-    slices: int = Field(gt=0, description="address-interleaved slices")
-    associativity: int = Field(gt=0, description="ways per set")
-    line_bytes: int = Field(gt=0, description="cache line (tag) size")
-    sector_bytes: int = Field(gt=0, description="sector (fill) size")
-    latency_cycles: int = Field(gt=0, description="load-to-use latency of an L2 hit, SM cycles")
+    size_bytes: int = Field(gt=0, le=GIB, description="L2 capacity")
+    slices: int = Field(gt=0, le=1024, description="address-interleaved slices")
+    associativity: int = Field(gt=0, le=1024, description="ways per set")
+    line_bytes: int = Field(gt=0, le=2048, description="cache line (tag) size")
+    sector_bytes: int = Field(gt=0, le=512, description="sector (fill) size")
+    latency_cycles: int = Field(
+        gt=0, le=10000, description="load-to-use latency of an L2 hit, SM cycles"
+    )
     bandwidth_bytes_per_cycle: int = Field(
-        gt=0, description="sustained SM<->L2 bandwidth of the whole L2 per SM cycle"
+        gt=0, le=65536, description="sustained SM<->L2 bandwidth of the whole L2 per SM cycle"
     )
     replacement_policy: str = Field(
         default="lru", description="which line a miss replaces: " + ", ".join(REPLACEMENT_POLICIES)
@@ -182,13 +200,15 @@ class L2Spec(FrozenModel):
 class DramSpec(FrozenModel):
     """Device memory (HBM)."""
 
-    capacity_bytes: int = Field(gt=0, description="device memory capacity")
-    bandwidth_bytes_per_s: float = Field(gt=0, description="peak bandwidth (datasheet)")
+    capacity_bytes: int = Field(gt=0, le=16 * 1024 * GIB, description="device memory capacity")
+    bandwidth_bytes_per_s: float = Field(ge=1e10, le=1e14, description="peak bandwidth (datasheet)")
     efficiency: float = Field(
-        gt=0, le=1, description="sustained fraction of peak for a streaming read+write"
+        ge=0.01, le=1, description="sustained fraction of peak for a streaming read+write"
     )
-    latency_cycles: int = Field(gt=0, description="load-to-use latency of a miss, SM cycles")
-    channels: int = Field(gt=0, description="independent memory channels")
+    latency_cycles: int = Field(
+        gt=0, le=10000, description="load-to-use latency of a miss, SM cycles"
+    )
+    channels: int = Field(gt=0, le=1024, description="independent memory channels")
 
 
 _COMPUTE_CAPABILITY = re.compile(r"\d+\.\d+")
@@ -200,7 +220,7 @@ class GpuSpec(FrozenModel):
     name: str = Field(min_length=1, description="marketing name of the part")
     compute_capability: str = Field(description='CUDA compute capability, e.g. "9.0"')
     launch_overhead_s: float = Field(
-        ge=0, description="time from one kernel launch to the next when back to back"
+        ge=0, le=1e-3, description="time from one kernel launch to the next when back to back"
     )
     sm: SmSpec
     tensor: TensorCoreSpec

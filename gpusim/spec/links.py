@@ -22,7 +22,7 @@ class PcieSpec(FrozenModel):
 
     generation: Literal[3, 4, 5, 6] = Field(description="PCIe generation")
     lanes: Literal[1, 2, 4, 8, 16] = Field(description="link width")
-    latency_s: float = Field(ge=0, description="one-way latency of a transfer, per hop")
+    latency_s: float = Field(ge=0, le=1e-3, description="one-way latency of a transfer, per hop")
 
     @property
     def bandwidth_bytes_per_s_per_direction(self) -> float:
@@ -34,11 +34,11 @@ class NvlinkSpec(FrozenModel):
     """A GPU's NVLink ports (``links = 0``: the GPU has none)."""
 
     generation: int = Field(ge=0, le=5, description="NVLink generation (0: none)")
-    links: int = Field(ge=0, description="NVLink links per GPU")
+    links: int = Field(ge=0, le=256, description="NVLink links per GPU")
     bandwidth_bytes_per_s_per_link_per_direction: float = Field(
-        ge=0, description="bandwidth of one link in one direction"
+        ge=0, le=1e12, description="bandwidth of one link in one direction"
     )
-    latency_s: float = Field(ge=0, description="one-way latency of a transfer, per hop")
+    latency_s: float = Field(ge=0, le=1e-3, description="one-way latency of a transfer, per hop")
 
     @property
     def bandwidth_bytes_per_s_per_direction(self) -> float:
@@ -50,6 +50,8 @@ class NicSpec(FrozenModel):
     """The network between nodes, as one GPU sees it (its share of the node's NICs)."""
 
     bandwidth_bytes_per_s_per_direction: float = Field(
-        gt=0, description="inter-node bandwidth per GPU in one direction"
+        ge=1e8, le=1e13, description="inter-node bandwidth per GPU in one direction"
     )
-    latency_s: float = Field(ge=0, description="one-way latency of a transfer between nodes")
+    latency_s: float = Field(
+        ge=0, le=1e-2, description="one-way latency of a transfer between nodes"
+    )

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from gpusim.schema import FrozenModel
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.links import NicSpec, PcieSpec
+from gpusim.units import GIB
 
 Topology = Literal["nvswitch", "nvlink_mesh", "pcie_tree"]
 ProtocolName = Literal["simple", "ll128", "ll"]
@@ -34,9 +35,9 @@ class LinkEfficiencySpec(FrozenModel):
     rate; NCCL's topology model uses such effective rates, and so do gpusim's links.
     """
 
-    nvlink: float = Field(gt=0, le=1, description="payload fraction of an NVLink's bandwidth")
-    pcie: float = Field(gt=0, le=1, description="payload fraction of a PCIe link's bandwidth")
-    nic: float = Field(gt=0, le=1, description="payload fraction of a NIC's bandwidth")
+    nvlink: float = Field(ge=0.01, le=1, description="payload fraction of an NVLink's bandwidth")
+    pcie: float = Field(ge=0.01, le=1, description="payload fraction of a PCIe link's bandwidth")
+    nic: float = Field(ge=0.01, le=1, description="payload fraction of a NIC's bandwidth")
 
 
 class ProtocolSpec(FrozenModel):
@@ -48,15 +49,19 @@ class ProtocolSpec(FrozenModel):
     """
 
     efficiency: float = Field(
-        gt=0, le=1, description="fraction of link bandwidth the protocol turns into payload"
+        ge=0.01, le=1, description="fraction of link bandwidth the protocol turns into payload"
     )
-    base_latency_s: float = Field(ge=0, description="fixed cost of one collective (launch)")
-    nvlink_hop_latency_s: float = Field(ge=0, description="latency of one step over NVLink")
-    pcie_hop_latency_s: float = Field(ge=0, description="latency of one step over PCIe")
-    net_hop_latency_s: float = Field(ge=0, description="latency of one step between nodes")
-    slice_bytes: int = Field(gt=0, description="payload of one pipelined slice, at most")
+    base_latency_s: float = Field(
+        ge=0, le=1e-3, description="fixed cost of one collective (launch)"
+    )
+    nvlink_hop_latency_s: float = Field(
+        ge=0, le=1e-3, description="latency of one step over NVLink"
+    )
+    pcie_hop_latency_s: float = Field(ge=0, le=1e-3, description="latency of one step over PCIe")
+    net_hop_latency_s: float = Field(ge=0, le=1e-3, description="latency of one step between nodes")
+    slice_bytes: int = Field(gt=0, le=GIB, description="payload of one pipelined slice, at most")
     min_channel_bytes: int = Field(
-        gt=0, description="payload below which a collective opens one channel fewer"
+        gt=0, le=GIB, description="payload below which a collective opens one channel fewer"
     )
 
 
@@ -102,10 +107,11 @@ class CollectiveSpec(FrozenModel):
         default="auto",
         description="protocol of every collective; auto: the fastest one, size by size",
     )
-    channels: int = Field(gt=0, description="parallel rings or trees the data is split over")
+    channels: int = Field(gt=0, le=64, description="parallel rings or trees the data is split over")
     max_messages: int = Field(
         default=1 << 18,
         gt=0,
+        le=1 << 22,
         description="simulation resolution: slices grow beyond slice_bytes rather than let "
         "one collective send more messages than this (each message is one event)",
     )
@@ -128,10 +134,10 @@ class SystemSpec(FrozenModel):
 
     name: str = Field(min_length=1, description="name of the system")
     gpu: GpuSpec
-    gpus_per_node: int = Field(gt=0, description="GPUs in each node")
-    nodes: int = Field(gt=0, description="nodes joined by the network")
+    gpus_per_node: int = Field(gt=0, le=576, description="GPUs in each node")
+    nodes: int = Field(gt=0, le=65536, description="nodes joined by the network")
     topology: Topology = Field(description="how the GPUs of one node are joined")
-    gpus_per_pcie_switch: int = Field(gt=0, description="GPUs under each PCIe switch")
+    gpus_per_pcie_switch: int = Field(gt=0, le=64, description="GPUs under each PCIe switch")
     host_uplink: PcieSpec = Field(description="each PCIe switch's link to the host")
     nic: NicSpec
     link_efficiency: LinkEfficiencySpec
