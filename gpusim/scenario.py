@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from gpusim.collectives.checks import check_collective
+from gpusim.cuda.fit import check_fits_gpu
 from gpusim.cuda.kernels import get_kernel
 from gpusim.errors import CollectiveError, GpusimError, KernelError, ScenarioError, SpecError
 from gpusim.roofline import Bound
@@ -26,6 +28,7 @@ from gpusim.schema import FrozenModel, field_at, validate_model
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.presets import gpu_preset, system_preset
 from gpusim.spec.system import SystemSpec
+from gpusim.units import format_bytes
 from gpusim.workload import (
     SYSTEM_KINDS,
     WORKLOAD_KINDS,
@@ -140,16 +143,21 @@ class Scenario:
 
     def at(self, point: Mapping[str, Any]) -> Scenario:
         """This scenario with a sweep point's values applied (and no sweep of its own)."""
-        document = {key: value for key, value in self.document.items() if key != "sweep"}
-        for path, value in point.items():
-            table, _, rest = path.partition(".")
-            section = dict(document[table])
-            if table == "workload" or rest == "preset":
-                section[rest] = value
-            else:
-                section["overrides"] = {**section.get("overrides", {}), rest: value}
-            document[table] = section
-        return scenario_from_dict(document, source=self.source)
+        return scenario_from_dict(_document_at(self.document, point), source=self.source)
+
+
+def _document_at(document: Mapping[str, Any], point: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario document with a sweep point's values applied and its sweep removed."""
+    applied = {key: value for key, value in document.items() if key != "sweep"}
+    for path, value in point.items():
+        table, _, rest = path.partition(".")
+        section = dict(applied[table])
+        if table == "workload" or rest == "preset":
+            section[rest] = value
+        else:
+            section["overrides"] = {**section.get("overrides", {}), rest: value}
+        applied[table] = section
+    return applied
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -168,11 +176,43 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>") -> Scenario:
-    """Resolve a parsed scenario document; ``source`` names it in error messages."""
+    """Resolve a parsed scenario document; ``source`` names it in error messages.
+
+    A sweep's every point is resolved too, so that a point ``run`` or ``sweep`` would refuse
+    (a preset the kernel cannot run on, an unknown policy, a value out of range) is refused
+    here, naming the axis and value.
+    """
     try:
-        return _resolve(raw, source)
+        scenario = _resolve(raw, source)
+        _check_sweep_points(scenario)
     except (ValueError, GpusimError) as err:
         raise ScenarioError(f"{source}: {err}") from None
+    return scenario
+
+
+def _check_sweep_points(scenario: Scenario) -> None:
+    """Every point must resolve; the first that does not is named by the values at fault.
+
+    The error is blamed on one axis when that axis's value alone (nothing else swept) fails
+    the same way; otherwise the point is named whole.
+    """
+    for point in scenario.sweep_points():
+        error = _point_error(scenario, point)
+        if error is None:
+            continue
+        culprits = [path for path in point if _point_error(scenario, {path: point[path]}) == error]
+        named = culprits[:1] or list(point)
+        where = ", ".join(f"sweep.axes.{path} = {point[path]!r}" for path in named)
+        raise ValueError(f"{where}: {error}")
+
+
+def _point_error(scenario: Scenario, point: Mapping[str, Any]) -> str | None:
+    """Why the scenario at ``point`` does not resolve, or None if it does."""
+    try:
+        _resolve(_document_at(scenario.document, point), scenario.source)
+    except (ValueError, GpusimError) as err:
+        return str(err)
+    return None
 
 
 def _resolve(raw: Mapping[str, Any], source: str) -> Scenario:
@@ -234,24 +274,50 @@ def _hardware(document: ScenarioDocument) -> GpuSpec | SystemSpec:
 
 
 def _check_collective(workload: CollectiveWorkload, system: SystemSpec) -> None:
-    """The collective's algorithm, ranks, root and size must fit the system."""
+    """The collective's algorithm, ranks, root and size must fit the system, and each rank's
+    buffers its GPU's memory."""
     try:
         check_collective(system, workload)
     except CollectiveError as err:
         raise ValueError(f"workload.{err}") from None
+    buffer_bytes = workload.buffer_bytes_per_rank(workload.rank_count(system))
+    capacity_bytes = system.gpu.dram.capacity_bytes
+    if buffer_bytes > capacity_bytes:
+        raise ValueError(
+            f"workload.size_bytes: each rank's buffers take {format_bytes(buffer_bytes)}, more "
+            f"than the {system.gpu.name}'s memory (gpu.dram.capacity_bytes), "
+            f"{format_bytes(capacity_bytes)}"
+        )
 
 
 def _check_kernel(workload: KernelWorkload, gpu: GpuSpec) -> None:
-    """The kernel must run on the GPU (its compute capability) and at the workload's sizes."""
+    """The kernel must run on the GPU (its compute capability), at the workload's sizes (its
+    alignment rules), with operands that fit the GPU's memory and a trace."""
     kernel = get_kernel(workload.kernel)
     try:
         kernel.check_compute_capability(gpu.compute_capability_tuple, gpu.name)
     except KernelError as err:
         raise ValueError(f"workload.kernel: {err}") from None
+    params = kernel.params_for(workload)
     try:
-        kernel.check(kernel.params_for(workload))
+        kernel.check(params)
     except KernelError as err:
-        raise ValueError(f"workload: {err}") from None
+        raise ValueError(_kernel_size_message(kernel.name, str(err))) from None
+    try:
+        check_fits_gpu(kernel.name, params, gpu.dram.capacity_bytes, gpu.name)
+    except KernelError as err:
+        raise ValueError(f"workload.{err}") from None
+
+
+def _kernel_size_message(kernel: str, message: str) -> str:
+    """A kernel's "copy: size_bytes must be a multiple of 16, got 4" as the workload field's
+    "workload.size_bytes: must be a multiple of 16 (copy), got 4" (kernels name their
+    parameters, which are the workload's fields, in that form)."""
+    match = re.fullmatch(rf"{re.escape(kernel)}: (\w+) (must .*?)(, got .*)?", message)
+    if match is None:
+        return f"workload: {message}"
+    field, rule, got = match.groups()
+    return f"workload.{field}: {rule} ({kernel}){got or ''}"
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -107,7 +107,11 @@ class CollectiveWorkload(FrozenModel):
     kind: CollectiveKind
     size_bytes: int = Field(gt=0, description="bytes of the collective (nccl-tests' size)")
     dtype: CollectiveDtype = Field(default="fp32", description="element type")
-    algo: str = Field(default="ring", min_length=1, description="collective algorithm")
+    algo: str = Field(
+        default="auto",
+        min_length=1,
+        description="collective algorithm; auto: NCCL's tuner chooses",
+    )
     ranks: int | None = Field(default=None, ge=2, description="GPUs taking part (default: all)")
 
     @model_validator(mode="after")
@@ -119,6 +123,14 @@ class CollectiveWorkload(FrozenModel):
                 f"got {self.size_bytes}"
             )
         return self
+
+    def buffer_bytes_per_rank(self, ranks: int) -> int:
+        """Device memory one rank's send and receive buffers take (nccl-tests, out of place):
+        a whole buffer each for all-reduce, broadcast and reduce; the array and its slice for
+        all-gather and reduce-scatter."""
+        if self.kind in ("allgather", "reducescatter"):
+            return self.size_bytes + self.size_bytes // ranks
+        return 2 * self.size_bytes
 
     def rank_count(self, system: SystemSpec) -> int:
         """Ranks taking part on ``system``."""

@@ -11,8 +11,8 @@ INFORMATIONAL_GPU_FIELDS: dict[str, str] = {
     "sm.max_warps": "never the binding limit: the spec holds sm.max_threads <= 32 x "
     "sm.max_warps, so sm.max_threads always binds first; it scales the reported "
     "theoretical occupancy (resident warps over this maximum)",
-    "dram.capacity_bytes": "no workload gpusim simulates comes near it; kept as the "
-    "datasheet figure shown in reports and the explorer",
+    "dram.capacity_bytes": "no timing model reads it: it bounds what a scenario may ask "
+    "(a kernel's operands and a collective's buffers must fit it, checked at load)",
 }
 """``GpuSpec`` fields (dotted paths) read by no timing model, and why they are kept."""
 

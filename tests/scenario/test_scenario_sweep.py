@@ -74,14 +74,42 @@ def test_a_point_can_switch_presets() -> None:
     assert swept.at(swept.sweep_points()[0]).gpu.name == "V100-SXM2-32GB"
 
 
-def test_a_point_with_a_bad_value_fails_alone() -> None:
-    swept = scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
-    good, bad = swept.sweep_points()
-    assert swept.at(good).gpu.sm.count == 66
+def test_a_bad_axis_value_is_refused_at_load_by_axis_and_value() -> None:
     with pytest.raises(
-        ScenarioError, match=r"^sweep\.toml: gpu\.overrides\.sm\.count: must be > 0, got 0$"
+        ScenarioError,
+        match=r"^sweep\.toml: sweep\.axes\.gpu\.sm\.count = 0: "
+        r"gpu\.overrides\.sm\.count: must be > 0, got 0$",
     ):
-        swept.at(bad)
+        scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
+
+
+def test_a_preset_the_kernel_cannot_run_on_is_refused_at_load() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        scenario(
+            'kernel = "gemm_tensor_core"\n'  # into [workload], the last table of BASE
+            '[sweep.axes]\n"gpu.preset" = ["H100-SXM5-80GB", "V100-SXM2-32GB"]\n'
+        )
+    assert str(caught.value) == (
+        "sweep.toml: sweep.axes.gpu.preset = 'V100-SXM2-32GB': workload.kernel: "
+        "gemm_tensor_core needs compute capability 8.0 or newer, V100-SXM2-32GB has 7.0"
+    )
+
+
+def test_values_fine_alone_but_not_together_name_the_point() -> None:
+    sweep = '[sweep.axes]\n"gpu.sm.shared_bytes" = [100000, 200000]\n'
+    sweep += '"gpu.sm.shared_bytes_per_cta" = [100000, 150000]\n'
+    with pytest.raises(ScenarioError) as caught:
+        scenario(sweep)
+    assert str(caught.value).startswith(
+        "sweep.toml: sweep.axes.gpu.sm.shared_bytes = 100000, "
+        "sweep.axes.gpu.sm.shared_bytes_per_cta = 150000: gpu.overrides.sm.shared_bytes_per_cta:"
+    )
+
+
+def test_a_zip_of_values_that_fit_together_is_accepted() -> None:
+    sweep = '[sweep]\nmode = "zip"\n[sweep.axes]\n"gpu.sm.shared_bytes" = [100000, 200000]\n'
+    sweep += '"gpu.sm.shared_bytes_per_cta" = [100000, 150000]\n'
+    assert len(scenario(sweep).sweep_points()) == 2
 
 
 @pytest.mark.parametrize(
