@@ -185,17 +185,25 @@ def collective_bound(
     ``size_bytes`` follows nccl-tests: the buffer of each rank for all-reduce, broadcast and
     reduce; the whole gathered (or scattered) array for all-gather and reduce-scatter. The
     reduction's additions (``flops``, over all ranks) add no time: they are memory-bound and
-    overlap the transfers. Raises ``CollectiveError`` for an unknown algorithm.
+    overlap the transfers. ``algo = "auto"`` (NCCL's choice): the least bound of the
+    algorithms that can run here, which no choice beats. Raises ``CollectiveError`` for an
+    unknown algorithm.
     """
     # The registry sits above this module (its algorithms import the types here), so it is
     # imported when a collective bound is asked for, not when this module is.
-    from gpusim.collectives.registry import algorithm
+    from gpusim.collectives.registry import algorithm_candidates
 
     if ranks < 2:
         raise ValueError(f"ranks: a collective needs >= 2 ranks, got {ranks}")
     if ranks > system.gpu_count:
         raise ValueError(f"ranks: {system.name} has {system.gpu_count} GPUs, got {ranks}")
-    terms = algorithm(kind, algo).terms(system, size_bytes, ranks)
+    terms = min(
+        (
+            entry.terms(system, size_bytes, ranks)
+            for entry in algorithm_candidates(system, kind, algo, ranks)
+        ),
+        key=lambda candidate: candidate.time_s,
+    )
     reduces = kind in ("allreduce", "reducescatter", "reduce")
     elements = size_bytes // DTYPE_BYTES[dtype]
     return Bound(

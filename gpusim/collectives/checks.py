@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gpusim.collectives.placement import rank_count
-from gpusim.collectives.registry import algorithm
+from gpusim.collectives.registry import algorithm_candidates
 from gpusim.errors import CollectiveError
 from gpusim.roofline import DTYPE_BYTES
 from gpusim.spec.system import SystemSpec
@@ -21,13 +21,14 @@ PER_RANK_COLLECTIVES = frozenset({"allgather", "reducescatter"})
 def check_collective(system: SystemSpec, workload: CollectiveWorkload) -> int:
     """Check that ``workload`` can run on ``system``; return its rank count.
 
-    The algorithm must exist for the collective and suit the system's topology, the ranks
-    fit the system (whole nodes across nodes), the root be one of the ranks, and all-gather
-    and reduce-scatter sizes hold whole elements per rank. Raises ``CollectiveError`` naming
-    the field.
+    The algorithm must exist for the collective (or be ``auto``) and suit the system's
+    topology, the ranks fit the system (whole nodes across nodes), the root be one of the
+    ranks, and all-gather and reduce-scatter sizes hold whole elements per rank. Raises
+    ``CollectiveError`` naming the field.
     """
-    algorithm(workload.kind, workload.algo).check_topology(system)
     ranks = rank_count(system, workload.ranks)
+    if not algorithm_candidates(system, workload.kind, workload.algo, ranks):
+        raise CollectiveError(f"algo: no algorithm of {workload.kind} runs on {system.name}")
     granule = DTYPE_BYTES[workload.dtype] * ranks
     if workload.kind in PER_RANK_COLLECTIVES and workload.size_bytes % granule:
         raise CollectiveError(

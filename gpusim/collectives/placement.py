@@ -85,9 +85,10 @@ class Slicing:
 def slicing(
     step_bytes: float, protocol: ProtocolSpec, messages_per_slice: int, max_messages: int
 ) -> Slicing:
-    """Slices of at most ``protocol.slice_bytes``, but fewer and larger ones where a
-    collective sending ``messages_per_slice`` messages per slice would exceed
-    ``max_messages``."""
-    wanted = max(1, math.ceil(step_bytes / protocol.slice_bytes))
+    """Slices of at most ``protocol.slice_bytes``, at least ``protocol.slices_per_chunk`` of
+    them (NCCL cuts a Simple chunk into two slices however small it is), but fewer and
+    larger ones where a collective sending ``messages_per_slice`` messages per slice would
+    exceed ``max_messages``."""
+    wanted = max(protocol.slices_per_chunk, math.ceil(step_bytes / protocol.slice_bytes))
     count = max(1, min(wanted, max_messages // messages_per_slice))
     return Slicing(count, step_bytes / count)

@@ -1,7 +1,7 @@
-"""Which of NCCL's protocols a collective runs with.
+"""The oracle: every protocol NCCL offers for an algorithm, simulated, the fastest kept.
 
-A system either names one (``collective.protocol``) or asks for ``auto``: the fastest at
-each size, as NCCL's tuner aims to pick. Auto simulates the protocols in the order of their
+``collective.protocol = "oracle"`` asks for it (``auto`` is NCCL's tuner,
+``gpusim.collectives.tuner``). The oracle simulates the protocols in the order of their
 lower bounds (base latency plus the busiest rank's bytes, from the algorithm's own bound
 terms, at the protocol's efficiency and the best link rate), and skips one whose bound is no
 better than the best time already found: at large sizes LL and LL128 are never run.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import get_args
 
 from gpusim.collectives.run import CollectiveAlgorithm
+from gpusim.collectives.tuner import protocols_of
 from gpusim.spec.system import ProtocolName, SystemSpec
 
 PROTOCOLS: tuple[ProtocolName, ...] = get_args(ProtocolName)
@@ -22,8 +23,7 @@ def protocol_candidates(
 ) -> list[tuple[ProtocolName, float]]:
     """The protocols to try for ``algorithm`` on ``size_bytes`` over ``ranks`` ranks, each
     with a lower bound of its time (s), best bound first."""
-    choice = system.collective.protocol
-    names: tuple[ProtocolName, ...] = PROTOCOLS if choice == "auto" else (choice,)
+    names = protocols_of(system, algorithm.name, ranks)
     terms = algorithm.terms(system, size_bytes, ranks)
     # The datasheet bandwidth of the bound, as the simulated links deliver it at best.
     bandwidth = terms.bandwidth_bytes_per_s * _best_link_efficiency(system, ranks)

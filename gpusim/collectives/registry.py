@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import get_args
 
+from gpusim.collectives.nvls import NVLS_ALLREDUCE
 from gpusim.collectives.ring import (
     RING_ALLGATHER,
     RING_ALLREDUCE,
@@ -20,10 +21,15 @@ from gpusim.collectives.run import CollectiveAlgorithm
 from gpusim.collectives.tree import TREE_ALLREDUCE
 from gpusim.errors import CollectiveError
 from gpusim.roofline import CollectiveKind
+from gpusim.spec.system import SystemSpec
+
+AUTO = "auto"
+"""The algorithm name that leaves the choice to NCCL's tuner (``gpusim.collectives.tuner``)."""
 
 _ENTRIES: tuple[CollectiveAlgorithm, ...] = (
     RING_ALLREDUCE,
     TREE_ALLREDUCE,
+    NVLS_ALLREDUCE,
     RING_ALLGATHER,
     RING_REDUCESCATTER,
     RING_BROADCAST,
@@ -37,6 +43,27 @@ ALGORITHMS: Mapping[str, Mapping[str, CollectiveAlgorithm]] = {
 """Algorithms of each collective (nccl-tests' names), by name."""
 
 
+def algorithm_candidates(
+    system: SystemSpec, collective: str, name: str, ranks: int
+) -> list[CollectiveAlgorithm]:
+    """The algorithms the tuner chooses among: ``name`` (checked against ``system`` and
+    ``ranks``), or for ``auto`` every algorithm of ``collective`` that can run there."""
+    if name != AUTO:
+        entry = algorithm(collective, name)
+        entry.check_placement(system, ranks)
+        return [entry]
+    entries = ALGORITHMS[algorithm_collective(collective)].values()
+    return [entry for entry in entries if entry.runs_on(system, ranks)]
+
+
+def algorithm_collective(collective: str) -> str:
+    """``collective``, checked to be one gpusim knows."""
+    if collective not in ALGORITHMS:
+        known = ", ".join(ALGORITHMS)
+        raise CollectiveError(f"collective: unknown collective {collective!r} (known: {known})")
+    return collective
+
+
 def algorithm(collective: str, name: str) -> CollectiveAlgorithm:
     """The algorithm ``name`` of ``collective``."""
     if collective not in ALGORITHMS:
@@ -44,6 +71,6 @@ def algorithm(collective: str, name: str) -> CollectiveAlgorithm:
         raise CollectiveError(f"collective: unknown collective {collective!r} (known: {known})")
     algorithms = ALGORITHMS[collective]
     if name not in algorithms:
-        known = ", ".join(algorithms)
+        known = ", ".join([AUTO, *algorithms])
         raise CollectiveError(f"algo: unknown algorithm {name!r} for {collective} (known: {known})")
     return algorithms[name]

@@ -1,14 +1,16 @@
 """Ring algorithms: all-reduce, all-gather, reduce-scatter, and the pipelined chains of
 broadcast and reduce, as NCCL runs them on each channel.
 
-On a ring of n ranks the data of a channel is cut into n chunks. At step s every rank sends
-one chunk to its successor; from step 1 on, what it sends is what it received at step s-1
+On a ring of n ranks the data of a channel is cut into n chunks (a large buffer in several
+loops of n chunks, NCCL's ``chunkSize``, each loop running every step). At step s every
+rank sends one chunk to its successor; from step 1 on, what it sends is what it received at step s-1
 (reduced into its own chunk during reduce-scatter, copied during all-gather). All-reduce
 is reduce-scatter then all-gather: 2(n-1) steps; each of the other two is n-1.
 
-A step's chunk is cut into slices and each slice is forwarded as soon as it has arrived, so
-slices pipeline across hops; a rank executes its steps in program order and its link serves
-them in that order. Broadcast and reduce pass slices along the ring as a chain from (to) the
+A step's chunk is cut into slices and each slice is forwarded as soon as it has arrived and
+the successor has a free buffer slot for it (``Communicator.slot``), so slices pipeline
+across hops; a rank executes its steps in program order and its link serves them in that
+order. Broadcast and reduce pass slices along the ring as a chain from (to) the
 root: n-1 hops, each slice forwarded on arrival.
 
 Bounds: all-reduce crosses 2(n-1) hops and moves 2(n-1)/n of the buffer per rank; all-gather
@@ -67,9 +69,16 @@ def _ring(run: CollectiveRun, *, sends: int, reduced_sends: int) -> None:
         ring = run.placement.ring(channel)
         for position, gpu in enumerate(ring):
             successor, predecessor = ring[(position + 1) % ranks], ring[position - 1]
+            neighbours = (predecessor, gpu, successor)
             run.start(
                 _ring_rank(
-                    run.comm, channel, (predecessor, gpu, successor), sends, reduced_sends, cut
+                    run.comm,
+                    channel,
+                    neighbours,
+                    sends,
+                    reduced_sends,
+                    cut,
+                    run.protocol.slices_per_chunk,
                 )
             )
 
@@ -81,17 +90,25 @@ def _ring_rank(
     sends: int,
     reduced_sends: int,
     cut: Slicing,
+    slices_per_chunk: int,
 ) -> RankProcess:
-    """One rank of one channel: send, then forward what arrives, then take the last step."""
+    """One rank of one channel, chunk by chunk as NCCL loops (``runRing``): each chunk's
+    slices go through every step before the next chunk starts; within a chunk the rank
+    sends, then forwards what arrives, then takes the last step."""
     predecessor, gpu, successor = neighbours
-    for step in range(sends):
-        reduce = step < reduced_sends
-        for _ in range(cut.count):
-            if step:
-                yield comm.recv(channel, predecessor, gpu)
-            comm.send(channel, gpu, successor, cut.slice_bytes, reduce=reduce)
-    for _ in range(cut.count):
-        yield comm.recv(channel, predecessor, gpu)
+    for first in range(0, cut.count, slices_per_chunk):
+        slices = range(first, min(cut.count, first + slices_per_chunk))
+        for step in range(sends):
+            reduce = step < reduced_sends
+            for _ in slices:
+                if step:
+                    yield comm.recv(channel, predecessor, gpu)
+                slot = comm.slot(channel, gpu, successor)
+                if slot is not None:
+                    yield slot
+                comm.send(channel, gpu, successor, cut.slice_bytes, reduce=reduce)
+        for _ in slices:
+            yield comm.recv(channel, predecessor, gpu)
 
 
 def _chain(run: CollectiveRun, *, reduce: bool) -> None:
@@ -121,6 +138,9 @@ def _chain_rank(
         if upstream is not None:
             yield comm.recv(channel, upstream, gpu)
         if downstream is not None:
+            slot = comm.slot(channel, gpu, downstream)
+            if slot is not None:
+                yield slot
             comm.send(channel, gpu, downstream, cut.slice_bytes, reduce=reduce)
 
 

@@ -69,7 +69,8 @@ class CollectiveAlgorithm:
 
     ``terms`` gives its alpha-beta bound (the bound beside every result, and the bound that
     decides which protocols are worth simulating); ``topologies`` the node topologies it can
-    run on (an algorithm that needs a reducing switch names ``nvswitch`` only).
+    run on (an algorithm that needs a reducing switch names ``nvswitch`` only, and sets
+    ``needs_reducing_switch``).
     """
 
     collective: CollectiveKind
@@ -77,9 +78,34 @@ class CollectiveAlgorithm:
     run: RunAlgorithm
     terms: BoundTerms
     topologies: frozenset[Topology] = ANY_TOPOLOGY
+    needs_reducing_switch: bool = False
+    """Runs only inside one node whose NVSwitch reduces (NVLS)."""
+
+    def runs_on(self, system: SystemSpec, ranks: int) -> bool:
+        """Whether it can run over ``ranks`` ranks of ``system``."""
+        try:
+            self.check_placement(system, ranks)
+        except CollectiveError:
+            return False
+        return True
+
+    def check_placement(self, system: SystemSpec, ranks: int) -> None:
+        """``check_topology``, and an NVLS collective stays inside one node (NCCL runs NVLS
+        across nodes only with CollNet/SHARP switches, not modelled)."""
+        self.check_topology(system)
+        if self.needs_reducing_switch and ranks > system.gpus_per_node:
+            raise CollectiveError(
+                f"algo: {self.name} runs inside one node ({system.gpus_per_node} GPUs); "
+                f"across nodes it needs CollNet, got {ranks} ranks"
+            )
 
     def check_topology(self, system: SystemSpec) -> None:
         """Raise ``CollectiveError`` (naming ``algo``) if ``system``'s nodes do not suit it."""
+        if self.needs_reducing_switch and not system.nvswitch_reduces:
+            raise CollectiveError(
+                f"algo: {self.name} needs an NVSwitch that reduces (NVLink SHARP), and "
+                f"{system.name}'s does not (nvswitch_reduces = false)"
+            )
         if system.topology not in self.topologies:
             suited = ", ".join(sorted(self.topologies))
             raise CollectiveError(

@@ -5,8 +5,10 @@ the same inputs give the same numbers. Time starts at the protocol's base latenc
 fixed cost of launching a collective); the algorithm then runs until its last message has
 arrived.
 
-With ``collective.protocol = "auto"`` each collective runs with the fastest of NCCL's
-protocols at its size (``gpusim.collectives.protocols``).
+With ``collective.protocol = "auto"`` (and ``algo = "auto"``) each collective runs with the
+algorithm and protocol NCCL's tuning model picks at its size (``gpusim.collectives.tuner``),
+on the channels NCCL opens for it; ``"oracle"`` simulates every protocol of the algorithm(s)
+and keeps the fastest (``gpusim.collectives.protocols``).
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ import simpy
 
 from gpusim.collectives.checks import check_collective
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import channels_for, place
+from gpusim.collectives.cta import channel_payload_bytes_per_s
+from gpusim.collectives.placement import place
 from gpusim.collectives.protocols import protocol_candidates
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel, ReductionUnits
-from gpusim.collectives.registry import algorithm
+from gpusim.collectives.registry import algorithm_candidates
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
-from gpusim.collectives.run import CollectiveRun, RunAlgorithm
+from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun
+from gpusim.collectives.tuner import BASE_LATENCY_US, check_protocol, choose, tuned_channels
 from gpusim.hw.net.links import LinkInterval
 from gpusim.hw.net.topology import build_network
+from gpusim.roofline import collective_bound
 from gpusim.spec.system import ProtocolName, SystemSpec
-from gpusim.units import ns_to_s, s_to_ns
+from gpusim.units import bytes_per_s_to_bytes_per_ns, ns_to_s, s_to_ns
 from gpusim.workload import CollectiveWorkload
 
 
@@ -39,20 +44,32 @@ def simulate_collective(
 ) -> CollectiveResult:
     """Simulate ``workload`` on ``system``; ``timeline``: record every link's occupancy.
 
-    ``reduction`` times the reductions on each GPU (default: memory-bound at the GPU's
-    sustained DRAM bandwidth). Raises ``CollectiveError`` for ranks, sizes, roots or
-    algorithms that do not fit the system.
+    The algorithm (``workload.algo``, or ``auto``) and protocol (``collective.protocol``,
+    or ``auto``) are NCCL's tuner's choice where not forced; ``oracle`` simulates every
+    protocol and keeps the fastest. ``reduction`` times the reductions on each GPU
+    (default: memory-bound at the GPU's sustained DRAM bandwidth). Raises
+    ``CollectiveError`` for ranks, sizes, roots, algorithms or protocols that do not fit.
     """
     ranks = check_collective(system, workload)
-    chosen = algorithm(workload.kind, workload.algo)
+    entries = algorithm_candidates(system, workload.kind, workload.algo, ranks)
     model = reduction or MemoryBoundReduction.for_gpu(system.gpu)
+    setting = system.collective.protocol
+    if setting != "oracle":
+        if workload.algo != "auto" and setting != "auto":
+            check_protocol(system, workload.algo, setting, ranks)
+        choice = choose(system, entries, workload.size_bytes, ranks, setting)
+        chosen = next(entry for entry in entries if entry.name == choice.algo)
+        return _simulate(system, workload, chosen, ranks, choice.protocol, model, timeline)
     best: CollectiveResult | None = None
-    for protocol, lower_bound_s in protocol_candidates(system, chosen, workload.size_bytes, ranks):
-        if best is not None and lower_bound_s >= best.time_s:
-            continue
-        result = _simulate(system, workload, chosen.run, ranks, protocol, model, timeline)
-        if best is None or result.time_s < best.time_s:
-            best = result
+    for entry in entries:
+        for protocol, lower_bound_s in protocol_candidates(
+            system, entry, workload.size_bytes, ranks
+        ):
+            if best is not None and lower_bound_s >= best.time_s:
+                continue
+            result = _simulate(system, workload, entry, ranks, protocol, model, timeline)
+            if best is None or result.time_s < best.time_s:
+                best = result
     assert best is not None  # the first candidate is always simulated
     return best
 
@@ -80,19 +97,31 @@ def sweep_collective(
 def _simulate(
     system: SystemSpec,
     workload: CollectiveWorkload,
-    run_algorithm: RunAlgorithm,
+    entry: CollectiveAlgorithm,
     ranks: int,
     protocol_name: ProtocolName,
     reduction: ReductionModel,
     timeline: bool,
 ) -> CollectiveResult:
     protocol = system.collective.protocol_spec(protocol_name)
-    channels = channels_for(workload.size_bytes, protocol, system.collective.channels)
-    env = simpy.Environment(initial_time=s_to_ns(protocol.base_latency_s))
+    channels = tuned_channels(system, entry.name, protocol_name, workload.size_bytes, ranks)
+    base_latency_s = protocol.base_latency_s
+    if entry.needs_reducing_switch:
+        base_latency_s = BASE_LATENCY_US["nvls"]["simple"] * 1e-6
+    env = simpy.Environment(initial_time=s_to_ns(base_latency_s))
     intervals: list[LinkInterval] | None = [] if timeline else None
     network = build_network(system, timeline=intervals)
-    comm = Communicator(env, network, protocol, ReductionUnits(reduction))
-    run_algorithm(
+    comm = Communicator(
+        env,
+        network,
+        protocol,
+        ReductionUnits(reduction),
+        channel_payload_bytes_per_ns=bytes_per_s_to_bytes_per_ns(
+            channel_payload_bytes_per_s(system.gpu, protocol)
+        ),
+        window=system.collective.steps_per_channel // protocol.slice_steps,
+    )
+    entry.run(
         CollectiveRun(
             env=env,
             comm=comm,
@@ -114,14 +143,16 @@ def _simulate(
     return CollectiveResult(
         system=system.name,
         collective=workload.kind,
-        algo=workload.algo,
+        algo=entry.name,
         protocol=protocol_name,
         dtype=workload.dtype,
         size_bytes=workload.size_bytes,
         ranks=ranks,
         channels=channels,
         time_s=ns_to_s(time_ns),
-        bound=workload.bound(system),
+        bound=collective_bound(
+            system, workload.kind, entry.name, workload.size_bytes, ranks, workload.dtype
+        ),
         links=links,
         messages=comm.messages,
         timeline=None if intervals is None else _timeline(intervals),

@@ -89,6 +89,9 @@ def _reduce_up(
     for _ in range(cut.count):
         for child in below:
             yield comm.recv(channel, child, gpu)
+        slot = comm.slot(channel, gpu, above)
+        if slot is not None:
+            yield slot
         comm.send(channel, gpu, above, cut.slice_bytes, reduce=above != gpu)
 
 
@@ -99,6 +102,9 @@ def _broadcast_down(
     for _ in range(cut.count):
         yield comm.recv(channel, above, gpu)
         for child in below:
+            slot = comm.slot(channel, gpu, child)
+            if slot is not None:
+                yield slot
             comm.send(channel, gpu, child, cut.slice_bytes)
 
 

@@ -63,6 +63,18 @@ class ProtocolSpec(FrozenModel):
     min_channel_bytes: int = Field(
         gt=0, le=GIB, description="payload below which a collective opens one channel fewer"
     )
+    line_payload_fraction: float = Field(
+        ge=0.01,
+        le=1,
+        description="payload share of what a channel's CTA loads and stores (LL: 8 of 16 "
+        "bytes, LL128: 120 of 128, Simple: all)",
+    )
+    slice_steps: int = Field(
+        gt=0, le=64, description="buffer slots (of NCCL_STEPS per channel) one slice occupies"
+    )
+    slices_per_chunk: int = Field(
+        gt=0, le=64, description="slices a ring step's chunk is cut into, at least"
+    )
 
 
 # NCCL's figures (NVIDIA/nccl): hop and base latencies from src/graph/tuning.cc (hwLat and
@@ -70,7 +82,11 @@ class ProtocolSpec(FrozenModel):
 # 0.92, LL 1/4 for all-reduce); slices from the buffer sizes (src/init.cc DEFAULT_BUFFSIZE
 # 4 MiB, DEFAULT_LL_BUFFSIZE, DEFAULT_LL128_BUFFSIZE over NCCL_STEPS = 8 slots, and
 # ALLREDUCE_SLICESTEPS = 2 for Simple); channel thresholds from NCCL_*_THREAD_THRESHOLD
-# (src/include/comm.h) times the protocol's threads per channel.
+# (src/include/comm.h) times the protocol's threads per channel; slice_steps and
+# slices_per_chunk from src/include/collectives.h (ALLREDUCE_SLICESTEPS = NCCL_STEPS/4,
+# ALLREDUCE_CHUNKSTEPS = NCCL_STEPS/2 for Simple; src/enqueue.cc uses one step per slice and
+# chunk for LL and LL128); line payloads from the LL line (two 4-byte flags beside 8 bytes of
+# data in 16) and the LL128 line (NCCL_LL128_DATAELEMS 15 of NCCL_LL128_LINEELEMS 16 u64).
 NCCL_SIMPLE = ProtocolSpec(
     efficiency=1.0,
     base_latency_s=8.4e-6,
@@ -79,6 +95,9 @@ NCCL_SIMPLE = ProtocolSpec(
     net_hop_latency_s=14.0e-6,
     slice_bytes=1 << 20,  # 2 slots of 4 MiB / 8
     min_channel_bytes=64 * 512,  # 64 B per thread x 512 threads
+    line_payload_fraction=1.0,
+    slice_steps=2,
+    slices_per_chunk=2,
 )
 NCCL_LL128 = ProtocolSpec(
     efficiency=0.92,
@@ -88,6 +107,9 @@ NCCL_LL128 = ProtocolSpec(
     net_hop_latency_s=4.0e-6,
     slice_bytes=120 * 640 * 8 * 15 // 16,  # 120 u64 per thread x 640 threads, 15/16 payload
     min_channel_bytes=8 * 640,  # 8 B per thread x 640 threads
+    line_payload_fraction=120 / 128,
+    slice_steps=1,
+    slices_per_chunk=1,
 )
 NCCL_LL = ProtocolSpec(
     efficiency=0.25,
@@ -97,17 +119,34 @@ NCCL_LL = ProtocolSpec(
     net_hop_latency_s=2.7e-6,
     slice_bytes=8 * 512 * 16 // 2,  # 8 16-byte lines per thread x 512 threads, half payload
     min_channel_bytes=8 * 512,  # 8 B per thread x 512 threads
+    line_payload_fraction=8 / 16,
+    slice_steps=1,
+    slices_per_chunk=1,
 )
 
 
 class CollectiveSpec(FrozenModel):
     """How the system's collectives library (NCCL-like) runs: protocol, channels, slicing."""
 
-    protocol: Literal["auto", "simple", "ll128", "ll"] = Field(
+    protocol: Literal["auto", "oracle", "simple", "ll128", "ll"] = Field(
         default="auto",
-        description="protocol of every collective; auto: the fastest one, size by size",
+        description="protocol of every collective; auto: NCCL's tuning model chooses, size "
+        "by size; oracle: every protocol is simulated and the fastest kept",
     )
     channels: int = Field(gt=0, le=64, description="parallel rings or trees the data is split over")
+    nvls_channels: int = Field(
+        default=16,
+        gt=0,
+        le=64,
+        description="channels of an NVLS collective (NCCL_NVLS_NCHANNELS, src/transport/nvls.cc)",
+    )
+    steps_per_channel: int = Field(
+        default=8,
+        gt=0,
+        le=64,
+        description="buffer slots a channel's receiver offers its sender (NCCL_STEPS, "
+        "src/include/collectives.h): a slice waits for a free one",
+    )
     max_messages: int = Field(
         default=1 << 18,
         gt=0,
@@ -140,6 +179,10 @@ class SystemSpec(FrozenModel):
     gpus_per_pcie_switch: int = Field(gt=0, le=64, description="GPUs under each PCIe switch")
     host_uplink: PcieSpec = Field(description="each PCIe switch's link to the host")
     nic: NicSpec
+    nvswitch_reduces: bool = Field(
+        default=False,
+        description="the NVSwitch reduces and multicasts (NVLink SHARP, NVLS): H100 and later",
+    )
     link_efficiency: LinkEfficiencySpec
     collective: CollectiveSpec
 
@@ -154,6 +197,11 @@ class SystemSpec(FrozenModel):
             raise ValueError(
                 f"topology: {self.topology!r} needs NVLink, but gpu.nvlink.links is 0 "
                 f"(use 'pcie_tree')"
+            )
+        if self.nvswitch_reduces and self.topology != "nvswitch":
+            raise ValueError(
+                f"nvswitch_reduces: only an NVSwitch can reduce, but the topology is "
+                f"{self.topology!r}"
             )
         if self.topology == "nvlink_mesh" and self.gpus_per_node != 8:
             raise ValueError(

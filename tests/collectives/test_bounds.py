@@ -69,8 +69,20 @@ def test_the_collective_bound_is_the_algorithms_own(algo: str) -> None:
 
 
 def test_an_unknown_algorithm_has_no_bound() -> None:
-    with pytest.raises(CollectiveError, match=r"^algo: unknown algorithm 'nvls' .*ring, tree\)$"):
-        collective_bound(NODE, "allreduce", "nvls", GIB, 8)
+    known = r"\(known: auto, ring, tree, nvls\)$"
+    with pytest.raises(CollectiveError, match=rf"^algo: unknown algorithm 'collnet' .*{known}"):
+        collective_bound(NODE, "allreduce", "collnet", GIB, 8)
+
+
+def test_auto_is_bounded_by_the_least_bound_of_what_can_run() -> None:
+    """On an H100 node NVLS's bound is the least; without a reducing switch, ring's or tree's."""
+    nvls = collective_bound(NODE, "allreduce", "nvls", GIB, 8)
+    assert collective_bound(NODE, "allreduce", "auto", GIB, 8).time_s == nvls.time_s
+    plain = NODE.with_overrides({"nvswitch_reduces": False})
+    least = min(
+        collective_bound(plain, "allreduce", algo, GIB, 8).time_s for algo in ("ring", "tree")
+    )
+    assert collective_bound(plain, "allreduce", "auto", GIB, 8).time_s == least
 
 
 def test_every_algorithm_is_registered_under_its_own_collective_and_name() -> None:
@@ -144,5 +156,5 @@ def test_collective_workloads_are_system_workloads_with_their_bounds() -> None:
         expected = collective_bound(NODE, workload.kind, "ring", GIB, workload.rank_count(NODE))
         assert workload.bound(NODE) == expected
     assert (
-        BroadcastWorkload(size_bytes=8, root=2).describe() == "broadcast 8 B fp32 (ring, all ranks)"
+        BroadcastWorkload(size_bytes=8, root=2).describe() == "broadcast 8 B fp32 (auto, all ranks)"
     )

@@ -22,14 +22,24 @@ PLAIN = ProtocolSpec(
     net_hop_latency_s=0.0,
     slice_bytes=1 << 20,
     min_channel_bytes=1,
+    line_payload_fraction=1.0,
+    slice_steps=1,
+    slices_per_chunk=1,
 )
+UNLIMITED_CTA = 1e12  # bytes per ns: the CTA never binds
 
 
 A, B, SWITCH = Gpu(0, 0), Gpu(0, 1), Switch(0)
 
 
-def _comm(protocol: ProtocolSpec = PLAIN, reduce_bytes_per_ns: float = 3.0) -> Communicator:
-    """Two GPUs and a switch, each endpoint with one link out."""
+def _comm(
+    protocol: ProtocolSpec = PLAIN,
+    reduce_bytes_per_ns: float = 3.0,
+    *,
+    cta_bytes_per_ns: float = UNLIMITED_CTA,
+    window: int = 0,
+) -> Communicator:
+    """Two GPUs and a switch, each endpoint with one link out (``window`` 0: no slots)."""
     env = simpy.Environment()
     links = {
         f"{end.name}.out": Link(f"{end.name}.out", GB_PER_S, LINK_LATENCY_NS)
@@ -41,7 +51,14 @@ def _comm(protocol: ProtocolSpec = PLAIN, reduce_bytes_per_ns: float = 3.0) -> C
 
     network = Network(links, router)
     reductions = ReductionUnits(MemoryBoundReduction(reduce_bytes_per_ns))
-    return Communicator(env, network, protocol, reductions)
+    return Communicator(
+        env,
+        network,
+        protocol,
+        reductions,
+        channel_payload_bytes_per_ns=cta_bytes_per_ns,
+        window=window,
+    )
 
 
 def _received(comm: Communicator, count: int, *, wait_first_ns: float = 0.0) -> list[float]:
@@ -134,3 +151,50 @@ def test_a_switch_does_not_reduce_without_a_model_of_its_own() -> None:
     comm = _comm()
     with pytest.raises(ValueError, match=r"^dst: node0\.nvswitch cannot reduce"):
         comm.send(0, A, SWITCH, 1000.0, reduce=True)
+
+
+def test_a_channel_sends_no_faster_than_its_cta() -> None:
+    """A CTA at half the link's rate: 1 MB takes 2 ms to leave, then the link's latency."""
+    comm = _comm(cta_bytes_per_ns=GB_PER_S / 2)
+    times = _received(comm, 1)
+    comm.send(0, A, B, 1e6)
+    comm.env.run()
+    assert times == [pytest.approx(2e6 + LINK_LATENCY_NS)]
+
+
+def test_two_channels_have_two_ctas() -> None:
+    """Two channels at half the link's rate finish sooner than one channel sending both
+    (4 ms): the second CTA pushes while the first does."""
+    comm = _comm(cta_bytes_per_ns=GB_PER_S / 2)
+    arrivals = [comm.send(channel, A, B, 1e6) for channel in (0, 1)]
+    comm.env.run()
+    assert max(event.value for event in arrivals) < 4e6
+
+
+def test_a_sender_waits_for_a_free_slot() -> None:
+    """One slot: the second message leaves only when the first was taken (the receiver asks
+    at 10 ms) and the credit came back (one link latency)."""
+    comm = _comm(window=1)
+    late_ns = 1e7
+    times = _received(comm, 2, wait_first_ns=late_ns)
+    sent: list[float] = []
+
+    def sender() -> simpy.events.ProcessGenerator:
+        for _ in range(2):
+            slot = comm.slot(0, A, B)
+            if slot is not None:
+                yield slot
+            sent.append(comm.env.now)
+            comm.send(0, A, B, 1e3)
+
+    comm.env.process(sender())
+    comm.env.run()
+    assert sent == [0.0, pytest.approx(late_ns + LINK_LATENCY_NS)]
+    assert times[1] == pytest.approx(late_ns + 2 * LINK_LATENCY_NS + 1e3)
+
+
+def test_sending_past_the_window_without_a_slot_is_a_bug() -> None:
+    comm = _comm(window=1)
+    comm.send(0, A, B, 1e3)
+    with pytest.raises(RuntimeError, match="without a slot"):
+        comm.send(0, A, B, 1e3)

@@ -64,12 +64,27 @@ class Network:
             route = self._routes[key] = self._router(src, dst)
         return route
 
-    def transfer(self, src: Endpoint, dst: Endpoint, size_bytes: float, start_ns: float) -> float:
-        """Book the route for ``size_bytes`` ready now, at ``start_ns``; return its arrival."""
+    def transfer(
+        self,
+        src: Endpoint,
+        dst: Endpoint,
+        size_bytes: float,
+        start_ns: float,
+        *,
+        now_ns: float | None = None,
+        source: Link | None = None,
+    ) -> float:
+        """Book the route for ``size_bytes`` ready at ``start_ns`` (booked at ``now_ns``,
+        default ``start_ns``); return its arrival. ``source``: a server the data leaves
+        through before the route (the sending channel's CTA), at its own rate."""
         route = self._routes.get((src, dst)) or self.route(src, dst)
+        booked_ns = start_ns if now_ns is None else now_ns
         head_ns = tail_ns = start_ns
+        if source is not None:
+            first_in_ns, last_out_ns = source.occupy(size_bytes, head_ns, tail_ns, booked_ns)
+            head_ns, tail_ns = first_in_ns, last_out_ns
         for link in route.links:
-            first_in_ns, last_out_ns = link.occupy(size_bytes, head_ns, tail_ns, start_ns)
+            first_in_ns, last_out_ns = link.occupy(size_bytes, head_ns, tail_ns, booked_ns)
             head_ns = first_in_ns + link.latency_ns
             tail_ns = last_out_ns + link.latency_ns
         return tail_ns
