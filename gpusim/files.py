@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,6 +37,17 @@ def check_writable(path: Path, option: str) -> None:
     except OSError as err:
         reason = err.strerror or str(err)
         raise OutputError(f"{option}: cannot write {path}: {folder}: {reason}") from None
+
+
+@contextmanager
+def reporting_write_errors(path: Path, option: str) -> Iterator[None]:
+    """Around the write of a file the user named, once its result has been shown: an
+    ``OSError`` (the disk filled, the folder went read-only since ``check_writable``) becomes
+    one ``OutputError`` line naming ``option``."""
+    try:
+        yield
+    except OSError as err:
+        raise OutputError(f"{option}: cannot write {path}: {err.strerror or err}") from None
 
 
 def write_atomically(path: Path, text: str) -> None:

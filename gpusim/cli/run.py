@@ -14,6 +14,7 @@ from gpusim.api import simulate_scenario
 from gpusim.cli.collective import print_nccl_table
 from gpusim.cli.output import console, print_json
 from gpusim.collectives import CollectiveResult
+from gpusim.files import check_writable, reporting_write_errors
 from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.report import write_report
 from gpusim.roofline import Bound
@@ -45,6 +46,8 @@ def run(
     The run is kept in the results store (``gpusim results``).
     """
     scenario = load_scenario(path)
+    if html is not None:
+        check_writable(html, "--html")
     mode: Mode = "detailed" if detailed else "fast"
     timeline = html is not None and not isinstance(scenario.workload, CollectiveWorkload)
     start_s = time.perf_counter()
@@ -59,17 +62,17 @@ def run(
         )
         run_id = results.add(record)
         progress.print(f"stored as record {run_id} in {results.path}", style="dim", markup=False)
-    if html is not None:
-        write_report(result, html, scenario=scenario, bound=bound)
-        progress.print(f"report: {html}", style="dim", markup=False)
     if as_json:
         print_json({**_document(scenario, result, bound, mode), "run_id": run_id})
-        return
-    if isinstance(result, CollectiveResult):
+    elif isinstance(result, CollectiveResult):
         assert isinstance(scenario.hardware, SystemSpec)  # a collective runs on a system
         print_nccl_table(scenario.hardware, [result])
-        return
-    _print_kernel(scenario, result, bound)
+    else:
+        _print_kernel(scenario, result, bound)
+    if html is not None:  # after the summary: a report that fails to write loses nothing
+        with reporting_write_errors(html, "--html"):
+            write_report(result, html, scenario=scenario, bound=bound)
+        progress.print(f"report: {html}", style="dim", markup=False)
 
 
 def _document(

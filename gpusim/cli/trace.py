@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from gpusim.cli.output import console, print_json
+from gpusim.cuda.fit import check_fits_gpu
 from gpusim.cuda.kernels import KERNEL_NAMES, KERNELS, SizeOptions, get_kernel
 from gpusim.errors import KernelError
+from gpusim.files import check_writable, reporting_write_errors
 from gpusim.spec import gpu_preset
 from gpusim.units import format_bytes, format_decimal
 
@@ -48,6 +50,7 @@ def trace(
     from gpusim.api import kernel_trace  # the compiler and the emulator load for this command
     from gpusim.cuda.trace import KernelTrace
 
+    built: KernelTrace | None = None
     if kernel == "show":
         if file is None:
             raise KernelError("trace show: name the trace file to read")
@@ -56,15 +59,23 @@ def trace(
         if size is None:
             raise KernelError(f"--size: {kernel} needs a size")
         params = get_kernel(kernel).parse_size(size, SizeOptions(ranks, step, rank))
-        with progress.status(f"tracing {kernel} {size}", spinner="dots"):
-            built = kernel_trace(gpu_preset(gpu), kernel, params)
+        target = gpu_preset(gpu)
+        try:
+            check_fits_gpu(kernel, params, target.dram.capacity_bytes, target.name)
+        except KernelError as err:
+            raise KernelError(f"--size {size}: {err}") from None
         if out is not None:
-            built.save(out)
+            check_writable(out, "--out")
+        with progress.status(f"tracing {kernel} {size}", spinner="dots"):
+            built = kernel_trace(target, kernel, params)
         summary = built.summary()
     if as_json:
         print_json(summary.to_dict())
-        return
-    _print(summary)
+    else:
+        _print(summary)
+    if built is not None and out is not None:  # after the summary: a failed save loses nothing
+        with reporting_write_errors(out, "--out"):
+            built.save(out)
 
 
 def _print(summary: TraceSummary) -> None:

@@ -14,6 +14,8 @@ import typer
 
 from gpusim.cli.output import console, print_json
 from gpusim.errors import MeasurementError
+from gpusim.files import check_writable, reporting_write_errors
+from gpusim.validate.compare import Comparison
 from gpusim.validate.compare import compare as compare_measurements
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
@@ -24,6 +26,7 @@ from gpusim.validate.ratchet import (
     check,
     current_mapes,
     load_accuracy,
+    measurement_files,
     published_mapes,
     ratcheted,
     save_accuracy,
@@ -84,25 +87,31 @@ def compare(
     ] = None,
 ) -> None:
     """Simulate every recorded (or published) case and print measured, simulated, the error."""
+    if html is not None:
+        check_writable(html, "--html")
     if is_published(file):
         if preset != "auto":
             raise MeasurementError(f"--preset: {file} names the preset of each published case")
         published = compare_published(load_published(file), source=file.name)
-        if html is not None:
-            write_report(published.comparison, html)
         if as_json:
             print_json(published.to_dict())
-            return
-        _print_published(published)
-        return
-    measurements = load_measurements(file)
-    gpu = resolve_gpu(measurements.device_name, preset)
-    comparison = compare_measurements(measurements, gpu, source=file.name)
-    if html is not None:
-        write_report(comparison, html)
-    if as_json:
-        print_json(comparison.to_dict())
-        return
+        else:
+            _print_published(published)
+        comparison = published.comparison
+    else:
+        measurements = load_measurements(file)
+        gpu = resolve_gpu(measurements.device_name, preset)
+        comparison = compare_measurements(measurements, gpu, source=file.name)
+        if as_json:
+            print_json(comparison.to_dict())
+        else:
+            _print_comparison(comparison)
+    if html is not None:  # after the figures: a report that fails to write loses nothing
+        with reporting_write_errors(html, "--html"):
+            write_report(comparison, html)
+
+
+def _print_comparison(comparison: Comparison) -> None:
     console.print(cases_table(comparison))
     console.print(families_table(comparison))
     if comparison.library:
@@ -154,15 +163,42 @@ def ratchet(
     ] = DEFAULT_PUBLISHED,
     accuracy: Annotated[Path, typer.Option(help="the accuracy record")] = DEFAULT_ACCURACY,
 ) -> None:
-    """Check every measurement and published file's MAPE per family against the record."""
+    """Check every measurement and published file's MAPE per family against the record.
+
+    A check must not pass having checked nothing: a folder that is missing, or no file in
+    either, is a one-line error (exit 2); what was checked is printed.
+    """
+    recordings = measurement_files(_folder(measurements, "--measurements"))
+    figures = published_files(_folder(published, "--published"))
+    if not recordings and not figures:
+        raise MeasurementError(
+            f"nothing to check: no measurement file in {measurements} "
+            f"and no published file in {published}"
+        )
     record_before = load_accuracy(accuracy)
     current = current_mapes(measurements) | published_mapes(published)
     problems = check(record_before, current)
+    families = sum(len(mapes) for mapes in current.values())
+    console.print(
+        f"checked {len(recordings)} measurement file(s) in {measurements} and "
+        f"{len(figures)} published file(s) in {published}: {families} family MAPE(s) "
+        f"against {accuracy}",
+        soft_wrap=True,
+    )
     if update:
         save_accuracy(ratcheted(record_before, current), accuracy)
         console.print(f"updated {accuracy} from {len(current)} measurement and published files")
         problems = [problem for problem in problems if problem.kind == "worse"]
     for problem in problems:
-        console.print(f"{problem.kind}: {problem.message}")
+        console.print(f"{problem.kind}: {problem.message}", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
+
+
+def _folder(path: Path, option: str) -> Path:
+    """``path`` if it is a folder; else a one-line error naming ``option``."""
+    if not path.is_dir():
+        raise MeasurementError(
+            f"{option}: no folder {path} (run from the gpusim repository, or name the folder)"
+        )
+    return path

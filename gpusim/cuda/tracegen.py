@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gpusim.cuda.compile import compile_ptx
+from gpusim.cuda.fit import check_traceable
 from gpusim.cuda.kernels import KernelParams, get_kernel
 from gpusim.cuda.ptx.emulator import (
     DEFAULT_MAX_LANES_PER_BATCH,
@@ -98,6 +99,7 @@ def _trace_registered(
 ) -> KernelTrace:
     kernel = get_kernel(kernel_name)
     config = kernel.launch(params)
+    check_traceable(kernel_name, params)  # the emulator runs on whole host operands
     compiled = compile_ptx(kernel, params, cc)
     args = kernel.make_args(params, np.random.default_rng(seed))
     request = TraceRequest(

@@ -91,7 +91,7 @@ def test_a_size_the_kernel_rejects_is_one_line_and_exit_2(gpusim: Invoke, tmp_pa
         "m = 256", "m = 200"
     )
     path = write(tmp_path, text)
-    message = f"{path}: workload: gemm_register_blocked_128: m must be a multiple of 128, got 200"
+    message = f"{path}: workload.m: must be a multiple of 128 (gemm_register_blocked_128), got 200"
     for command in ("run", "scenario check"):  # refused on load, before any simulation
         assert_user_error(gpusim(*command.split(), str(path)), message)
 
