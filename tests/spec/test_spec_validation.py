@@ -1,12 +1,20 @@
-"""Every bad field of a spec is refused with a message that names it."""
+"""Every bad field of a spec is refused with a message that names it; every numeric field
+has a range, documented in docs/presets.md as the code has it."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from pydantic import BaseModel
+
+from gpusim.schema import field_range
 from gpusim.spec import gpu_preset, system_preset
 
 H100 = "H100-SXM5-80GB"
+DOCS_PRESETS = Path(__file__).parents[2] / "docs" / "presets.md"
 
 
 @pytest.mark.parametrize(
@@ -92,3 +100,28 @@ def test_a_system_override_reaches_into_its_gpu() -> None:
     system = system_preset("8xH100-NVSwitch").with_overrides({"gpu.nvlink.links": 12, "nodes": 8})
     assert system.gpu.nvlink.bandwidth_bytes_per_s_per_direction == 300e9
     assert system.gpu_count == 64
+
+
+def _ranges(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]]:
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _ranges(value, f"{prefix}{name}.")
+        elif field_range(info):
+            yield f"{prefix}{name}", field_range(info)
+
+
+def test_docs_presets_lists_every_field_range_as_the_code_has_it() -> None:
+    documented = dict(
+        re.findall(r"^\| `([\w.]+)` \| ([^|]+?) \|$", DOCS_PRESETS.read_text(), re.MULTILINE)
+    )
+    system = system_preset("8xH100-NVSwitch")
+    expected = dict(_ranges(gpu_preset(H100)))
+    expected |= {path: text for path, text in _ranges(system) if not path.startswith("gpu.")}
+    assert documented == expected, "docs/presets.md, Bounds: one `| path | range |` per field"
+
+
+def test_every_numeric_field_is_bounded_above() -> None:
+    """Unbounded figures (a 1e30 Hz clock) make the engines run for ever."""
+    for path, text in [*_ranges(gpu_preset(H100)), *_ranges(system_preset("8xH100-NVSwitch"))]:
+        assert " to " in text, path
