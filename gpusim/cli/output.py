@@ -85,3 +85,14 @@ _TABLE_FRAME_COLUMNS = 10
 """Columns a three-column Rich table spends on borders and padding."""
 _MEANING_MIN_COLUMNS = 30
 """The narrowest meaning column worth showing beside its field."""
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: in a terminal, boxed and fitted to its width (the columns that
+    may wrap do); in a pipe or a file, without a box and as wide as its content, so every
+    column is whole whatever ``COLUMNS`` says."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    table.box = None
+    Console(highlight=False, width=UNBOUNDED_COLUMNS).print(table)
