@@ -1,11 +1,10 @@
 """The data the jitted SM core works on: the program, fixed figures, and mutable state.
 
 Everything is NumPy arrays in named tuples, grouped by what they describe (warp slots, CTA
-slots, sub-partitions, counters), and handed to jitted code as one ``Simulation`` bundle.
-Numba compiles a named tuple's fields to plain values, so reading ``sim.state.warps.pc``
-costs what reading a positional argument would; the bundle is only ever passed to inlined
-functions or across the Python boundary, never copied in a hot loop (see
-``gpusim.hw.sm.issue`` on speed).
+slots, sub-partitions, counters). The jitted entry points (``dispatch_cta``,
+``run_until_ctas_complete``, fast mode's ``timeshift`` functions) take them as one
+``Simulation`` bundle; inside, the inlined helpers take the parts they use (program,
+params, state), as the issue loop unpacks them once (see ``gpusim.hw.sm.issue`` on speed).
 """
 
 from __future__ import annotations

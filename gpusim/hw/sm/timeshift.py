@@ -11,7 +11,8 @@ from __future__ import annotations
 from gpusim.hw.sm import memory
 from gpusim.hw.sm.issue import GLOBAL_ATOMIC, GLOBAL_LOAD, GLOBAL_STORE, lane_addresses
 from gpusim.hw.sm.jit import njit
-from gpusim.hw.sm.state import F64, I64, NEVER, Simulation
+from gpusim.hw.sm.memory import MemoryParams, MemoryState
+from gpusim.hw.sm.state import F64, I64, NEVER, CoreParams, CoreState, ProgramArrays, Simulation
 
 
 @njit(cache=True)
@@ -41,22 +42,24 @@ def skip_periods(sim: Simulation, sm: int, cta: int, periods: int, unreplayed: i
 def replay_periods(sim: Simulation, sms: I64, ctas: I64, periods: int) -> None:
     """Replay ``periods`` skipped periods of the CTA slots ``(sms[i], ctas[i])``, period by
     period, taking the CTAs in turn within each (as they would have run)."""
+    prog, params, mem_params, state, mem = sim
     for _ in range(periods):
         for index in range(sms.size):
-            _replay_period(sim, sms[index], ctas[index])
+            _replay_period(prog, params, mem_params, state, mem, sms[index], ctas[index])
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _replay_period(sim: Simulation, sm: int, cta: int) -> None:
+def _replay_period(
+    prog: ProgramArrays,
+    params: CoreParams,
+    mem_params: MemoryParams,
+    state: CoreState,
+    mem: MemoryState,
+    sm: int,
+    cta: int,
+) -> None:
     """Walk one skipped period of CTA slot ``cta``'s memory instructions: every global
     sector it (and its shadows) would touch goes through L2, counted but untimed."""
-    prog, params, mem_params, mem, state = (
-        sim.program,
-        sim.params,
-        sim.mem_params,
-        sim.mem,
-        sim.state,
-    )
     warps, ctas = state.warps, state.ctas
     first = cta * params.warps_per_cta
     for w in range(first, first + params.warps_per_cta):
@@ -69,7 +72,7 @@ def _replay_period(sim: Simulation, sm: int, cta: int) -> None:
                 warps.mem_exec[sm, w, m] += prog.loop_execs[stream, m]
                 continue
             for _ in range(prog.loop_execs[stream, m]):
-                mask = lane_addresses(sim, sm, w, m)
+                mask = lane_addresses(prog, state, sm, w, m)
                 sectors = memory.coalesce(
                     state.addresses,
                     mask,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gpusim.hw.sm.jit import njit
 from gpusim.hw.sm.stalls import Stall
-from gpusim.hw.sm.state import NEVER, CoreParams, Simulation
+from gpusim.hw.sm.state import NEVER, CoreParams, CoreState, ProgramArrays, Simulation
 
 _STALL_BARRIER = int(Stall.BARRIER)
 
@@ -41,7 +41,7 @@ def dispatch_cta(sim: Simulation, sm: int, cta_id: int, t: float) -> bool:
     cta_class = prog.cta_class[cta_id]
     ctas.cta_class[sm, slot_of_cta] = cta_class
     mem_slots = prog.cta_shift.shape[1]
-    _plan_shadows(sim, sm, slot_of_cta, cta_id)
+    _plan_shadows(prog, params, state, sm, slot_of_cta, cta_id)
     for warp in range(params.warps_per_cta):
         w = slot_of_cta * params.warps_per_cta + warp
         stream = cta_class * params.warps_per_cta + warp
@@ -61,8 +61,8 @@ def dispatch_cta(sim: Simulation, sm: int, cta_id: int, t: float) -> bool:
         for m in range(mem_slots):
             warps.mem_exec[sm, w, m] = 0
             warps.mem_run[sm, w, m] = prog.run_ptr[stream * mem_slots + m]
-        if not enter_visit(sim, sm, w):
-            retire_warp(sim, sm, w, t)
+        if not enter_visit(prog, state, sm, w):
+            retire_warp(params, state, sm, w, t)
     return True
 
 
@@ -76,11 +76,12 @@ def _cta_xyz(params: CoreParams, cta_id: int) -> tuple[int, int, int]:
 
 
 @njit(cache=True, _nrt=False)
-def _plan_shadows(sim: Simulation, sm: int, slot: int, cta_id: int) -> None:
+def _plan_shadows(
+    prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, slot: int, cta_id: int
+) -> None:
     """Address offsets of the CTAs the shadow SMs run beside ``cta_id`` (ids cta_id+1...),
     by the shifts of ``cta_id``'s class (a shadow CTA of another class, at a grid edge, is
     taken to touch what its position would give in this class)."""
-    prog, params, state = sim.program, sim.params, sim.state
     x, y, z = _cta_xyz(params, cta_id)
     shifts = prog.cta_shift[prog.cta_class[cta_id]]
     count = 0
@@ -98,9 +99,9 @@ def _plan_shadows(sim: Simulation, sm: int, slot: int, cta_id: int) -> None:
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def enter_visit(sim: Simulation, sm: int, w: int) -> bool:
+def enter_visit(prog: ProgramArrays, state: CoreState, sm: int, w: int) -> bool:
     """Point warp ``w`` at the first instruction of its current visit; False at the end."""
-    prog, warps = sim.program, sim.state.warps
+    warps = state.warps
     visit = warps.visit[sm, w]
     if visit >= warps.visit_end[sm, w]:
         return False
@@ -112,10 +113,9 @@ def enter_visit(sim: Simulation, sm: int, w: int) -> bool:
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def retire_warp(sim: Simulation, sm: int, w: int, t: float) -> None:
+def retire_warp(params: CoreParams, state: CoreState, sm: int, w: int, t: float) -> None:
     """Retire warp ``w`` after its last instruction; its CTA ends when every warp has and all
     their loads and stores have landed."""
-    state = sim.state
     warps, ctas, done = state.warps, state.ctas, state.completions
     warps.active[sm, w] = False
     warps.next_ns[sm, w] = NEVER
@@ -137,13 +137,12 @@ def retire_warp(sim: Simulation, sm: int, w: int, t: float) -> None:
         ctas.warps_at_barrier[sm, cta] == ctas.warps_alive[sm, cta]
         and ctas.warps_at_barrier[sm, cta] > 0
     ):
-        _release_barrier(sim, sm, cta, t)
+        _release_barrier(params, state, sm, cta, t)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _release_barrier(sim: Simulation, sm: int, cta: int, t: float) -> None:
+def _release_barrier(params: CoreParams, state: CoreState, sm: int, cta: int, t: float) -> None:
     """Let CTA ``cta``'s warps past its barrier; their wait there is a barrier stall."""
-    params, state = sim.params, sim.state
     warps = state.warps
     release = t + params.barrier_latency_ns
     first = cta * params.warps_per_cta
@@ -157,37 +156,38 @@ def _release_barrier(sim: Simulation, sm: int, cta: int, t: float) -> None:
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def arrive_at_barrier(sim: Simulation, sm: int, w: int, t: float) -> None:
+def arrive_at_barrier(params: CoreParams, state: CoreState, sm: int, w: int, t: float) -> None:
     """Warp ``w`` waits at ``bar.sync``; the last of its CTA to arrive releases them all."""
-    cycle_ns = sim.params.cycle_ns
-    warps, ctas = sim.state.warps, sim.state.ctas
+    cycle_ns = params.cycle_ns
+    warps, ctas = state.warps, state.ctas
     cta = warps.cta_slot[sm, w]
     warps.at_barrier[sm, w] = True
     warps.accounted_ns[sm, w] = t + cycle_ns
     ctas.warps_at_barrier[sm, cta] += 1
     if ctas.warps_at_barrier[sm, cta] == ctas.warps_alive[sm, cta]:
-        _release_barrier(sim, sm, cta, t + cycle_ns)
+        _release_barrier(params, state, sm, cta, t + cycle_ns)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def advance(sim: Simulation, sm: int, w: int, t: float) -> None:
+def advance(
+    prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, w: int, t: float
+) -> None:
     """Move warp ``w`` past the instruction it issued; retire it after its last visit."""
-    warps = sim.state.warps
+    warps = state.warps
     pc = warps.pc[sm, w] + 1
     if pc < warps.block_end[sm, w]:
         warps.pc[sm, w] = pc
         return
     warps.visit[sm, w] += 1
-    if not enter_visit(sim, sm, w):
-        retire_warp(sim, sm, w, t + sim.params.cycle_ns)
-    elif w % sim.params.warps_per_cta == 0:
-        _mark_period(sim, sm, w)
+    if not enter_visit(prog, state, sm, w):
+        retire_warp(params, state, sm, w, t + params.cycle_ns)
+    elif w % params.warps_per_cta == 0:
+        _mark_period(prog, state, sm, w)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _mark_period(sim: Simulation, sm: int, w: int) -> None:
+def _mark_period(prog: ProgramArrays, state: CoreState, sm: int, w: int) -> None:
     """Count warp ``w`` (its CTA's first) entering a new period of its steady loop."""
-    prog, state = sim.program, sim.state
     stream = state.warps.stream[sm, w]
     count = prog.loop_count[stream]
     if count == 0:
