@@ -7,7 +7,8 @@ that have neither pydantic nor anything beyond NumPy and Numba.
 Files are written atomically (a temporary file beside the target, then a rename), after
 every case, so a recording stopped at any point leaves a valid file holding what was done
 (``status`` is ``"partial"`` until the suite ends). Reading checks the format tag, the schema
-version and the type of every field; a file that fails is reported in one line naming it.
+version and the type of every field, and that every time is positive and finite; a file
+that fails is reported in one line naming it.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def _case(raw: object, where: str) -> CaseRecord:
     launch_raw = case.get("launch")
     library_raw = case.get("library")
     samples = tuple(
-        _number(value, f"{prefix}samples_s[{i}]")
+        _seconds(value, f"{prefix}samples_s[{i}]")
         for i, value in enumerate(_get(case, "samples_s", list, prefix))
     )
     return CaseRecord(
@@ -214,16 +215,16 @@ def _case(raw: object, where: str) -> CaseRecord:
         launch=None if launch_raw is None else _launch(launch_raw, f"{prefix}launch"),
         warmup_repetitions=_get(case, "warmup_repetitions", int, prefix),
         repetitions=_get(case, "repetitions", int, prefix),
-        median_s=_get_number(case, "median_s", prefix),
-        min_s=_get_number(case, "min_s", prefix),
-        max_s=_get_number(case, "max_s", prefix),
-        series_total_s=_get_number(case, "series_total_s", prefix),
+        median_s=_get_seconds(case, "median_s", prefix),
+        min_s=_get_seconds(case, "min_s", prefix),
+        max_s=_get_seconds(case, "max_s", prefix),
+        series_total_s=_get_seconds(case, "series_total_s", prefix),
         samples_s=samples,
         queue_ahead=_optional(case, "queue_ahead", bool, prefix),
         flops=_get(case, "flops", int, prefix),
         min_dram_bytes=_get(case, "min_dram_bytes", int, prefix),
         correctness=_correctness(_get(case, "correctness", dict, prefix), f"{prefix}correctness."),
-        wall_s=_get_number(case, "wall_s", prefix),
+        wall_s=_get_seconds(case, "wall_s", prefix),
         library=None if library_raw is None else _strings(library_raw, f"{prefix}library"),
     )
 
@@ -317,6 +318,21 @@ def _get_number(raw: Mapping[str, Any], key: str, prefix: str) -> float:
     if key not in raw:
         raise _FieldError(f"{prefix}{key} is missing")
     return _number(raw[key], f"{prefix}{key}")
+
+
+def _seconds(value: object, where: str) -> float:
+    """A time: finite and above zero (rates divide by it; a zero or negative time is a
+    damaged file, not a fast kernel)."""
+    seconds = _number(value, where)
+    if seconds <= 0:
+        raise _FieldError(f"{where} must be a positive time in seconds, got {value!r}")
+    return seconds
+
+
+def _get_seconds(raw: Mapping[str, Any], key: str, prefix: str) -> float:
+    if key not in raw:
+        raise _FieldError(f"{prefix}{key} is missing")
+    return _seconds(raw[key], f"{prefix}{key}")
 
 
 def _choice(raw: Mapping[str, Any], key: str, choices: tuple[str, ...], prefix: str) -> Any:

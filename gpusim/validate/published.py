@@ -69,7 +69,9 @@ class Figure(FrozenModel):
     """One published figure exactly as printed, with its unit and what it measures."""
 
     printed: str = Field(min_length=1, description="the text as printed, e.g. '~6.9-7.0'")
-    value: float = Field(ge=0, description="the printed number (the low end of a range)")
+    value: float = Field(
+        gt=0, description="the printed number (the low end of a range); times divide by it"
+    )
     value_high: float | None = Field(default=None, description="the high end of a range")
     unit: Unit
     quantity: Quantity
@@ -87,6 +89,8 @@ class Figure(FrozenModel):
             raise ValueError(f"value: {self.value:g} is not the printed {self.printed!r}")
         if (None if high is None else float(high)) != self.value_high:
             raise ValueError(f"value_high: {self.value_high} is not the printed {self.printed!r}")
+        if self.value_high is not None and self.value_high <= self.value:
+            raise ValueError(f"value_high: the range {self.printed!r} must rise")
         return self
 
     @property

@@ -91,3 +91,57 @@ def test_record_with_an_unknown_suite_is_a_user_error(tmp_path: Path) -> None:
     result = gpusim("validate", "record", "--out", str(tmp_path / "m.json"), "--suite", "huge")
     assert result.exit_code == 2
     assert result.stderr == "error: unknown suite 'huge' (known: full, quick, smoke)\n"
+
+
+def test_ratchet_says_what_it_checked(synthetic_file: Path, tmp_path: Path) -> None:
+    (tmp_path / "measurements").mkdir()
+    (tmp_path / "published").mkdir()
+    shutil.copy(synthetic_file, tmp_path / "measurements")
+    options = ["--measurements", str(tmp_path / "measurements")]
+    options += ["--published", str(tmp_path / "published")]
+    options += ["--accuracy", str(tmp_path / "accuracy.json")]
+    result = gpusim("validate", "ratchet", "--update", *options)
+    assert result.exit_code == 0, result.output
+    families = len(
+        json.loads((tmp_path / "accuracy.json").read_text())["files"]["synthetic-h100.json"]
+    )
+    assert result.stdout.startswith(
+        f"checked 1 measurement file(s) in {tmp_path / 'measurements'} and 0 published "
+        f"file(s) in {tmp_path / 'published'}: {families} family MAPE(s) against "
+    ), result.stdout
+
+
+def test_ratchet_of_a_missing_folder_is_a_user_error(tmp_path: Path) -> None:
+    result = gpusim("validate", "ratchet", "--measurements", str(tmp_path / "nonexistent"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --measurements: no folder {tmp_path / 'nonexistent'} "
+        "(run from the gpusim repository, or name the folder)\n"
+    )
+
+
+def test_ratchet_outside_the_repository_is_a_user_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = gpusim("validate", "ratchet")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --measurements: no folder validation/measurements")
+
+
+def test_ratchet_with_no_files_is_a_user_error(tmp_path: Path) -> None:
+    for folder in ("measurements", "published"):
+        (tmp_path / folder).mkdir()
+    result = gpusim(
+        "validate",
+        "ratchet",
+        "--measurements",
+        str(tmp_path / "measurements"),
+        "--published",
+        str(tmp_path / "published"),
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: nothing to check: no measurement file in {tmp_path / 'measurements'} "
+        f"and no published file in {tmp_path / 'published'}\n"
+    )

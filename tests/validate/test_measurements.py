@@ -68,3 +68,25 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_a_json_array_is_foreign(tmp_path: Path) -> None:
     with pytest.raises(MeasurementError, match="file must be a JSON object"):
         load_measurements(_write(tmp_path, [1, 2]))
+
+
+@pytest.mark.parametrize("field", ["median_s", "min_s", "max_s", "series_total_s", "wall_s"])
+@pytest.mark.parametrize("value", [0, -1e-3])
+def test_a_time_must_be_positive(tmp_path: Path, field: str, value: float) -> None:
+    document = _document()
+    document["cases"][1][field] = value  # type: ignore[index]
+    path = _write(tmp_path, document)
+    expected = f"{path}: cases[1].{field} must be a positive time in seconds, got {value!r}"
+    with pytest.raises(MeasurementError) as info:
+        load_measurements(path)
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_a_time_must_be_finite(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bad.json"
+    document = _document()
+    document["cases"][0]["samples_s"][2] = "SENTINEL"  # type: ignore[index]
+    path.write_text(json.dumps(document).replace('"SENTINEL"', text))
+    with pytest.raises(MeasurementError, match=r"cases\[0\]\.samples_s\[2\] must be a finite"):
+        load_measurements(path)

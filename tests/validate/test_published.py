@@ -64,6 +64,11 @@ def write(tmp_path: Path, document: dict[str, Any]) -> Path:
         (lambda d: d["cases"][0]["conditions"].update(clock="fast"), "cases.0.conditions.clock"),
         (lambda d: d.update(schema_version=2), "schema_version: "),
         (lambda d: d["source"].update(files=[]), "source.files: "),
+        (lambda d: d["cases"][1]["figure"].update(printed="0", value=0), "cases.1.figure.value: "),
+        (
+            lambda d: d["cases"][1]["figure"].update(printed="9-3", value=9, value_high=3),
+            "cases.1.figure.value_high: the range '9-3' must rise",
+        ),
     ],
 )
 def test_a_malformed_file_is_refused_in_one_line_naming_file_and_field(
@@ -99,9 +104,12 @@ def test_rates_become_seconds_per_repetition() -> None:
 
 
 GEMM_SECONDS = {
+    "gemm_naive_uncoalesced": 0.4,
     "gemm_naive": 0.05,
     "gemm_smem_tiled_32": 0.04,
     "gemm_register_blocked_128": 0.01,
+    "gemm_1d_blocktiled_64": 0.02,
+    "gemm_vectorized_128": 0.009,
 }
 
 
@@ -115,9 +123,12 @@ def test_compare_scores_the_simulated_rungs_and_lists_the_others() -> None:
     result = compare_published(sgemm, source=SGEMM.name, simulate=gemm_stand_in)
     simulated = {r.case_id: r for r in result.results}
     assert sorted(simulated) == [
+        "sgemm/kernel-1-naive",
         "sgemm/kernel-2-gmem-coalescing",
         "sgemm/kernel-3-smem-blocking",
+        "sgemm/kernel-4-1d-blocktiling",
         "sgemm/kernel-5-2d-blocktiling",
+        "sgemm/kernel-6-vectorized",
     ]
     coalesced = simulated["sgemm/kernel-2-gmem-coalescing"]
     measured_s = 2 * 4096**3 / 1986.5e9
@@ -125,12 +136,12 @@ def test_compare_scores_the_simulated_rungs_and_lists_the_others() -> None:
     assert coalesced.simulated_figure == pytest.approx(2 * 4096**3 / 0.05 / 1e9)
     assert coalesced.published == "1986.5" and coalesced.unit == "GFLOP/s"
     reasons = dict(result.not_simulated)
-    assert reasons["sgemm/kernel-1-naive"] == "not simulated: no kernel yet"
+    assert reasons["sgemm/kernel-10-warptiling"] == "not simulated: no kernel yet"
     assert reasons["sgemm/kernel-0-cublas"] == "not simulated: no simulator model of cuBLAS"
     assert len(reasons) + len(simulated) == len(sgemm.cases)
     document = result.to_dict()
     assert list(document["families"]) == ["sgemm on RTX-A6000"]
-    assert document["mape"] == pytest.approx(sum(abs(r.error_pct) for r in result.results) / 3)
+    assert document["mape"] == pytest.approx(sum(abs(r.error_pct) for r in result.results) / 6)
     assert document["pearson_r"] is not None
     assert any("clock not stated" in note for note in document["notes"])
     assert any(note.startswith("warm L2: simulated with cold caches") for note in document["notes"])
