@@ -48,6 +48,8 @@ def run(
     scenario = load_scenario(path)
     if html is not None:
         check_writable(html, "--html")
+    with ResultStore(store) as results:
+        results.check_writable()  # before the simulation, whose result would be lost
     mode: Mode = "detailed" if detailed else "fast"
     timeline = html is not None and not isinstance(scenario.workload, CollectiveWorkload)
     start_s = time.perf_counter()

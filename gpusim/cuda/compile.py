@@ -15,7 +15,8 @@ Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel modu
 source (each kernel module holds everything its kernels compile), the Numba signature, the
 cc, and the numba-cuda and nvJitLink versions. The cache lives in ``$GPUSIM_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gpusim``, else ``~/.cache/gpusim``; entries are written atomically (temp
-file and rename) and an unreadable entry is recompiled and replaced, never an error.
+file and rename), an unreadable entry is recompiled and replaced, and a cache folder that
+cannot be written costs only the caching (one warning line), never an error.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any, Literal
 from numba.cuda import compile_all
 
 from gpusim.cache import cache_dir as gpusim_cache_dir
+from gpusim.cache import warn_not_caching
 from gpusim.cuda.kernels import KernelDef, KernelParams, get_kernel
 from gpusim.errors import KernelError
 from gpusim.files import write_atomically
@@ -280,7 +282,7 @@ def _read_entry(path: Path, key: str) -> CompiledKernel | None:
             cubin=None if cubin is None else base64.b64decode(cubin, validate=True),
             from_cache=True,
         )
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not cached (yet, or not cacheable here)
         return None
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as error:
         _log.warning("recompiling: unreadable cache entry %s (%s)", path, error)
@@ -306,7 +308,7 @@ def _write_entry(path: Path, key: str, compiled: CompiledKernel) -> None:
     try:
         write_atomically(path, json.dumps(entry))
     except OSError as error:
-        _log.warning("not caching %s: %s", path, error)
+        warn_not_caching("compiled PTX", path.parent, error)
 
 
 def sass_opcode_counts(compiled: CompiledKernel) -> dict[str, int]:

@@ -3,7 +3,8 @@
 A trace is a pure function of the kernel's source, its parameters, the compute capability
 and the code that builds traces (compiler glue, PTX front end, trace format). The cache key
 hashes all of them, so an edited kernel or emulator never serves a stale trace. Files are
-written atomically by ``KernelTrace.save``; an unreadable cache file is rebuilt.
+written atomically by ``KernelTrace.save``; an unreadable cache file is rebuilt, and a cache
+folder that cannot be written costs only the caching (one warning line).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gpusim.cache import cache_dir
+from gpusim.cache import cache_dir, warn_not_caching
 from gpusim.cuda.kernels import KernelParams, get_kernel
 from gpusim.cuda.trace import FORMAT_VERSION, KernelTrace
 from gpusim.cuda.tracegen import build_trace
@@ -56,8 +57,10 @@ def cached_trace(kernel: str, params: KernelParams, cc: tuple[int, int] = (9, 0)
         try:
             return KernelTrace.load(path)
         except TraceError:
-            path.unlink(missing_ok=True)
+            pass  # rebuilt below, and the bad file replaced
     trace = build_trace(kernel, params, cc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    trace.save(path)
+    try:
+        trace.save(path)
+    except OSError as error:
+        warn_not_caching("traces", path.parent, error)
     return trace

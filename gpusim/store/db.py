@@ -149,6 +149,19 @@ class ResultStore:
         assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
         return cursor.lastrowid
 
+    def check_writable(self) -> None:
+        """StoreError unless a record could be added now (nothing is changed): a read-only
+        file, folder or mount is reported before a simulation runs, not after it."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                self._db.execute(f"PRAGMA user_version = {version}")  # a write, rolled back
+            finally:
+                self._db.rollback()
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot write to the results store: {err}") from None
+
     def find_done(self, scenario_hash: str) -> StoredRecord | None:
         """The latest successful record of this simulation by this gpusim version, if any.
 

@@ -6,16 +6,20 @@ edited ``memory.py`` could run behind a stale issue-loop cache. Keying the folde
 digest of every engine source makes stale code impossible: new sources, new folder. A
 ``NUMBA_CACHE_DIR`` set by the user wins. Nothing here imports Numba, so front ends can ask
 whether the engine is compiled without loading it.
+
+Compiling the engine takes about a minute, once per gpusim version; ``announce_compile``
+says so on stderr before it starts, so a first run does not look hung.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from gpusim.cache import cache_dir
+from gpusim.cache import cache_dir, writable_folder
 
 ENGINE_DIR = Path(__file__).parent
 
@@ -41,3 +45,21 @@ def engine_compiled() -> bool:
     """Whether the engine's machine code for these sources is in the disk cache."""
     folder = engine_cache_dir()
     return folder.is_dir() and any(folder.rglob("*.nbi"))
+
+
+_announced = False
+"""Whether this process has said that it compiles the engine (it says so once)."""
+
+
+def announce_compile() -> None:
+    """Say on stderr, once per process, that the engine compiles now if it is not cached."""
+    global _announced  # one line per process, whichever front end runs the engine first
+    if _announced or engine_compiled():
+        return
+    _announced = True
+    folder = engine_cache_dir()
+    if writable_folder(folder) is None:
+        line = f"compiling the simulation engine once (about a minute; cached in {folder})..."
+    else:
+        line = "compiling the simulation engine (about a minute; not cached, so every run does)..."
+    print(line, file=sys.stderr)

@@ -28,6 +28,7 @@ import simpy
 
 from gpusim.errors import EngineError
 from gpusim.hw.sm.counters import Counters
+from gpusim.hw.sm.engine_cache import announce_compile
 from gpusim.hw.sm.issue import run_until_ctas_complete
 from gpusim.hw.sm.launch import Launch, resolve_launch
 from gpusim.hw.sm.loopskip import LoopSkipper
@@ -63,6 +64,7 @@ def simulate_kernel(
     """
     if mode not in ("fast", "detailed"):
         raise EngineError(f"mode: must be 'fast' or 'detailed', got {mode!r}")
+    announce_compile()
     run = _KernelRun(resolve_launch(program, gpu, scheduler, mode, settings), progress)
     env = simpy.Environment()
     env.process(run.kernel(env))
