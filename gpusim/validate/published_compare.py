@@ -15,6 +15,9 @@ launch leaves at most L2-size bytes of the case's working set resident, so the c
 simulation is held to cases whose working set is several times L2; each comparison notes the
 largest resident fraction, and a case whose working set fits in L2 is marked as such.
 
+Microbenchmark cases (gpu-benches' latency and bandwidth curves, the stream kernel) run
+their registered kernel as its source measures it: see ``published_microbench``.
+
 Every published case that is not simulated is listed with the reason (no kernel of its
 structure yet, no model of a library or of NVLS, no preset for its device): none is dropped.
 """
@@ -41,6 +44,12 @@ from gpusim.validate.published import (
     PublishedFile,
     figure_of_seconds,
     measured_seconds,
+)
+from gpusim.validate.published_microbench import (
+    SimulateMode,
+    engine_simulate_mode,
+    microbenchmark_reason,
+    simulate_microbenchmark,
 )
 from gpusim.validate.stats import error_pct
 
@@ -104,6 +113,8 @@ def not_simulated_reason(case: PublishedCase) -> str | None:
     """Why ``case`` is not simulated, or None when it can be."""
     if case.preset is None:
         return f"not simulated: no preset for {case.device}"
+    if case.kind == "microbenchmark":
+        return microbenchmark_reason(case)
     if measured_seconds(case) is None:
         return "not simulated: no kernel yet"
     if case.kind == "collective":
@@ -147,14 +158,23 @@ def gemm_working_set_bytes(case: PublishedCase) -> int:
     return FP32_BYTES * (m * k + k * n + m * n)
 
 
+def _rate_seconds(case: PublishedCase) -> float:
+    """Seconds per repetition of a case whose figure is a rate (checked by the caller)."""
+    seconds = measured_seconds(case)
+    assert seconds is not None
+    return seconds
+
+
 def compare_published(
     published: PublishedFile,
     *,
     source: str = "",
     simulate: Simulate | None = None,
     simulate_allreduce: SimulateAllreduce | None = None,
+    simulate_microbenchmark_launch: SimulateMode | None = None,
 ) -> PublishedComparison:
     """Simulate every simulatable case of ``published`` and score it per family and GPU."""
+    simulate_microbenchmark_launch = simulate_microbenchmark_launch or engine_simulate_mode
     simulate = simulate or engine_simulate
     simulate_allreduce = simulate_allreduce or engine_allreduce
     compared: list[CaseComparison] = []
@@ -167,16 +187,23 @@ def compare_published(
         if reason is not None:
             skipped.append((case.case_id, reason))
             continue
-        measured_s = measured_seconds(case)
-        assert measured_s is not None and case.preset is not None
+        assert case.preset is not None
         fits_in_l2 = False
-        if case.kind == "collective":
+        simulated_figure: float | None = None
+        if case.kind == "microbenchmark":
+            outcome = simulate_microbenchmark(case, gpu_for(case), simulate_microbenchmark_launch)
+            measured_s, simulated_s = outcome.measured_s, outcome.simulated_s
+            simulated_figure = outcome.simulated_figure
+            kernel = str(case.gpusim_kernel)
+        elif case.kind == "collective":
+            measured_s = _rate_seconds(case)
             simulated_s = simulate_allreduce(
                 system_preset(case.preset), int(case.params["size_bytes"])
             )
             kernel = "simulate_collective allreduce"
         else:
             assert case.gpusim_kernel is not None
+            measured_s = _rate_seconds(case)
             gpu = gpu_for(case)
             simulated_s = simulate(gpu, case.gpusim_kernel, kernel_params(case))
             working_set = gemm_working_set_bytes(case)
@@ -208,7 +235,11 @@ def compare_published(
                 device=case.device,
                 preset=case.preset,
                 published=case.figure.printed,
-                simulated_figure=figure_of_seconds(case, simulated_s),
+                simulated_figure=(
+                    figure_of_seconds(case, simulated_s)
+                    if simulated_figure is None
+                    else simulated_figure
+                ),
                 unit=case.figure.unit,
                 measured_s=measured_s,
                 simulated_s=simulated_s,

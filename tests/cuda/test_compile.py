@@ -25,6 +25,9 @@ from gpusim.cuda.kernels import (
     CopyParams,
     GemmParams,
     KernelParams,
+    PointerChaseParams,
+    ReadBandwidthParams,
+    StreamParams,
     get_kernel,
 )
 from gpusim.errors import KernelError
@@ -46,6 +49,9 @@ PARAMS: dict[str, KernelParams] = {
     "allreduce_reduce_scatter_step": AllreduceStepParams(1 << 20, 8, 0, 0),
     "allreduce_all_gather_step": AllreduceStepParams(1 << 20, 8, 0, 0),
     "allreduce_ring_single_device": AllreduceRingParams(1 << 20, 8, 0),
+    "pointer_chase": PointerChaseParams(1 << 16, 512),
+    "read_bandwidth": ReadBandwidthParams(1 << 20, 2),
+    "stream_scale": StreamParams(1 << 20),
 }
 
 STATIC_SHARED_BYTES = {
@@ -62,6 +68,9 @@ STATIC_SHARED_BYTES = {
     "allreduce_reduce_scatter_step": 0,
     "allreduce_all_gather_step": 0,
     "allreduce_ring_single_device": 0,
+    "pointer_chase": 0,
+    "read_bandwidth": 0,
+    "stream_scale": 0,
 }
 
 

@@ -22,7 +22,10 @@ from gpusim.cuda.kernels import (
     KernelDef,
     KernelParams,
     LaunchConfig,
+    PointerChaseParams,
+    ReadBandwidthParams,
     SizeOptions,
+    StreamParams,
     get_kernel,
     kernel_names,
 )
@@ -43,6 +46,9 @@ EXPECTED_NAMES = (
     "allreduce_reduce_scatter_step",
     "allreduce_all_gather_step",
     "allreduce_ring_single_device",
+    "pointer_chase",
+    "read_bandwidth",
+    "stream_scale",
 )
 
 LAUNCH_PARAMS: dict[str, KernelParams] = {
@@ -59,6 +65,9 @@ LAUNCH_PARAMS: dict[str, KernelParams] = {
     "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
     "allreduce_all_gather_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
     "allreduce_ring_single_device": AllreduceRingParams(elements=1000, ranks=4, step=0),
+    "pointer_chase": PointerChaseParams(working_set_bytes=4096, steps=64),
+    "read_bandwidth": ReadBandwidthParams(size_bytes=1 << 30, passes=2),
+    "stream_scale": StreamParams(size_bytes=8 * 5000),
 }
 
 
@@ -66,14 +75,15 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert KERNEL_NAMES == EXPECTED_NAMES
     assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
-        ["gemm"] * 9 + ["copy"] + ["allreduce"] * 3
+        ["gemm"] * 9 + ["copy"] + ["allreduce"] * 3 + ["microbenchmark"] * 3
     )
 
 
 def test_names_by_family_come_from_the_registry() -> None:
     assert kernel_names("gemm") == EXPECTED_NAMES[:9]
     assert kernel_names("copy") == ("copy",)
-    assert kernel_names("allreduce") == EXPECTED_NAMES[10:]
+    assert kernel_names("allreduce") == EXPECTED_NAMES[10:13]
+    assert kernel_names("microbenchmark") == EXPECTED_NAMES[13:]
 
 
 def test_the_registry_loads_without_numba() -> None:
@@ -181,6 +191,9 @@ def test_unknown_kernel_names_the_known_ones() -> None:
         ("allreduce_reduce_scatter_step", (1, 1, 1), (256, 1, 1)),
         ("allreduce_all_gather_step", (1, 1, 1), (256, 1, 1)),
         ("allreduce_ring_single_device", (1, 4, 1), (256, 1, 1)),
+        ("pointer_chase", (1, 1, 1), (1, 1, 1)),
+        ("read_bandwidth", (1024, 1, 1), (256, 1, 1)),
+        ("stream_scale", (5, 1, 1), (1024, 1, 1)),
     ],
 )
 def test_launch_configuration(
@@ -292,8 +305,10 @@ def test_make_args_gives_nonzero_inputs_and_nan_outputs(kernel: KernelDef[Any]) 
     assert isinstance(output, np.ndarray)
     updated_in_place = kernel.family == "allreduce"  # the output buffer is also an input
     for arg in arrays:
-        if arg is output and not updated_in_place:
+        if arg is output and not updated_in_place and arg.dtype.kind in "fc":
             assert np.isnan(arg).all()
+        elif arg is output and not updated_in_place:  # an index: all ones, never an index
+            assert (arg == np.iinfo(arg.dtype).max).all()
         else:
             assert np.isfinite(arg).all() and np.count_nonzero(arg == 0) == 0
     ref = kernel.reference(args, params)

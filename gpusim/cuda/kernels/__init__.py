@@ -23,6 +23,10 @@ Families and their params:
   ``allreduce_all_gather_step`` (``AllreduceStepParams(elements, ranks, step, rank)``, one
   rank's step) and ``allreduce_ring_single_device`` (``AllreduceRingParams(elements, ranks,
   step)``, every rank's step on one device).
+* ``microbenchmark`` (``microbench_def``), after te42kyfo/gpu-benches: ``pointer_chase``
+  (``PointerChaseParams(working_set_bytes, steps)``, cycles per access), ``read_bandwidth``
+  (``ReadBandwidthParams(size_bytes, passes)``, bytes/s) and ``stream_scale``
+  (``StreamParams(size_bytes)``, bytes/s).
 
 A new family is a facts module (its ``KernelDef`` subclass, params and variants), a Numba
 module with its kernel functions, and its variants added to ``KERNELS`` here.
@@ -42,16 +46,25 @@ from gpusim.cuda.kernels.kernel_def import (
     LaunchConfig,
     SizeOptions,
 )
+from gpusim.cuda.kernels.microbench_def import MICROBENCHMARK_KERNELS
 from gpusim.cuda.kernels.params import (
     AllreduceRingParams,
     AllreduceStepParams,
     CopyParams,
     GemmParams,
     KernelParams,
+    PointerChaseParams,
+    ReadBandwidthParams,
+    StreamParams,
 )
 from gpusim.errors import KernelError
 
-KERNELS: tuple[KernelDef[Any], ...] = (*GEMM_KERNELS, COPY, *ALLREDUCE_KERNELS)
+KERNELS: tuple[KernelDef[Any], ...] = (
+    *GEMM_KERNELS,
+    COPY,
+    *ALLREDUCE_KERNELS,
+    *MICROBENCHMARK_KERNELS,
+)
 KERNEL_NAMES: tuple[str, ...] = tuple(kernel.name for kernel in KERNELS)
 _BY_NAME: dict[str, KernelDef[Any]] = {kernel.name: kernel for kernel in KERNELS}
 
@@ -83,7 +96,10 @@ __all__ = [
     "KernelDef",
     "KernelParams",
     "LaunchConfig",
+    "PointerChaseParams",
+    "ReadBandwidthParams",
     "SizeOptions",
+    "StreamParams",
     "get_kernel",
     "kernel_names",
 ]

@@ -33,9 +33,9 @@ import numpy.typing as npt
 from gpusim.cuda.kernels.params import KernelParams
 from gpusim.errors import KernelError
 
-Family = Literal["gemm", "copy", "allreduce"]
-KernelArg: TypeAlias = npt.NDArray[Any] | int
-"""A kernel argument as ``make_args`` builds it: a host array, or an int64 scalar."""
+Family = Literal["gemm", "copy", "allreduce", "microbenchmark"]
+KernelArg: TypeAlias = npt.NDArray[Any] | int | float
+"""A kernel argument as ``make_args`` builds it: a host array, or an int64 or fp64 scalar."""
 
 P = TypeVar("P", bound=KernelParams)
 

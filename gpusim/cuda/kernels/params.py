@@ -102,3 +102,37 @@ def _require_ranks(owner: str, ranks: int) -> None:
     _require_positive_int(owner, "ranks", ranks)
     if ranks < 2:
         raise KernelError(f"{owner}: ranks must be at least 2, got {ranks}")
+
+
+@dataclass(frozen=True)
+class PointerChaseParams(KernelParams):
+    """A chase of ``steps`` dependent loads around a chain spread over ``working_set_bytes``."""
+
+    working_set_bytes: int
+    steps: int
+
+    def __post_init__(self) -> None:
+        _require_positive_int("PointerChaseParams", "working_set_bytes", self.working_set_bytes)
+        _require_positive_int("PointerChaseParams", "steps", self.steps)
+
+
+@dataclass(frozen=True)
+class ReadBandwidthParams(KernelParams):
+    """``passes`` reads of a ``size_bytes`` buffer by the whole grid."""
+
+    size_bytes: int
+    passes: int
+
+    def __post_init__(self) -> None:
+        _require_positive_int("ReadBandwidthParams", "size_bytes", self.size_bytes)
+        _require_positive_int("ReadBandwidthParams", "passes", self.passes)
+
+
+@dataclass(frozen=True)
+class StreamParams(KernelParams):
+    """A stream kernel over arrays of ``size_bytes`` each."""
+
+    size_bytes: int
+
+    def __post_init__(self) -> None:
+        _require_positive_int("StreamParams", "size_bytes", self.size_bytes)
