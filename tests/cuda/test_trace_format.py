@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from gpusim.cli import app
 from gpusim.cuda.kernels import AllreduceRingParams, GemmParams
 from gpusim.cuda.trace import FORMAT_VERSION, KernelTrace
 from gpusim.cuda.tracegen import build_trace
@@ -108,6 +110,32 @@ def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
         KernelTrace.load(path)
 
 
+N_INSTRUCTIONS = 138
+"""Instructions of the fixture's kernel (checked below, so the messages above stay exact)."""
+
+
+def _edit_meta(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(arrays: dict[str, Any]) -> None:
+        meta = json.loads(str(arrays["meta"]))
+        meta.update(fields)
+        arrays["meta"] = np.array(json.dumps(meta))
+
+    return edit
+
+
+def _edit_launch(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(arrays: dict[str, Any]) -> None:
+        meta = json.loads(str(arrays["meta"]))
+        meta["launch"].update(fields)
+        arrays["meta"] = np.array(json.dumps(meta))
+
+    return edit
+
+
+def test_the_fixture_has_the_instructions_the_messages_name(trace: KernelTrace) -> None:
+    assert trace.program.n_instructions == N_INSTRUCTIONS
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -118,6 +146,34 @@ def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
         ),
         (lambda a: a.update(visit_block=a["visit_block"][:-1]), "truncated"),
         (lambda a: a.update(class_hi=a["class_lo"]), "do not partition the grid"),
+        (
+            lambda a: a.update(program_op_class=a["program_op_class"][:-1]),
+            rf"program_op_class has {N_INSTRUCTIONS - 1} entries, expected {N_INSTRUCTIONS}",
+        ),
+        (
+            lambda a: a.update(program_flops_per_lane=a["program_flops_per_lane"][None, :]),
+            r"program_flops_per_lane must be one-dimensional, got shape \[1, ",
+        ),
+        (
+            lambda a: a.update(program_dst_offsets=a["program_dst_offsets"][::-1].copy()),
+            "program_dst_offsets must rise from 0",
+        ),
+        (
+            lambda a: a.update(program_block=a["program_block"][::-1].copy()),
+            "program_block does not follow program_block_start",
+        ),
+        (lambda a: a.update(program_opcode=a["program_opcode"] + 1000), "program_opcode holds"),
+        (lambda a: a.update(program_op_class=a["program_op_class"] + 100), "but there are 27 op"),
+        (lambda a: a.update(visit_block=a["visit_block"] - 1), "visit_block holds -1, but there"),
+        (lambda a: a.update(run_instr=a["run_instr"][:-1]), "run_instr has"),
+        (lambda a: a.update(run_warp=a["run_warp"] + 64), "run_warp holds .* warps per CTA"),
+        (lambda a: a.update(run_count=a["run_count"] * 0), "run_count at least 1"),
+        (lambda a: a.update(class_lo=a["class_lo"] - 5), "a CTA class box lies outside the grid"),
+        (_edit_launch(grid=[10**9, 10**9, 1]), "launch grid .* exceeds CUDA's"),
+        (_edit_launch(grid=[0, 1, 1]), r"launch grid \[0, 1, 1\] must be three sizes"),
+        (_edit_launch(block=[2048, 1, 1]), "has 2048 threads, more than 1024"),
+        (_edit_launch(static_shared_bytes="lots"), "launch static_shared_bytes must be a count"),
+        (_edit_meta(opcode_names=[]), "program_opcode holds .* but there are 0 opcode names"),
     ],
 )
 def test_corrupt_contents_name_the_file(
@@ -128,8 +184,25 @@ def test_corrupt_contents_name_the_file(
     arrays = _arrays(path)
     mutate(arrays)
     _rewrite(path, arrays)
-    with pytest.raises(TraceError, match=rf"bad\.npz: corrupt trace \(.*{message}"):
+    with pytest.raises(TraceError, match=rf"bad\.npz: corrupt trace \(.*{message}") as info:
         KernelTrace.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_trace_show_of_a_corrupt_file_is_one_line_and_exit_2(
+    trace: KernelTrace, tmp_path: Path
+) -> None:
+    path = tmp_path / "cut.npz"
+    trace.save(path)
+    arrays = _arrays(path)
+    arrays["program_flops_per_lane"] = arrays["program_flops_per_lane"][:-1]
+    _rewrite(path, arrays)
+    result = CliRunner().invoke(app, ["trace", "show", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {path}: corrupt trace (program_flops_per_lane has {N_INSTRUCTIONS - 1} "
+        f"entries, expected {N_INSTRUCTIONS})\n"
+    )
 
 
 def test_failed_save_leaves_the_old_file(trace: KernelTrace, tmp_path: Path) -> None:

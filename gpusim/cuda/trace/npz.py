@@ -1,8 +1,9 @@
 """The ``.npz`` file of a trace: arrays and dtypes, versioned metadata, strict reading.
 
-docs/trace-format.md documents every array. Reading checks the format tag, the version,
-every dtype and shape, and that the CTA classes partition the grid, so a damaged or foreign
-file is a TraceError naming it, never a trace that is silently wrong.
+docs/trace-format.md documents every array. Reading checks the format tag, the version and
+every dtype, then (``integrity``) that the arrays agree with each other and the CTA classes
+partition the grid, so a damaged or foreign file is a TraceError naming it, never a trace
+that is silently wrong or an error from deep inside NumPy or the engine.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
-from gpusim.cuda.trace.program import WARP_SIZE, Dim3, InstructionTable, Segment, TracedLaunch
+from gpusim.cuda.trace.integrity import check_classes, check_launch, check_program
+from gpusim.cuda.trace.program import WARP_SIZE, InstructionTable, Segment, TracedLaunch
 from gpusim.errors import TraceError
 from gpusim.files import write_stream_atomically
 
@@ -153,7 +155,7 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
         tag = meta.get("format") if isinstance(meta, dict) else None
         raise TraceError(f"{source}: not a gpusim trace (format tag {tag!r})")
     version = meta.get("version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise TraceError(f"{source}: unsupported trace format version {version!r}")
     if version > FORMAT_VERSION:
         raise TraceError(
@@ -164,6 +166,7 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
     for name in ("grid", "block", "cc"):
         launch_fields[name] = tuple(int(v) for v in launch_fields[name])
     launch = TracedLaunch(**launch_fields)
+    check_launch(launch)
     program = InstructionTable(
         **{name: _typed(arrays, f"program_{name}") for name in _PROGRAM_DTYPES},
         opcode_names=tuple(str(n) for n in meta["opcode_names"]),
@@ -172,8 +175,9 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
     segments = tuple(
         Segment(str(s["name"]), int(s["base"]), int(s["size_bytes"])) for s in meta["segments"]
     )
+    check_program(program)
     classes = _classes(arrays, launch, program)
-    _check_coverage(launch.grid, classes)
+    check_classes(classes, launch, program)
     return TraceParts(launch, program, classes, segments)
 
 
@@ -216,13 +220,3 @@ def _classes(
             )
         )
     return tuple(classes)
-
-
-def _check_coverage(grid: Dim3, classes: tuple[CtaClass, ...]) -> None:
-    """Every CTA of the grid must lie in exactly one class box."""
-    covered = np.zeros(grid[::-1], dtype=np.int64)
-    for cta_class in classes:
-        (x0, y0, z0), (x1, y1, z1) = cta_class.lo, cta_class.hi
-        covered[z0 : z1 + 1, y0 : y1 + 1, x0 : x1 + 1] += 1
-    if covered.size and not (covered == 1).all():
-        raise ValueError("CTA classes do not partition the grid")
