@@ -4,7 +4,7 @@ each level.
 At each level the kernel's arithmetic intensity is its FLOPs over the bytes that level
 served (NERSC's hierarchical roofline, Yang et al. 2020). The bytes per level:
 
-* L1: every global and shared-memory byte the warps requested (the trace's totals; shared
+* L1: every global and shared-memory byte the warps requested (whole-grid totals; shared
   memory is the same SRAM as L1 and shares its bandwidth);
 * L2: the bytes that crossed between the SMs and L2, as the engine counted them (sectors
   that missed L1, and stores);
@@ -20,13 +20,10 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from gpusim.cuda.trace import TraceSummary
 from gpusim.hw.sm.result import KernelResult
 from gpusim.roofline import dram_bytes_per_s, l1_bytes_per_s, l2_bytes_per_s
 from gpusim.spec.gpu import GpuSpec
 
-GLOBAL_KINDS: tuple[str, ...] = ("global_load", "global_store", "global_atomic")
-SHARED_KINDS: tuple[str, ...] = ("shared_load", "shared_store", "shared_atomic")
 X_MARGIN = 10.0
 """How far (a factor) the x axis reaches beyond the outermost point or ridge."""
 
@@ -40,14 +37,11 @@ class LevelTraffic:
     roof_bytes_per_s: float
 
 
-def level_traffic(
-    gpu: GpuSpec, result: KernelResult, summary: TraceSummary
-) -> tuple[LevelTraffic, ...]:
-    """L1, L2 and HBM traffic of one kernel launch (see the module docstring)."""
-    global_bytes = float(sum(summary.bytes.get(kind, 0) for kind in GLOBAL_KINDS))
-    shared_bytes = float(sum(summary.bytes.get(kind, 0) for kind in SHARED_KINDS))
+def level_traffic(gpu: GpuSpec, result: KernelResult) -> tuple[LevelTraffic, ...]:
+    """L1, L2 and HBM traffic of one kernel launch, all from its result (see the module
+    docstring)."""
     return (
-        LevelTraffic("L1", global_bytes + shared_bytes, l1_bytes_per_s(gpu)),
+        LevelTraffic("L1", result.global_bytes + result.shared_bytes, l1_bytes_per_s(gpu)),
         LevelTraffic("L2", result.l2_bytes, l2_bytes_per_s(gpu)),
         LevelTraffic(
             "HBM", result.dram_read_bytes + result.dram_write_bytes, dram_bytes_per_s(gpu)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from gpusim.api import kernel_of, kernel_trace
 from gpusim.collectives.result import CollectiveResult
 from gpusim.hw.sm.result import KernelResult
 from gpusim.report.collective import link_figure, time_figure
@@ -88,10 +87,8 @@ def _roofline(result: KernelResult, gpu: GpuSpec, workload: KernelWorkload) -> g
         peak, peak_name = tensor_flops_per_s(gpu, workload.dtype), f"tensor {workload.dtype}"
     else:
         peak, peak_name = simt_flops_per_s(gpu, "fp32"), "SIMT fp32"
-    kernel, params = kernel_of(workload)
-    summary = kernel_trace(gpu, kernel, params).summary()
     return roofline_figure(
-        level_traffic(gpu, result, summary),
+        level_traffic(gpu, result),
         flops=result.flops,
         flops_per_s=result.flops_per_s,
         peak_flops_per_s=peak,

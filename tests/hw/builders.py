@@ -113,6 +113,7 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         cta_shift=np.array(shifts, dtype=np.int64).reshape(1, -1, 3),
         class_ctas=np.array([kernel.grid[0] * kernel.grid[1] * kernel.grid[2]], dtype=np.int64),
         class_global_bytes=np.array([0], dtype=np.int64),
+        class_shared_bytes=np.array([0], dtype=np.int64),
         class_warp_instructions=np.array([warps * (len(ops) - 1) * kernel.iterations + warps]),
         class_flops=np.array(
             [32.0 * warps * kernel.iterations * sum(op.flops_per_lane for op in kernel.ops)]

@@ -40,6 +40,7 @@ def kernel_result(*, timeline: bool = True) -> KernelResult:
         l1_hit_rate=0.5,
         l2_hit_rate=0.75,
         global_bytes=400.0,
+        shared_bytes=500.0,
         l2_bytes=200.0,
         dram_read_bytes=4e6,
         dram_write_bytes=2e6,

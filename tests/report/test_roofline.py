@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gpusim.cuda.trace import TraceSummary
 from gpusim.report import LevelTraffic, level_traffic, roofline_figure
 from gpusim.spec import gpu_preset
 from tests.report.conftest import kernel_result
@@ -17,13 +16,8 @@ LEVELS = (
 )
 
 
-def summary(byte_totals: dict[str, int]) -> TraceSummary:
-    return TraceSummary("k", (1, 1, 1), (32, 1, 1), 1, 1, 1, {}, 0, 2_000_000_000, byte_totals)
-
-
-def test_traffic_per_level_comes_from_the_trace_and_the_engine_counters() -> None:
-    bytes_by_kind = {"global_load": 300, "global_store": 100, "shared_load": 500, "shared_store": 0}
-    levels = level_traffic(H100, kernel_result(), summary(bytes_by_kind))
+def test_traffic_per_level_comes_from_the_result() -> None:
+    levels = level_traffic(H100, kernel_result())
     assert [level.level for level in levels] == ["L1", "L2", "HBM"]
     assert [level.bytes_moved for level in levels] == [900.0, 200.0, 6e6]
     assert [level.roof_bytes_per_s for level in levels] == [

@@ -67,6 +67,7 @@ def canned_result(time_s: float) -> KernelResult:
         l1_hit_rate=0.0,
         l2_hit_rate=0.88,
         global_bytes=2 * 256**3 * 4 / 32,
+        shared_bytes=2 * 256**3 * 4 * (1 + 1 / 32),
         l2_bytes=2 * 256**3 * 4 / 32,
         dram_read_bytes=dram_bytes * 2 / 3,
         dram_write_bytes=dram_bytes / 3,

@@ -91,7 +91,12 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
             [float(c.record.active_lanes @ program.flops_per_lane) for c in trace.classes]
         ),
         class_global_bytes=np.array(
-            [_global_bytes(program, c.record) for c in trace.classes], dtype=np.int64
+            [_requested_bytes(program, c.record, _GLOBAL_CLASSES) for c in trace.classes],
+            dtype=np.int64,
+        ),
+        class_shared_bytes=np.array(
+            [_requested_bytes(program, c.record, _SHARED_CLASSES) for c in trace.classes],
+            dtype=np.int64,
         ),
         cta_shift=np.stack([c.shift_bytes[memory_instructions] for c in trace.classes]).reshape(
             len(trace.classes), memory_instructions.size, 3
@@ -108,12 +113,15 @@ def _issued(
 
 
 _GLOBAL_CLASSES = (OpClass.LD_GLOBAL, OpClass.ST_GLOBAL, OpClass.ATOM_GLOBAL)
+_SHARED_CLASSES = (OpClass.LD_SHARED, OpClass.ST_SHARED, OpClass.ATOM_SHARED)
 
 
-def _global_bytes(program: InstructionTable, record: CtaRecord) -> int:
-    """Bytes one CTA's lanes request from global memory."""
-    is_global = np.isin(program.op_class, _GLOBAL_CLASSES)
-    return int(record.active_lanes[is_global] @ program.bytes_per_lane[is_global])
+def _requested_bytes(
+    program: InstructionTable, record: CtaRecord, op_classes: tuple[OpClass, ...]
+) -> int:
+    """Bytes one CTA's lanes request by the instructions of ``op_classes``."""
+    chosen = np.isin(program.op_class, op_classes)
+    return int(record.active_lanes[chosen] @ program.bytes_per_lane[chosen])
 
 
 class _Streams(NamedTuple):

@@ -130,6 +130,8 @@ class EngineProgram:
     class_flops: F64
     class_global_bytes: I64
     """Bytes one CTA of a class requests from global memory (loads, stores, atomics)."""
+    class_shared_bytes: I64
+    """Bytes one CTA of a class requests from shared memory (loads, stores, atomics)."""
 
     @property
     def warp_instructions(self) -> int:
@@ -140,6 +142,11 @@ class EngineProgram:
     def global_bytes(self) -> int:
         """Bytes the whole grid requests from global memory."""
         return int(self.class_ctas @ self.class_global_bytes)
+
+    @property
+    def shared_bytes(self) -> int:
+        """Bytes the whole grid requests from shared memory."""
+        return int(self.class_ctas @ self.class_shared_bytes)
 
     @property
     def flops(self) -> float:

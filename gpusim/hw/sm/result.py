@@ -54,7 +54,10 @@ class KernelResult:
     l1_hit_rate: float
     l2_hit_rate: float
     global_bytes: float
-    """Bytes the kernel's lanes requested from global memory: the traffic at L1."""
+    """Bytes the kernel's lanes requested from global memory."""
+    shared_bytes: float
+    """Bytes the kernel's lanes requested from shared memory; with ``global_bytes``, the
+    traffic at L1 (shared memory is the same SRAM and shares its bandwidth)."""
     l2_bytes: float
     """Bytes that crossed between the SMs and L2 (sectors missing L1, and stores)."""
     dram_read_bytes: float

@@ -84,6 +84,7 @@ def kernel_result(
         l1_hit_rate=share(memory[C_L1_HIT_SECTORS], memory[C_L1_MISS_SECTORS]),
         l2_hit_rate=share(memory[C_L2_HIT_SECTORS], memory[C_L2_MISS_SECTORS]),
         global_bytes=float(program.global_bytes),
+        shared_bytes=float(program.shared_bytes),
         l2_bytes=float(l2_sectors) * sector_bytes,
         dram_read_bytes=float(memory[C_DRAM_READ_BYTES]),
         dram_write_bytes=float(memory[C_DRAM_WRITE_BYTES]),
