@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Self
 from pydantic import Field, model_validator
 
 from gpusim.cuda.kernels import kernel_names
-from gpusim.cuda.kernels.gemm_def import GEMM_KERNELS
+from gpusim.cuda.kernels.gemm_def import VARIANTS as GEMM_VARIANTS
 from gpusim.roofline import (
     DTYPE_BYTES,
     Bound,
@@ -35,7 +35,7 @@ else:
     CopyKernel = Literal[kernel_names("copy")]
 
 TENSOR_CORE_GEMMS: frozenset[str] = frozenset(
-    kernel.name for kernel in GEMM_KERNELS if kernel.tensor_cores
+    kernel.name for kernel in GEMM_VARIANTS if kernel.tensor_cores
 )
 
 

@@ -28,17 +28,18 @@ Families and their params:
   (``ReadBandwidthParams(size_bytes, passes)``, bytes/s) and ``stream_scale``
   (``StreamParams(size_bytes)``, bytes/s).
 
-A new family is a facts module (its ``KernelDef`` subclass, params and variants), a Numba
-module with its kernel functions, and its variants added to ``KERNELS`` here.
+A new family is a facts module ``<family>_def.py`` (its ``KernelDef`` subclass, params and
+its ``VARIANTS``) and a Numba module with its kernel functions: the registry collects the
+``VARIANTS`` of every ``*_def`` module of this package, modules in name order and variants
+in the order each module lists them, so nothing here names a family.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
-from gpusim.cuda.kernels.allreduce_def import ALLREDUCE_KERNELS
-from gpusim.cuda.kernels.copy_def import COPY
-from gpusim.cuda.kernels.gemm_def import GEMM_KERNELS
 from gpusim.cuda.kernels.kernel_def import (
     Family,
     KernelArg,
@@ -46,7 +47,6 @@ from gpusim.cuda.kernels.kernel_def import (
     LaunchConfig,
     SizeOptions,
 )
-from gpusim.cuda.kernels.microbench_def import MICROBENCHMARK_KERNELS
 from gpusim.cuda.kernels.params import (
     AllreduceRingParams,
     AllreduceStepParams,
@@ -59,12 +59,22 @@ from gpusim.cuda.kernels.params import (
 )
 from gpusim.errors import KernelError
 
-KERNELS: tuple[KernelDef[Any], ...] = (
-    *GEMM_KERNELS,
-    COPY,
-    *ALLREDUCE_KERNELS,
-    *MICROBENCHMARK_KERNELS,
-)
+FACTS_MODULE_SUFFIX = "_def"
+"""The name ending of a facts module (numba-free); its ``VARIANTS`` are registered."""
+
+
+def _registered_variants() -> tuple[KernelDef[Any], ...]:
+    """The ``VARIANTS`` of every facts module of this package, modules in name order."""
+    variants: list[KernelDef[Any]] = []
+    for module_name in sorted(info.name for info in pkgutil.iter_modules(__path__)):
+        if not module_name.endswith(FACTS_MODULE_SUFFIX):
+            continue  # a Numba module: importing it would load Numba
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        variants.extend(getattr(module, "VARIANTS", ()))  # kernel_def holds the base only
+    return tuple(variants)
+
+
+KERNELS: tuple[KernelDef[Any], ...] = _registered_variants()
 KERNEL_NAMES: tuple[str, ...] = tuple(kernel.name for kernel in KERNELS)
 _BY_NAME: dict[str, KernelDef[Any]] = {kernel.name: kernel for kernel in KERNELS}
 

@@ -232,7 +232,7 @@ ALLREDUCE_RING_SINGLE_DEVICE = RingKernelDef(
     rel_tolerance=0.0,  # one fp32 add or copy per element, the same in NumPy
 )
 
-ALLREDUCE_KERNELS: tuple[KernelDef[Any], ...] = (
+VARIANTS: tuple[KernelDef[Any], ...] = (
     ALLREDUCE_REDUCE_SCATTER_STEP,
     ALLREDUCE_ALL_GATHER_STEP,
     ALLREDUCE_RING_SINGLE_DEVICE,

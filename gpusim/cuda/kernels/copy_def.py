@@ -74,3 +74,6 @@ COPY = CopyKernelDef(
     output_arg=1,
     rel_tolerance=0.0,  # a copy is exact
 )
+
+VARIANTS: tuple[CopyKernelDef, ...] = (COPY,)
+"""The copy family's one variant, as the registry collects it."""

@@ -12,7 +12,7 @@ coalescing") ``gemm_naive``, 3 (shared-memory cache blocking) ``gemm_smem_tiled_
 blocktiling) ``gemm_1d_blocktiled_64``, 5 (2D blocktiling) ``gemm_register_blocked_128``
 and 6 (vectorized) ``gemm_vectorized_128``.
 
-A new GEMM rung is its kernel function in a Numba module and its entry in ``GEMM_KERNELS``.
+A new GEMM rung is its kernel function in a Numba module and its entry in ``VARIANTS``.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ GEMM_TENSOR_CORE = GemmKernelDef(
     planning_flops_per_s=40e12,
 )
 
-GEMM_KERNELS: tuple[GemmKernelDef, ...] = (
+VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_NAIVE_UNCOALESCED,
     GEMM_NAIVE,
     _smem_tiled(16, GemmParams(m=40, n=24, k=36), planning_flops_per_s=2.5e12),

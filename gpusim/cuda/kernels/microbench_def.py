@@ -311,7 +311,7 @@ STREAM_SCALE = StreamScaleDef(
     quantity="bandwidth",
 )
 
-MICROBENCHMARK_KERNELS: tuple[MicrobenchmarkKernelDef[Any], ...] = (
+VARIANTS: tuple[MicrobenchmarkKernelDef[Any], ...] = (
     POINTER_CHASE,
     READ_BANDWIDTH,
     STREAM_SCALE,
