@@ -12,13 +12,20 @@ a ``multimem.st`` of the sum (over its port out), which the switch multicasts to
 
 In gpusim the switch is an endpoint (``Switch(node)``). Reading the GPUs' slices is the
 fabric's work, not a CTA's (``fabric=True``); the store goes through the head's channel
-CTA. The switch's adders are assumed to keep up with its ports (the NVSwitch reduces at
-line rate; no published figure says otherwise), so the sum leaves when the last copy has
-arrived. Heads pull one slice at a time per channel; the channels' and heads' slices share
-the ports. Slices are NCCL's NVLS chunks: 128 KiB, smaller for small buffers
-(``src/enqueue.cc``, NVLS branch of ``computeColl``).
+CTA. The switch's adders keep up with its ports, but its multimem traffic moves at
+``nvswitch_reduce_efficiency`` of a port's payload rate (NCCL's ``nvlsEfficiency``, 0.85 on
+Hopper: src/graph/tuning.cc from v2.19, src/tuning/nvls.cc later; no finer published
+figure), so every multimem transfer puts ``1 / efficiency`` of its payload on the port.
 
-Its bound: the switch's one hop each way, and ``(n+1)/n x S`` through one GPU's port.
+The heads of one channel are symmetric (each its own ports and CTA), so a channel's heads
+advance slice by slice together: one process reads slice k of every head's part from every
+GPU (one message per GPU carrying the heads' parts) and returns each head its sum; another
+stores the sums and multicasts them (one message per GPU carrying every head's sum). The
+read of slice k+1 overlaps the store of slice k. Slices are NCCL's NVLS chunks: 128 KiB,
+smaller for small buffers (``src/enqueue.cc``, NVLS branch of ``computeColl``).
+
+Its bound: the switch's one hop each way, and ``(n+1)/n x S`` through one GPU's port at its
+datasheet rate.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ NVLS_MAX_CHUNK_BYTES = 131072
 NVLS_SMALLER_CHUNKS: tuple[tuple[int, int], ...] = ((64, 65536), (8, 32768), (2, 16384))
 """(factor, chunk): below factor x concurrent ops x chunk bytes the chunk shrinks to that
 size (same function)."""
+MESSAGES_PER_HEAD_SLICE = 4
+"""Per slice of one channel and head: the read from one GPU, the sum to the head, the
+head's store and the multicast to one GPU."""
 
 
 def nvls_chunk_bytes(size_bytes: float, concurrent_ops: int) -> int:
@@ -51,55 +61,66 @@ def nvls_chunk_bytes(size_bytes: float, concurrent_ops: int) -> int:
 def nvls_allreduce(run: CollectiveRun) -> None:
     """Every channel's part k is reduced in the switch for head k and multicast back."""
     gpus = run.placement.ranks
-    switch = Switch(gpus[0].node)
     heads = len(gpus)
     part_bytes = run.size_bytes / run.channels / heads
-    messages_per_slice = run.channels * heads * (2 * heads + 2)
+    messages_per_slice = run.channels * heads * MESSAGES_PER_HEAD_SLICE
     wanted = math.ceil(part_bytes / nvls_chunk_bytes(run.size_bytes, run.channels * heads))
     count = max(1, min(wanted, run.max_messages // messages_per_slice))
     cut = Slicing(count, part_bytes / count)
+    lanes = _Lanes(run.comm, gpus, Switch(gpus[0].node), 1.0 / run.nvswitch_reduce_efficiency)
     for channel in range(run.channels):
-        for index, head in enumerate(gpus):
-            lane = channel * heads + index
-            run.start(_pull(run.comm, lane, gpus, head, switch, cut))
-            run.start(_push(run.comm, lane, channel, gpus, head, switch, cut))
+        run.start(lanes.read_and_reduce(channel, cut))
+        run.start(lanes.store_and_multicast(channel, cut))
 
 
-def _pull(
-    comm: Communicator, lane: int, gpus: tuple[Gpu, ...], head: Gpu, switch: Switch, cut: Slicing
-) -> RankProcess:
-    """``multimem.ld_reduce``: each slice read from every GPU, summed, returned to the head."""
-    for _ in range(cut.count):
-        for gpu in gpus:
-            comm.send(lane, gpu, switch, cut.slice_bytes, fabric=True)
-        yield comm.env.all_of([comm.recv(lane, gpu, switch) for gpu in gpus])
-        comm.send(lane, switch, head, cut.slice_bytes)
+class _Lanes:
+    """The two halves of every channel's NVLS loop over one node's GPUs and switch.
 
+    Each channel uses two edge keys: ``2c`` for the reads and sums, ``2c + 1`` for the
+    stores, so the two processes' messages between a GPU and the switch never mix.
+    """
 
-def _push(
-    comm: Communicator,
-    lane: int,
-    channel: int,
-    gpus: tuple[Gpu, ...],
-    head: Gpu,
-    switch: Switch,
-    cut: Slicing,
-) -> RankProcess:
-    """``multimem.st``: each summed slice stored by the head's CTA, multicast to all."""
-    for _ in range(cut.count):
-        yield comm.recv(lane, switch, head)
-        comm.send(lane, head, switch, cut.slice_bytes, cta_channel=channel)
-        yield comm.recv(lane, head, switch)
-        for gpu in gpus:
-            comm.send(lane, switch, gpu, cut.slice_bytes)
+    def __init__(
+        self, comm: Communicator, gpus: tuple[Gpu, ...], switch: Switch, wire_per_payload: float
+    ) -> None:
+        self.comm = comm
+        self.gpus = gpus
+        self.switch = switch
+        self.wire_per_payload = wire_per_payload
+
+    def read_and_reduce(self, channel: int, cut: Slicing) -> RankProcess:
+        """``multimem.ld_reduce``: slice k of every head's part read from every GPU, summed
+        in the switch, each sum returned to its head."""
+        comm, switch, lane = self.comm, self.switch, 2 * channel
+        slice_wire = cut.slice_bytes * self.wire_per_payload
+        for _ in range(cut.count):
+            for gpu in self.gpus:
+                comm.send(lane, gpu, switch, slice_wire * len(self.gpus), fabric=True)
+            yield comm.env.all_of([comm.recv(lane, gpu, switch) for gpu in self.gpus])
+            for head in self.gpus:
+                comm.send(lane, switch, head, slice_wire)
+
+    def store_and_multicast(self, channel: int, cut: Slicing) -> RankProcess:
+        """``multimem.st``: each head's CTA stores its sum, the switch multicasts every sum
+        to every GPU."""
+        comm, switch, lane = self.comm, self.switch, 2 * channel
+        slice_wire = cut.slice_bytes * self.wire_per_payload
+        for _ in range(cut.count):
+            yield comm.env.all_of([comm.recv(lane, switch, head) for head in self.gpus])
+            for head in self.gpus:
+                comm.send(lane + 1, head, switch, slice_wire, cta_channel=channel)
+            yield comm.env.all_of([comm.recv(lane + 1, head, switch) for head in self.gpus])
+            for gpu in self.gpus:
+                comm.send(lane + 1, switch, gpu, slice_wire * len(self.gpus))
 
 
 def nvls_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
-    """Up to the switch and back (two hops, each way once for the load and the store), and
-    ``(n+1)/n`` of the buffer through one GPU's NVLink port."""
+    """Two GPU-to-GPU hops through the switch (the load-reduce's way there and back, then
+    the store's and the multicast's; the switch's ports add no latency of their own), and
+    ``(n+1)/n`` of the buffer through one GPU's NVLink port at its datasheet rate."""
     nvlink = system.gpu.nvlink.bandwidth_bytes_per_s_per_direction
     return NetworkTerms(
-        4 * intra_node_hop_latency_s(system, ranks), (ranks + 1) / ranks * size_bytes, nvlink
+        2 * intra_node_hop_latency_s(system, ranks), (ranks + 1) / ranks * size_bytes, nvlink
     )
 
 

@@ -40,6 +40,8 @@ class CollectiveRun:
     max_messages: int
     root: int
     """Rank index of the root of a broadcast or reduce."""
+    nvswitch_reduce_efficiency: float
+    """Share of a port's payload rate the switch's multimem traffic reaches (NVLS)."""
 
     @property
     def rank_count(self) -> int:

@@ -131,6 +131,7 @@ def _simulate(
             protocol=protocol,
             max_messages=system.collective.max_messages,
             root=getattr(workload, "root", 0),
+            nvswitch_reduce_efficiency=system.nvswitch_reduce_efficiency,
         )
     )
     env.run()

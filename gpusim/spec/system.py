@@ -158,6 +158,18 @@ class CollectiveSpec(FrozenModel):
     ll128: ProtocolSpec = Field(default=NCCL_LL128, description="NCCL's LL128 protocol")
     ll: ProtocolSpec = Field(default=NCCL_LL, description="NCCL's LL protocol")
 
+    @model_validator(mode="after")
+    def _slices_fit_the_buffer(self) -> Self:
+        names: tuple[ProtocolName, ...] = ("simple", "ll128", "ll")
+        for name in names:
+            slice_steps = self.protocol_spec(name).slice_steps
+            if slice_steps > self.steps_per_channel:
+                raise ValueError(
+                    f"{name}.slice_steps: a slice must fit the "
+                    f"{self.steps_per_channel} buffer slots (steps_per_channel), got {slice_steps}"
+                )
+        return self
+
     def protocol_spec(self, name: ProtocolName) -> ProtocolSpec:
         """The figures of protocol ``name``."""
         specs: dict[ProtocolName, ProtocolSpec] = {
@@ -182,6 +194,13 @@ class SystemSpec(FrozenModel):
     nvswitch_reduces: bool = Field(
         default=False,
         description="the NVSwitch reduces and multicasts (NVLink SHARP, NVLS): H100 and later",
+    )
+    nvswitch_reduce_efficiency: float = Field(
+        default=0.85,
+        ge=0.01,
+        le=1,
+        description="share of an NVLink port's payload rate that the switch's multimem "
+        "(NVLS) traffic reaches (NCCL's nvlsEfficiency: 0.85 on Hopper)",
     )
     link_efficiency: LinkEfficiencySpec
     collective: CollectiveSpec

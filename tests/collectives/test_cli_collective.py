@@ -102,7 +102,7 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
         (["--system", "8xH100-NVSwitch", "--sizes", "6:64"], "--sizes: 6 B is not a whole number"),
         (["--system", "8xH100-NVSwitch", "--sizes", "lots"], "--sizes: 'lots' is not a size"),
         (["--system", "8xH100-NVSwitch", "--algo", "hypercube"],
-         "--algo: unknown algorithm 'hypercube' for allreduce (known: ring, tree)"),
+         "--algo: unknown algorithm 'hypercube' for allreduce (known: auto, ring, tree, nvls)"),
         (["--system", "8xH100-NVSwitch", "--dtype", "fp8"], "--dtype: must be one of"),
         (["--system", "8xH100-NVSwitch", "--protocol", "fast"], "--protocol: must be one of"),
         (["--system", "8xH100-NVSwitch", "--nodes", "0"], "--nodes: must be > 0, got 0"),

@@ -55,14 +55,14 @@ def sixty_four_h100s() -> SystemSpec:
 
 
 def test_a_tree_beats_a_ring_at_small_sizes_on_many_gpus(sixty_four_h100s: SystemSpec) -> None:
-    ring = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=1024))
+    ring = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=1024, algo="ring"))
     tree = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=1024, algo="tree"))
     assert tree.time_s < 0.5 * ring.time_s
 
 
 def test_a_tree_loses_to_a_ring_at_large_sizes(sixty_four_h100s: SystemSpec) -> None:
     size = 64 << 20
-    ring = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=size))
+    ring = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=size, algo="ring"))
     tree = simulate_collective(sixty_four_h100s, AllreduceWorkload(size_bytes=size, algo="tree"))
     assert tree.time_s > 1.5 * ring.time_s
 
@@ -71,6 +71,6 @@ def test_on_one_nvswitch_node_the_tree_wins_small_and_loses_large() -> None:
     system = system_preset("8xH100-NVSwitch")
     small, large = 1024, 1 << 30
     for size, tree_wins in ((small, True), (large, False)):
-        ring = simulate_collective(system, AllreduceWorkload(size_bytes=size))
+        ring = simulate_collective(system, AllreduceWorkload(size_bytes=size, algo="ring"))
         tree = simulate_collective(system, AllreduceWorkload(size_bytes=size, algo="tree"))
         assert (tree.time_s < ring.time_s) is tree_wins

@@ -237,6 +237,11 @@ SYSTEM_PROBES: dict[str, tuple[SystemSpec, CollectiveWorkload]] = {
     "pcie_large": (PCIE, LARGE),
     "two_nodes_small": (NVSWITCH.with_overrides({"nodes": 2}), SMALL),
     "two_nodes_large": (NVSWITCH.with_overrides({"nodes": 2}), LARGE),
+    "ring_large": (NVSWITCH, LARGE.with_overrides({"algo": "ring"})),
+    "mesh_five_small": (
+        system_preset("8xV100-NVLink-Mesh"),
+        SMALL.with_overrides({"ranks": 5, "algo": "ring"}),  # GPUs 1 and 4: PCIe
+    ),
 }
 
 
@@ -252,6 +257,12 @@ def _protocol_fields() -> dict[str, tuple[str, Any]]:
         fields[prefix + "net_hop_latency_s"] = ("two_nodes_small", None)
         fields[prefix + "slice_bytes"] = ("pcie_small", 64)
         fields[prefix + "min_channel_bytes"] = ("nvswitch_small", 1 << 20)
+        fields[prefix + "line_payload_fraction"] = ("nvswitch_large", 0.1)
+        fields[prefix + "slice_steps"] = ("nvswitch_small", 8)
+        fields[prefix + "slices_per_chunk"] = ("nvswitch_small", 4)
+    # NCCL runs LL128 only over NVLink: its PCIe figures show on the mesh's PCIe hops.
+    fields["collective.ll128.pcie_hop_latency_s"] = ("mesh_five_small", None)
+    fields["collective.ll128.slice_bytes"] = ("nvswitch_small", 64)
     return fields
 
 
@@ -274,6 +285,9 @@ SYSTEM_FIELDS: dict[str, tuple[str, Any]] = {
     "link_efficiency.pcie": ("pcie_large", 0.5),
     "link_efficiency.nic": ("two_nodes_large", 0.5),
     "collective.channels": ("nvswitch_small", 1),
+    "collective.nvls_channels": ("nvswitch_large", 1),
+    "collective.steps_per_channel": ("ring_large", 2),
+    "nvswitch_reduce_efficiency": ("nvswitch_large", 0.5),
     **_protocol_fields(),
 }
 
@@ -290,13 +304,14 @@ def _system_fields() -> set[str]:
 
 def _system_time(field: str, *, changed: bool) -> float:
     """The all-reduce time of ``field``'s probe, with the field changed or not (and, for a
-    protocol's figure, that protocol forced)."""
+    protocol's figure, that protocol forced on a ring, where every protocol runs)."""
     probe, value = SYSTEM_FIELDS[field]
     system, workload = SYSTEM_PROBES[probe]
     overrides: dict[str, Any] = {}
     table = field.split(".")
     if table[0] == "collective" and table[1] in PROTOCOLS:
         overrides["collective.protocol"] = table[1]
+        workload = workload.with_overrides({"algo": "ring"})
     if changed:
         overrides[field] = _changed(system, field, value)
     return simulate_collective(system.with_overrides(overrides), workload).time_s
