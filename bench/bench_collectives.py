@@ -1,7 +1,8 @@
 """Speed of the collective simulator itself (not a test): wall time of the issue's sweeps.
 
-Goals (issue 5): the full 8 B to 8 GiB all-reduce sweep on 8 GPUs in <= 5 s; a 1 GiB ring
-all-reduce on 64 GPUs (8 nodes) in <= 10 s. Run: ``.venv/bin/python bench/bench_collectives.py``.
+Goals (issues 5 and 17): the full 8 B to 8 GiB all-reduce sweep on 8 GPUs in <= 5 s, with
+the ring forced and with NCCL's tuner choosing (NVLS on H100/H200); a 1 GiB all-reduce on 64
+GPUs (8 nodes) in <= 10 s and on 256 GPUs (32 nodes) in <= 60 s. Run: ``.venv/bin/python bench/bench_collectives.py``.
 """
 
 from __future__ import annotations
@@ -44,11 +45,17 @@ def main() -> None:
             "8xH100-PCIe",
         )
     ]
+    cases += [
+        (f"sweep 8B-8G auto (tuner), {name}", _sweep(system_preset(name), "auto"), 5.0)
+        for name in ("8xH100-NVSwitch", "8xH200-NVSwitch", "8xA100-NVSwitch")
+    ]
     tree = _sweep(system_preset("8xH100-NVSwitch"), "tree")
     cases.append(("sweep 8B-8G tree, 8xH100-NVSwitch (no goal)", tree, None))
     cases.append(("1 GiB ring, 64 x H100 (8 nodes), auto", _one(sixty_four, GIB), 10.0))
     simple = sixty_four.with_overrides({"collective.protocol": "simple"})
     cases.append(("1 GiB ring, 64 x H100 (8 nodes), simple", _one(simple, GIB), 10.0))
+    many = system_preset("8xH100-NVSwitch").with_overrides({"nodes": 32})
+    cases.append(("1 GiB, 256 x H100 (32 nodes), auto", _one(many, GIB), 60.0))
     print(f"{'case':<48} {'wall s':>7} {'goal s':>7} {'messages':>9} {'busbw GB/s':>11}")
     for label, run, goal_s in cases:
         wall_s, results = _timed(run)
