@@ -178,24 +178,31 @@ def load_scenario(path: str | Path) -> Scenario:
 def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>") -> Scenario:
     """Resolve a parsed scenario document; ``source`` names it in error messages.
 
-    A sweep's every point is resolved too, so that a point ``run`` or ``sweep`` would refuse
-    (a preset the kernel cannot run on, an unknown policy, a value out of range) is refused
-    here, naming the axis and value.
+    Only the base point is resolved here: a sweep runs its good points and records each bad
+    one as failed with its reason, while ``gpusim scenario check`` holds every point to the
+    same rules (``check_sweep_points``).
     """
     try:
-        scenario = _resolve(raw, source)
-        _check_sweep_points(scenario)
+        return _resolve(raw, source)
     except (ValueError, GpusimError) as err:
         raise ScenarioError(f"{source}: {err}") from None
-    return scenario
+
+
+def check_sweep_points(scenario: Scenario) -> None:
+    """Every sweep point must resolve as ``run`` would; the first that does not is refused.
+
+    So a point ``sweep`` would record as failed (a preset the kernel cannot run on, an unknown
+    policy, a value out of range) is refused by ``scenario check``, naming the axis and value:
+    the error is blamed on one axis when that axis's value alone (nothing else swept) fails
+    the same way; otherwise the point is named whole.
+    """
+    try:
+        _check_sweep_points(scenario)
+    except (ValueError, GpusimError) as err:
+        raise ScenarioError(f"{scenario.source}: {err}") from None
 
 
 def _check_sweep_points(scenario: Scenario) -> None:
-    """Every point must resolve; the first that does not is named by the values at fault.
-
-    The error is blamed on one axis when that axis's value alone (nothing else swept) fails
-    the same way; otherwise the point is named whole.
-    """
     for point in scenario.sweep_points():
         error = _point_error(scenario, point)
         if error is None:

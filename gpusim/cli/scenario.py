@@ -10,7 +10,7 @@ from rich.table import Table
 
 from gpusim.cli.output import console, print_json, spec_table
 from gpusim.roofline import Bound
-from gpusim.scenario import Scenario, load_scenario
+from gpusim.scenario import Scenario, check_sweep_points, load_scenario
 from gpusim.units import format_decimal, format_seconds
 
 app = typer.Typer(help="Check or show scenario files.", no_args_is_help=True)
@@ -20,8 +20,9 @@ ScenarioPath = Annotated[Path, typer.Argument(help="a scenario file (TOML)")]
 
 @app.command("check")
 def check(path: ScenarioPath) -> None:
-    """Validate a scenario file; exit code 2 with the reason if it is not valid."""
+    """Validate a scenario file and every sweep point; exit code 2 with the reason if not."""
     scenario = load_scenario(path)
+    check_sweep_points(scenario)
     points = len(scenario.sweep_points()) if scenario.sweep_axes else 0
     sweep = f", sweep of {points} points" if points else ""
     console.print(f"ok: {path}: {scenario.hardware.name}, {scenario.workload.describe()}{sweep}")

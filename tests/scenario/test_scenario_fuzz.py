@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from gpusim.cli import app
 from gpusim.cli.output import spec_rows
 from gpusim.errors import ScenarioError
-from gpusim.scenario import Scenario, load_scenario, scenario_from_dict
+from gpusim.scenario import Scenario, check_sweep_points, load_scenario, scenario_from_dict
 from gpusim.spec import gpu_preset
 
 # Keys and values near the schema, so that many documents get deep into the loader.
@@ -218,7 +218,7 @@ def test_override_values_give_a_bounded_finite_spec_or_one_line(
     path=st.sampled_from(GPU_FIELDS),
     values=st.lists(NUMBERS, min_size=1, max_size=4),
 )
-def test_sweep_axis_values_are_checked_at_load(path: str, values: list[Any]) -> None:
+def test_sweep_axis_values_are_checked_by_scenario_check(path: str, values: list[Any]) -> None:
     document = {
         "schema_version": 1,
         "gpu": {"preset": "H100-SXM5-80GB"},
@@ -227,10 +227,11 @@ def test_sweep_axis_values_are_checked_at_load(path: str, values: list[Any]) -> 
     }
     try:
         scenario = scenario_from_dict(document, source="fuzz.toml")
+        check_sweep_points(scenario)
     except ScenarioError as err:
         assert "\n" not in str(err)
         assert str(err).startswith(f"fuzz.toml: sweep.axes.gpu.{path}")
-    else:  # loaded: then every point resolves within bounds, as a sweep will need it to
+    else:  # checked: then every point resolves within bounds, as a sweep will need it to
         for point in scenario.sweep_points():
             _within_bounds(scenario.at(point).gpu)
 

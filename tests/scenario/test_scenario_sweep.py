@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from gpusim.errors import ScenarioError
-from gpusim.scenario import scenario_from_dict
+from gpusim.scenario import Scenario, check_sweep_points, scenario_from_dict
 
 BASE = """
 schema_version = 1
@@ -74,18 +74,27 @@ def test_a_point_can_switch_presets() -> None:
     assert swept.at(swept.sweep_points()[0]).gpu.name == "V100-SXM2-32GB"
 
 
-def test_a_bad_axis_value_is_refused_at_load_by_axis_and_value() -> None:
+def checked(sweep: str) -> Scenario:
+    """The scenario with every sweep point held to the rules, as ``scenario check`` does."""
+    loaded = scenario(sweep)
+    check_sweep_points(loaded)
+    return loaded
+
+
+def test_a_bad_point_loads_for_the_sweep_to_record_but_check_refuses_it() -> None:
+    loaded = scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
+    assert loaded.sweep_points() == [{"gpu.sm.count": 66}, {"gpu.sm.count": 0}]
     with pytest.raises(
         ScenarioError,
         match=r"^sweep\.toml: sweep\.axes\.gpu\.sm\.count = 0: "
         r"gpu\.overrides\.sm\.count: must be > 0, got 0$",
     ):
-        scenario('[sweep.axes]\n"gpu.sm.count" = [66, 0]\n')
+        check_sweep_points(loaded)
 
 
-def test_a_preset_the_kernel_cannot_run_on_is_refused_at_load() -> None:
+def test_a_preset_the_kernel_cannot_run_on_is_refused_by_check() -> None:
     with pytest.raises(ScenarioError) as caught:
-        scenario(
+        checked(
             'kernel = "gemm_tensor_core"\n'  # into [workload], the last table of BASE
             '[sweep.axes]\n"gpu.preset" = ["H100-SXM5-80GB", "V100-SXM2-32GB"]\n'
         )
@@ -99,7 +108,7 @@ def test_values_fine_alone_but_not_together_name_the_point() -> None:
     sweep = '[sweep.axes]\n"gpu.sm.shared_bytes" = [100000, 200000]\n'
     sweep += '"gpu.sm.shared_bytes_per_cta" = [100000, 150000]\n'
     with pytest.raises(ScenarioError) as caught:
-        scenario(sweep)
+        checked(sweep)
     assert str(caught.value).startswith(
         "sweep.toml: sweep.axes.gpu.sm.shared_bytes = 100000, "
         "sweep.axes.gpu.sm.shared_bytes_per_cta = 150000: gpu.overrides.sm.shared_bytes_per_cta:"
@@ -109,7 +118,7 @@ def test_values_fine_alone_but_not_together_name_the_point() -> None:
 def test_a_zip_of_values_that_fit_together_is_accepted() -> None:
     sweep = '[sweep]\nmode = "zip"\n[sweep.axes]\n"gpu.sm.shared_bytes" = [100000, 200000]\n'
     sweep += '"gpu.sm.shared_bytes_per_cta" = [100000, 150000]\n'
-    assert len(scenario(sweep).sweep_points()) == 2
+    assert len(checked(sweep).sweep_points()) == 2
 
 
 @pytest.mark.parametrize(
