@@ -58,7 +58,7 @@ def test_a_failing_point_on_the_cluster_fails_alone(scheduler: str, tmp_path: Pa
     result = sweep(scenario, scheduler=scheduler, store=tmp_path / "dask.sqlite")
     assert [record.status for record in result.records] == ["error", "ok"]
     assert result.records[0].error == (
-        "small.toml: workload: gemm_register_blocked_128: m must be a multiple of 128, got 100"
+        "small.toml: workload.m: must be a multiple of 128 (gemm_register_blocked_128), got 100"
     )
 
 

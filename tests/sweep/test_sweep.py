@@ -58,7 +58,7 @@ def test_a_failing_point_is_recorded_and_the_others_complete(store_path: Path) -
     assert [record.status for record in result.records] == ["ok", "error", "ok"]
     failed = result.records[1]
     assert failed.error == (
-        "small.toml: workload: gemm_register_blocked_128: m must be a multiple of 128, got 100"
+        "small.toml: workload.m: must be a multiple of 128 (gemm_register_blocked_128), got 100"
     )
     assert failed.metrics == {}
     with ResultStore(store_path) as store:
