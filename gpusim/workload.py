@@ -1,9 +1,9 @@
 """Workloads: what a scenario asks the hardware to do, and the roofline bound of each.
 
 A workload is typed data (a frozen model) chosen by its ``kind`` from ``WORKLOAD_KINDS``.
-Kernel workloads (``gemm``, ``copy``) name a kernel of ``gpusim.cuda.kernels`` and run on one
-GPU; collective workloads (``allreduce``, ``allgather``, ``reducescatter``, ``broadcast``,
-``reduce``) run on a system.
+Kernel workloads (``gemm``, ``copy``, ``microbenchmark``) name a kernel of
+``gpusim.cuda.kernels`` and run on one GPU; collective workloads (``allreduce``,
+``allgather``, ``reducescatter``, ``broadcast``, ``reduce``) run on a system.
 """
 
 from __future__ import annotations
@@ -12,15 +12,23 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gpusim.cuda.kernels import kernel_names
+from gpusim.cuda.kernels import get_kernel, kernel_names
 from gpusim.cuda.kernels.gemm_def import VARIANTS as GEMM_VARIANTS
+from gpusim.cuda.kernels.microbench_def import (
+    LINE_BYTES,
+    POINTER_CHASE,
+    READ_BANDWIDTH,
+    MicrobenchmarkKernelDef,
+)
 from gpusim.roofline import (
     DTYPE_BYTES,
     Bound,
     CollectiveKind,
     collective_bound,
     copy_bound,
+    dram_bytes_per_s,
     gemm_bound,
+    l2_bytes_per_s,
 )
 from gpusim.schema import FrozenModel
 from gpusim.spec.gpu import GpuSpec
@@ -29,10 +37,12 @@ from gpusim.spec.system import SystemSpec
 if TYPE_CHECKING:  # a Literal built from the registry is opaque to mypy
     GemmKernel = str
     CopyKernel = str
+    MicrobenchmarkKernel = str
 else:
     GemmKernel = Literal[kernel_names("gemm")]
     """The GEMM kernels of the registry: a scenario may name any of them."""
     CopyKernel = Literal[kernel_names("copy")]
+    MicrobenchmarkKernel = Literal[kernel_names("microbenchmark")]
 
 TENSOR_CORE_GEMMS: frozenset[str] = frozenset(
     kernel.name for kernel in GEMM_VARIANTS if kernel.tensor_cores
@@ -91,6 +101,73 @@ class CopyWorkload(FrozenModel):
     def describe(self) -> str:
         """One line for humans."""
         return f"copy {self.size_bytes} B"
+
+
+class MicrobenchmarkWorkload(FrozenModel):
+    """One launch of a gpu-benches microbenchmark (``microbench_def``) at one size.
+
+    ``pointer_chase`` takes ``working_set_bytes`` and chases one traversal of its chain
+    (capped at ``MAX_CHASE_STEPS`` lines); ``read_bandwidth`` and ``stream_scale`` take
+    ``size_bytes``, the read kernel reading its buffer twice (a cold pass, then a pass that
+    finds in L2 what fits there), as ``--size`` sizes them. One launch starts with empty
+    caches: ``gpusim validate compare`` measures the steady state the sources publish (the
+    difference of a warm-up launch and warm-up plus measured launch); a sweep shows how a
+    single launch moves with size.
+    """
+
+    kind: Literal["microbenchmark"] = "microbenchmark"
+    kernel: MicrobenchmarkKernel = Field(description="microbenchmark kernel")
+    working_set_bytes: int | None = Field(
+        default=None,
+        ge=LINE_BYTES,
+        description="bytes the chase's chain spans, a line at least (pointer_chase)",
+    )
+    size_bytes: int | None = Field(
+        default=None, gt=0, description="bytes of the buffer (read_bandwidth, stream_scale)"
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Self:
+        chase = self.kernel == POINTER_CHASE.name
+        needed, other = ("working_set_bytes", "size_bytes")[:: 1 if chase else -1]
+        if getattr(self, needed) is None:
+            raise ValueError(f"{needed}: {self.kernel} needs it")
+        if getattr(self, other) is not None:
+            raise ValueError(f"{other}: {self.kernel} takes {needed}, not {other}")
+        return self
+
+    @property
+    def size(self) -> int:
+        """The one size given: the chase's working set or the buffer."""
+        size = self.working_set_bytes if self.size_bytes is None else self.size_bytes
+        assert size is not None  # _one_size
+        return size
+
+    @property
+    def steps(self) -> int:
+        """Chase steps of the launch: one traversal of the chain (``pointer_chase``)."""
+        return POINTER_CHASE.pass_steps(self.size)
+
+    @property
+    def passes(self) -> int:
+        """Reads of the buffer in the launch (``read_bandwidth``): as ``--size`` has it."""
+        return READ_BANDWIDTH.parse_size(str(self.size)).passes
+
+    def bound(self, gpu: GpuSpec) -> Bound:
+        """Memory bound of the launch: its bytes through L2 (a bandwidth kernel's work, the
+        chase's lines) and its first touch of every byte in DRAM. It ignores the chase's
+        latency, which is what the chase measures."""
+        kernel = get_kernel(self.kernel)
+        assert isinstance(kernel, MicrobenchmarkKernelDef)
+        params = kernel.params_for(self)
+        dram_bytes = kernel.min_dram_bytes(params)
+        l2_bytes = kernel.work(params) if kernel.quantity == "bandwidth" else dram_bytes
+        memory_s = max(dram_bytes / dram_bytes_per_s(gpu), l2_bytes / l2_bytes_per_s(gpu))
+        return Bound(0.0, memory_s, float(kernel.flops(params)), float(dram_bytes), "memory")
+
+    def describe(self) -> str:
+        """One line for humans."""
+        return f"{self.kernel} {self.size} B"
 
 
 CollectiveDtype = Literal["fp32", "fp16", "bf16"]
@@ -180,8 +257,8 @@ class ReduceWorkload(CollectiveWorkload):
     root: int = Field(default=0, ge=0, description="rank that receives the sum")
 
 
-KernelWorkload = GemmWorkload | CopyWorkload
-Workload = GemmWorkload | CopyWorkload | CollectiveWorkload
+KernelWorkload = GemmWorkload | CopyWorkload | MicrobenchmarkWorkload
+Workload = GemmWorkload | CopyWorkload | MicrobenchmarkWorkload | CollectiveWorkload
 
 COLLECTIVE_KINDS: dict[str, type[CollectiveWorkload]] = {
     "allreduce": AllreduceWorkload,
@@ -192,9 +269,16 @@ COLLECTIVE_KINDS: dict[str, type[CollectiveWorkload]] = {
 }
 """Collective workload models by ``kind`` (nccl-tests' names)."""
 
-WORKLOAD_KINDS: dict[str, type[GemmWorkload] | type[CopyWorkload] | type[CollectiveWorkload]] = {
+WORKLOAD_KINDS: dict[
+    str,
+    type[GemmWorkload]
+    | type[CopyWorkload]
+    | type[MicrobenchmarkWorkload]
+    | type[CollectiveWorkload],
+] = {
     "gemm": GemmWorkload,
     "copy": CopyWorkload,
+    "microbenchmark": MicrobenchmarkWorkload,
     **COLLECTIVE_KINDS,
 }
 """Workload models by ``kind``; a kernel workload runs on a ``[gpu]``, a collective on a
