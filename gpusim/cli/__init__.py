@@ -41,12 +41,41 @@ class LazyCommand:
         """The real command, its module imported now."""
         target = getattr(importlib.import_module(self.module), self.attribute)
         if not isinstance(target, typer.Typer):
-            single = typer.Typer()
+            single = typer.Typer(add_completion=False)
             single.command(self.name)(target)
             target = single
         command = typer.main.get_command(target)
         command.name = self.name
+        # gpusim offers no shell completion (the root app has add_completion=False); a group's
+        # own Typer app would add the options again below it.
+        command.params = [param for param in command.params if param.name not in _COMPLETION]
+        _show_flags_as_flags(command)
         return command
+
+
+_COMPLETION = ("install_completion", "show_completion")
+
+
+def _show_flags_as_flags(command: click.Command) -> None:
+    """Help lists a flag (``--json``, ``--help``) bare, not as ``--json <bool>``.
+
+    Typer prints an option's type after it unless the option has a metavar; a flag takes no
+    value, so its metavar is empty. ``--help`` is made anew for each context, hence the wrap.
+    """
+    for param in command.params:
+        if isinstance(param, typer.core.TyperOption) and param.is_flag:
+            param.metavar = ""
+    make_help_option = command.get_help_option
+
+    def help_option(ctx: click.Context) -> typer.core.TyperOption | None:
+        option = make_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option  # type: ignore[method-assign]
+    for subcommand in getattr(command, "commands", {}).values():
+        _show_flags_as_flags(subcommand)
 
 
 COMMANDS: tuple[LazyCommand, ...] = (
@@ -85,6 +114,7 @@ class _Group(typer.core.TyperGroup):
         super().__init__(**attrs)
         for lazy in COMMANDS:
             self.add_command(_Listed(lazy.name, help=lazy.help), lazy.name)
+        _show_flags_as_flags(self)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
