@@ -27,6 +27,7 @@ from gpusim.collectives import (
 from gpusim.collectives.placement import rank_count
 from gpusim.collectives.registry import ALGORITHMS
 from gpusim.collectives.sizes import parse_size_range
+from gpusim.collectives.tuner import check_protocol
 from gpusim.errors import CollectiveError
 from gpusim.roofline import DTYPE_BYTES
 from gpusim.schema import validate_model
@@ -47,14 +48,19 @@ AlgoOption = Annotated[
     str,
     typer.Option(
         "--algo",
-        help=f"algorithm: {', '.join(_ALGORITHM_NAMES)} (not every one runs every collective)",
+        help=f"algorithm: auto (NCCL's tuner), {', '.join(_ALGORITHM_NAMES)} (not every one "
+        "runs every collective)",
     ),
 ]
 DtypeOption = Annotated[str, typer.Option("--dtype", help="element type: fp32, fp16 or bf16")]
 RanksOption = Annotated[int | None, typer.Option("--ranks", help="GPUs taking part [all]")]
 NodesOption = Annotated[int | None, typer.Option("--nodes", help="nodes of the system [preset]")]
 ProtocolOption = Annotated[
-    str | None, typer.Option("--protocol", help="auto, simple, ll128 or ll [preset]")
+    str | None,
+    typer.Option(
+        "--protocol",
+        help="auto (NCCL's tuner), oracle (fastest of all), simple, ll128 or ll [preset]",
+    ),
 ]
 RootOption = Annotated[int, typer.Option("--root", help="root rank (broadcast, reduce)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON rows")]
@@ -72,9 +78,12 @@ _COLUMNS = (
     ("algbw", "(GB/s)", 7),
     ("busbw", "(GB/s)", 7),
     ("bound", "(us)", 11),
+    ("algo", "", 5),
     ("proto", "", 6),
+    ("ch", "", 3),
 )
-"""nccl-tests' columns (title, unit, width), and the alpha-beta bound and protocol beside."""
+"""nccl-tests' columns (title, unit, width), and beside them the alpha-beta bound and the
+algorithm, protocol and channels the collective ran with."""
 
 
 def _command(collective: str) -> Callable[..., None]:
@@ -83,7 +92,7 @@ def _command(collective: str) -> Callable[..., None]:
     def command(
         system: SystemOption,
         sizes: SizesOption = "8:8G",
-        algo: AlgoOption = "ring",
+        algo: AlgoOption = "auto",
         dtype: DtypeOption = "fp32",
         ranks: RanksOption = None,
         nodes: NodesOption = None,
@@ -97,6 +106,7 @@ def _command(collective: str) -> Callable[..., None]:
         sizes_bytes = sweep_sizes(
             workload, parse_size_range(sizes, field="--sizes"), count, field="--sizes"
         )
+        _check_budget(hardware, count, sizes_bytes)
         if timeline is None:
             results = _sweep(hardware, workload, sizes_bytes, progress=not as_json)
         else:
@@ -104,7 +114,7 @@ def _command(collective: str) -> Callable[..., None]:
         if as_json:
             print_json([result.row() for result in results])
         else:
-            print_nccl_table(hardware, results)
+            print_nccl_table(hardware, results, algo)
 
     command.__doc__ = f"Simulate {collective} over sizes on a system, as nccl-tests reports it."
     return command
@@ -143,9 +153,30 @@ def _workload(
         placeholder_bytes = DTYPE_BYTES.get(dtype, 1) * count
         workload = validate_model(model, {"size_bytes": placeholder_bytes, **fields})
         check_collective(system, workload)
+        protocol = system.collective.protocol
+        if algo != "auto" and protocol not in ("auto", "oracle"):
+            check_protocol(system, algo, protocol, count)
     except (ValueError, CollectiveError) as err:
         raise CollectiveError(f"--{err}") from None
     return workload, count
+
+
+SWEEP_MESSAGE_BUDGET = 2_000_000
+"""The most messages a command may simulate (each one SimPy event, some 10-30 us): about a
+minute."""
+
+
+def _check_budget(system: SystemSpec, ranks: int, sizes: list[int]) -> None:
+    """Refuse a sweep that cannot finish in about a minute: every size sends at least one
+    slice over every channel of the cheapest algorithm across many ranks, a tree's
+    ``2 x ranks - 1`` messages per channel (a ring's grow with the square of the ranks)."""
+    least = len(sizes) * system.collective.channels * (2 * ranks - 1)
+    if least > SWEEP_MESSAGE_BUDGET:
+        raise CollectiveError(
+            f"--nodes: {len(sizes)} size(s) over {ranks} ranks simulate at least {least} "
+            f"messages, over the command's budget of {SWEEP_MESSAGE_BUDGET} (about a minute); "
+            f"give fewer --sizes, --ranks or --nodes"
+        )
 
 
 def _sweep(
@@ -158,13 +189,16 @@ def _sweep(
         return sweep_collective(system, workload, sizes, on_result=lambda _: bar.advance(task))
 
 
-def print_nccl_table(system: SystemSpec, results: list[CollectiveResult]) -> None:
-    """The nccl-tests table of ``results`` (one collective at several sizes) on ``system``."""
+def print_nccl_table(
+    system: SystemSpec, results: list[CollectiveResult], algo: str | None = None
+) -> None:
+    """The nccl-tests table of ``results`` (one collective at several sizes) on ``system``,
+    asked for with ``algo`` (default: the one the first result ran)."""
     first = results[0]
     typer.echo(
         f"# gpusim {first.collective}: {system.name}, {first.ranks} ranks "
         f"({system.nodes} x {system.gpus_per_node} GPUs, {system.topology}), "
-        f"algo {first.algo}, protocol {system.collective.protocol}"
+        f"algo {algo or first.algo}, protocol {system.collective.protocol}"
     )
     typer.echo("#")
     typer.echo("#" + _line(title for title, _, _ in _COLUMNS)[1:])
@@ -180,7 +214,9 @@ def print_nccl_table(system: SystemSpec, results: list[CollectiveResult]) -> Non
                     row["type"],
                     row["redop"],
                     *(f"{row[name]:.2f}" for name in numbers),
+                    row["algo"],
                     row["protocol"],
+                    str(row["channels"]),
                 )
             )
         )

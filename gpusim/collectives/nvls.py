@@ -34,7 +34,7 @@ import math
 
 from gpusim.collectives.bounds import NetworkTerms, intra_node_hop_latency_s
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Slicing
+from gpusim.collectives.placement import Slicing, check_messages
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
 from gpusim.hw.net.endpoints import Gpu, Switch
 from gpusim.spec.system import SystemSpec
@@ -64,6 +64,7 @@ def nvls_allreduce(run: CollectiveRun) -> None:
     heads = len(gpus)
     part_bytes = run.size_bytes / run.channels / heads
     messages_per_slice = run.channels * heads * MESSAGES_PER_HEAD_SLICE
+    check_messages(messages_per_slice, run.max_messages)
     wanted = math.ceil(part_bytes / nvls_chunk_bytes(run.size_bytes, run.channels * heads))
     count = max(1, min(wanted, run.max_messages // messages_per_slice))
     cut = Slicing(count, part_bytes / count)

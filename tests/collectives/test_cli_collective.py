@@ -38,11 +38,18 @@ def test_the_table_has_nccl_tests_columns_and_a_row_per_size() -> None:
         "algbw",
         "busbw",
         "bound",
+        "algo",
         "proto",
+        "ch",
     ]
     rows = [line.split() for line in lines if not line.startswith("#")]
     assert [int(row[0]) for row in rows] == [8 << i for i in range(18)]
     assert rows[0][1:4] == ["2", "float", "sum"]
+    # NCCL's tuner: ring LL on one channel (8 B is under LL's 8 x 4 KiB threshold); NVLS on
+    # its 16 channels at 1 MiB (23 us + 1 MiB at 5/6 of 370.8 GB/s beats ring LL's 15 us +
+    # 1 MiB at 8/14 of 87.7 GB/s).
+    assert rows[0][-3:] == ["ring", "ll", "1"]
+    assert rows[-1][-3:] == ["nvls", "simple", "16"]
     assert lines[-2].startswith("# Avg bus bandwidth")
     assert lines[-1].startswith("# Busiest link at 1 MiB: node0.gpu")
 
@@ -56,6 +63,7 @@ def test_json_prints_a_list_of_rows() -> None:
     assert [row["size_bytes"] for row in rows] == [1024, 2048, 4096]
     for row in rows:
         assert {"size_bytes", "time_us", "algbw_gbps", "busbw_gbps", "bound_us"} <= set(row)
+        assert (row["algo"], row["protocol"], row["channels"]) == ("ring", "ll", 1)
         assert row["redop"] == "none" and row["busbw_gbps"] < row["algbw_gbps"]
 
 
@@ -106,6 +114,17 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
         (["--system", "8xH100-NVSwitch", "--dtype", "fp8"], "--dtype: must be one of"),
         (["--system", "8xH100-NVSwitch", "--protocol", "fast"], "--protocol: must be one of"),
         (["--system", "8xH100-NVSwitch", "--nodes", "0"], "--nodes: must be > 0, got 0"),
+        (["--system", "8xA100-NVSwitch", "--algo", "nvls"],
+         "--algo: nvls needs an NVSwitch that reduces (NVLink SHARP)"),
+        (["--system", "8xH100-NVSwitch", "--algo", "nvls", "--protocol", "ll"],
+         "--protocol: NCCL runs nvls with simple only on 8xH100-NVSwitch, got ll"),
+        (["--system", "8xH100-PCIe", "--algo", "ring", "--protocol", "ll128"],
+         "--protocol: NCCL runs ring with ll, simple only on 8xH100-PCIe, got ll128"),
+        (["--system", "8xH100-NVSwitch", "--nodes", "1000"],
+         "--nodes: 31 size(s) over 8000 ranks simulate at least 3967752 messages"),
+        (["--system", "8xH100-NVSwitch", "--nodes", "1000", "--algo", "ring", "--sizes", "1G"],
+         "ranks: this collective sends at least 1023872000 messages, over "
+         "collective.max_messages (262144)"),
         (["--system", "8xH100-NVSwitch", "--timeline", "t.json"],
          "--timeline: needs one size (e.g. --sizes 1M), got 31"),
     ],
