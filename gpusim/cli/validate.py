@@ -97,18 +97,18 @@ def compare(
             print_json(published.to_dict())
         else:
             _print_published(published)
-        comparison = published.comparison
+        comparison, curves = published.comparison, published.results
     else:
         measurements = load_measurements(file)
         gpu = resolve_gpu(measurements.device_name, preset)
-        comparison = compare_measurements(measurements, gpu, source=file.name)
+        comparison, curves = compare_measurements(measurements, gpu, source=file.name), ()
         if as_json:
             print_json(comparison.to_dict())
         else:
             _print_comparison(comparison)
     if html is not None:  # after the figures: a report that fails to write loses nothing
         with reporting_write_errors(html, "--html"):
-            write_report(comparison, html)
+            write_report(comparison, html, curves)
 
 
 def _print_comparison(comparison: Comparison) -> None:

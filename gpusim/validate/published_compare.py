@@ -49,6 +49,8 @@ from gpusim.validate.published_microbench import (
     SimulateMode,
     engine_simulate_mode,
     microbenchmark_reason,
+    microbenchmark_size_bytes,
+    published_value,
     simulate_microbenchmark,
 )
 from gpusim.validate.stats import error_pct
@@ -79,8 +81,12 @@ class PublishedResult:
     device: str
     preset: str
     published: str
+    published_figure: float
+    """The printed figure as a number (a range at its midpoint), in ``unit``."""
     simulated_figure: float
     unit: str
+    size_bytes: int | None
+    """A microbenchmark's working set or data size, the x of its curve (None: not a curve)."""
     measured_s: float
     simulated_s: float
     error_pct: float
@@ -235,12 +241,16 @@ def compare_published(
                 device=case.device,
                 preset=case.preset,
                 published=case.figure.printed,
+                published_figure=published_value(case),
                 simulated_figure=(
                     figure_of_seconds(case, simulated_s)
                     if simulated_figure is None
                     else simulated_figure
                 ),
                 unit=case.figure.unit,
+                size_bytes=(
+                    microbenchmark_size_bytes(case) if case.kind == "microbenchmark" else None
+                ),
                 measured_s=measured_s,
                 simulated_s=simulated_s,
                 error_pct=error,

@@ -68,12 +68,17 @@ def microbenchmark_kernel(case: PublishedCase) -> MicrobenchmarkKernelDef[Any] |
     return kernel if isinstance(kernel, MicrobenchmarkKernelDef) else None
 
 
-def microbenchmark_params(kernel: MicrobenchmarkKernelDef[Any], case: PublishedCase) -> Any:
-    """The kernel's params at the case's size (KernelError if it has none or a bad one)."""
+def microbenchmark_size_bytes(case: PublishedCase) -> int:
+    """The case's working set or data size (KernelError unless it gives exactly one)."""
     sizes = [int(case.params[name]) for name in SIZE_FIELDS if name in case.params]
     if len(sizes) != 1:
         raise KernelError(f"{case.case_id}: params need one of {', '.join(SIZE_FIELDS)}")
-    params = kernel.parse_size(str(sizes[0]), SizeOptions())
+    return sizes[0]
+
+
+def microbenchmark_params(kernel: MicrobenchmarkKernelDef[Any], case: PublishedCase) -> Any:
+    """The kernel's params at the case's size (KernelError if it has none or a bad one)."""
+    params = kernel.parse_size(str(microbenchmark_size_bytes(case)), SizeOptions())
     kernel.check(params)
     return params
 

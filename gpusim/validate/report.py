@@ -3,7 +3,9 @@
 The HTML report embeds plotly.js, so it opens offline. It holds a log-log scatter of
 simulated against measured time per case (one trace per family, the identity line for
 reference), the signed error per family (bar: mean, error bar: one standard deviation,
-MAPE in the hover), and the statistics table.
+MAPE in the hover), and the statistics table; for a published microbenchmark file, the
+published and the simulated curve of each family and GPU on one plot against working-set
+or data size.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rich.table import Table
 from gpusim.files import write_atomically
 from gpusim.units import format_decimal, format_seconds
 from gpusim.validate.compare import Comparison
-from gpusim.validate.published_compare import PublishedComparison
+from gpusim.validate.published_compare import PublishedComparison, PublishedResult
 from gpusim.validate.stats import AccuracyStats
 
 
@@ -177,6 +179,32 @@ def family_error_figure(comparison: Comparison) -> go.Figure:
     return figure
 
 
+def curve_figures(results: Sequence[PublishedResult]) -> list[go.Figure]:
+    """Per family and GPU with a size, the published and the simulated figure against size:
+    one plot each (log size axis), as the sources draw their curves."""
+    figures: list[go.Figure] = []
+    for group in dict.fromkeys(result.group for result in results if result.size_bytes):
+        members = sorted(
+            (result for result in results if result.group == group and result.size_bytes),
+            key=lambda result: result.size_bytes or 0,
+        )
+        sizes = [result.size_bytes for result in members]
+        labels = [f"{result.case_id}: {result.error_pct:+.1f}% (time)" for result in members]
+        figure = go.Figure()
+        for name, values in (
+            ("published", [result.published_figure for result in members]),
+            ("simulated", [result.simulated_figure for result in members]),
+        ):
+            figure.add_trace(
+                go.Scatter(x=sizes, y=values, mode="lines+markers", name=name, text=labels)
+            )
+        figure.update_xaxes(type="log", title_text="working set or data size (bytes)")
+        figure.update_yaxes(title_text=members[0].unit)
+        figure.update_layout(title=f"{group}: published and simulated curves")
+        figures.append(figure)
+    return figures
+
+
 def _stats_html(comparison: Comparison) -> str:
     header = "".join(
         f"<th>{name}</th>"
@@ -195,17 +223,24 @@ def _stats_html(comparison: Comparison) -> str:
     return f"<table border=1><tr>{header}</tr>{body}</table><ul>{notes}</ul>"
 
 
-def report_html(comparison: Comparison) -> str:
-    """The whole report as one HTML document with plotly.js embedded once."""
+def report_html(comparison: Comparison, results: Sequence[PublishedResult] = ()) -> str:
+    """The whole report as one HTML document with plotly.js embedded once; ``results`` (a
+    published file's) add the curves of its microbenchmark cases."""
     scatter = scatter_figure(comparison).to_html(full_html=False, include_plotlyjs=True)
     errors = family_error_figure(comparison).to_html(full_html=False, include_plotlyjs=False)
+    curves = "".join(
+        figure.to_html(full_html=False, include_plotlyjs=False) for figure in curve_figures(results)
+    )
     title = html.escape(f"gpusim validation: {comparison.source} on {comparison.preset}")
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-        f"<body><h1>{title}</h1>{_stats_html(comparison)}{scatter}{errors}</body></html>\n"
+        f"<body><h1>{title}</h1>{_stats_html(comparison)}{scatter}{errors}{curves}"
+        "</body></html>\n"
     )
 
 
-def write_report(comparison: Comparison, path: Path) -> None:
+def write_report(
+    comparison: Comparison, path: Path, results: Sequence[PublishedResult] = ()
+) -> None:
     """Write the HTML report atomically: nothing half-written on failure."""
-    write_atomically(path, report_html(comparison))
+    write_atomically(path, report_html(comparison, results))

@@ -240,3 +240,37 @@ def test_the_accuracy_table_has_a_row_per_family_and_gpu_and_per_unsimulated_fil
     sgemm = next(row for row in rows if "sgemm on RTX-A6000" in row)
     assert sgemm.split("|")[3].strip() == "6" and sgemm.split("|")[-2].strip() == "2"
     assert sum("(none simulated yet)" in row for row in rows) == 2
+
+
+def test_a_microbenchmark_report_draws_both_curves_against_size(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from gpusim.cli.validate import app
+    from gpusim.validate.report import curve_figures
+
+    latency = load_published(PUBLISHED / "gpu-benches-latency.json")
+    result = compare_published(latency, simulate_microbenchmark_launch=microbenchmark_stand_in)
+    figures = curve_figures(result.results)
+    assert len(figures) == len({r.group for r in result.results})
+    v100 = next(f for f in figures if "on V100" in f.layout.title.text)
+    published, simulated = v100.data
+    members = sorted(
+        (r for r in result.results if "on V100" in r.group), key=lambda r: r.size_bytes or 0
+    )
+    assert list(published.x) == list(simulated.x) == [r.size_bytes for r in members]
+    assert list(published.y) == [r.published_figure for r in members]
+    assert list(simulated.y) == [r.simulated_figure for r in members]
+    assert v100.layout.xaxis.type == "log"
+    monkeypatch.setattr(
+        "gpusim.validate.published_compare.engine_simulate_mode", microbenchmark_stand_in
+    )
+    html = tmp_path / "latency.html"
+    cli = CliRunner().invoke(
+        app, ["compare", str(PUBLISHED / "gpu-benches-latency.json"), "--html", str(html)]
+    )
+    assert cli.exit_code == 0, cli.output
+    text = html.read_text()
+    assert text.count("published and simulated curves") == len(figures)
+    assert text.count("* plotly.js v") == 1 and "<script src=" not in text
