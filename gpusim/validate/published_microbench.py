@@ -37,6 +37,23 @@ SimulateMode = Callable[[GpuSpec, str, KernelParams, str], float]
 SIZE_FIELDS = ("working_set_bytes", "size_bytes")
 """The case params that give a microbenchmark's size, as ``--size`` would."""
 
+NO_KERNEL_OF_ITS_STRUCTURE: dict[str, str] = {
+    "mt4g_latency": (
+        "mt4g sizes its chase per cache level and reports a mean or median over it; the "
+        "source prints no working-set size, so pointer_chase has none to run at"
+    ),
+    "mt4g_bandwidth": (
+        "mt4g's bandwidth kernel and data size are not in the source's table, so "
+        "read_bandwidth has no size to run at"
+    ),
+    "babelstream_copy": (
+        "BabelStream's copy (c = a, one fp64 element per thread) is not the copy "
+        "kernel's structure (16-byte vectors, grid-stride over 1024 blocks), and the source "
+        "prints no array size"
+    ),
+}
+"""Why a published microbenchmark family has no kernel mapped: the reason compare prints."""
+
 _FIGURE_SCALE: dict[str, float] = {"cycles": 1.0, "GB/s": 1e9, "TB/s": 1e12, "GiB/s": 2.0**30}
 
 
@@ -89,7 +106,8 @@ def microbenchmark_reason(case: PublishedCase) -> str | None:
     if kernel is None:
         if case.gpusim_kernel is not None:
             return f"not simulated: {case.gpusim_kernel} is not a registered microbenchmark"
-        return "not simulated: no kernel yet"
+        reason = NO_KERNEL_OF_ITS_STRUCTURE.get(case.family, "no kernel yet")
+        return f"not simulated: {reason}"
     try:
         microbenchmark_params(kernel, case)
     except KernelError as error:

@@ -274,3 +274,12 @@ def test_a_microbenchmark_report_draws_both_curves_against_size(
     text = html.read_text()
     assert text.count("published and simulated curves") == len(figures)
     assert text.count("* plotly.js v") == 1 and "<script src=" not in text
+
+
+def test_unmapped_microbenchmark_families_say_why_they_are_not_simulated() -> None:
+    for name, family in (("mt4g-h100.json", "mt4g"), ("azure-babelstream-copy.json", "copy")):
+        result = compare_published(load_published(PUBLISHED / name))
+        assert result.results == ()
+        for _, reason in result.not_simulated:
+            assert reason.startswith("not simulated: ") and "no kernel yet" not in reason
+            assert family in reason
