@@ -30,7 +30,7 @@ from gpusim.errors import EngineError
 from gpusim.hw.sm.counters import Counters
 from gpusim.hw.sm.engine_cache import announce_compile
 from gpusim.hw.sm.issue import run_until_ctas_complete
-from gpusim.hw.sm.launch import Launch, resolve_launch
+from gpusim.hw.sm.launch import CtaPlacement, place_ctas
 from gpusim.hw.sm.loopskip import LoopSkipper
 from gpusim.hw.sm.memory import memory_params, new_memory_state
 from gpusim.hw.sm.program import EngineProgram
@@ -65,7 +65,7 @@ def simulate_kernel(
     if mode not in ("fast", "detailed"):
         raise EngineError(f"mode: must be 'fast' or 'detailed', got {mode!r}")
     announce_compile()
-    run = _KernelRun(resolve_launch(program, gpu, scheduler, mode, settings), progress)
+    run = _KernelRun(place_ctas(program, gpu, scheduler, mode, settings), progress)
     env = simpy.Environment()
     env.process(run.kernel(env))
     env.run()
@@ -75,7 +75,7 @@ def simulate_kernel(
 class _KernelRun:
     """The SimPy process of one kernel launch, and what it leaves."""
 
-    def __init__(self, launch: Launch, progress: Callable[[float], None] | None) -> None:
+    def __init__(self, launch: CtaPlacement, progress: Callable[[float], None] | None) -> None:
         self._launch = launch
         self._progress = progress
         self._mem_params = memory_params(launch.gpu, launch.l1_cache_bytes())

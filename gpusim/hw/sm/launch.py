@@ -1,5 +1,5 @@
-"""What one kernel launch is on one GPU before it runs: occupancy, the SMs simulated, and
-which CTAs each of them runs.
+"""Where the engine puts a kernel's CTAs before it runs them: the occupancy, the SMs
+simulated, and which CTAs each of them runs (a ``CtaPlacement``).
 
 Detailed mode simulates every SM, all taking the next CTA from one queue. Fast mode
 simulates a few representative SMs spread over the GPU, each running every ``sm.count``-th
@@ -28,8 +28,9 @@ CARVEOUT_GRANULE_BYTES = 8 * KIB
 
 
 @dataclass(frozen=True)
-class Launch:
-    """One kernel launch, resolved: the GPU, the program, and how it is simulated."""
+class CtaPlacement:
+    """The engine's placement of one launch's CTAs on SMs: the GPU, the program, the
+    occupancy, the SMs simulated and the figures the core runs them with."""
 
     gpu: GpuSpec
     program: EngineProgram
@@ -71,9 +72,9 @@ class Launch:
         return max(self.gpu.l1.size_bytes - carveout, CARVEOUT_GRANULE_BYTES)
 
 
-def resolve_launch(
+def place_ctas(
     program: EngineProgram, gpu: GpuSpec, scheduler: str, mode: Mode, settings: FastModeSettings
-) -> Launch:
+) -> CtaPlacement:
     """``program`` on ``gpu`` in ``mode``: its occupancy and the SMs simulated."""
     occ = occupancy(
         gpu,
@@ -99,4 +100,4 @@ def resolve_launch(
         total_ctas=program.cta_count,
         max_shadow_sms=0 if detailed else -(-gpu.sm.count // representatives) - 1,
     )
-    return Launch(gpu, program, occ, mode, settings, params, program_arrays(program))
+    return CtaPlacement(gpu, program, occ, mode, settings, params, program_arrays(program))

@@ -171,8 +171,8 @@ def _to_l2(
     address: int,
     t: float,
     store: bool,
-    shadow: I64,
-    shadows: int,
+    shadow_shifts: I64,
+    shadow_count: int,
 ) -> float:
     """One sector to L2 for this SM, and the same sector shifted for each shadow SM.
 
@@ -181,12 +181,12 @@ def _to_l2(
     Half of them reach L2 before this SM's request and half after, as in a loaded GPU
     where a request waits on average behind half of its simultaneous peers.
     """
-    half = shadows // 2
+    half = shadow_count // 2
     for index in range(half):
-        l2_access(params, state, sm, address + shadow[index], t, store)
+        l2_access(params, state, sm, address + shadow_shifts[index], t, store)
     arrival = l2_access(params, state, sm, address, t, store)
-    for index in range(half, shadows):
-        l2_access(params, state, sm, address + shadow[index], t, store)
+    for index in range(half, shadow_count):
+        l2_access(params, state, sm, address + shadow_shifts[index], t, store)
     return arrival
 
 
@@ -200,8 +200,8 @@ def global_load(
     width_bytes: int,
     t: float,
     scratch: I64,
-    shadow: I64,
-    shadows: int,
+    shadow_shifts: I64,
+    shadow_count: int,
 ) -> float:
     """A warp's global load issued at ``t``; returns when the last sector is back.
 
@@ -243,7 +243,7 @@ def global_load(
         else:
             counters[C_L1_MISS_SECTORS] += 1
             leave = _mshr_acquire(state, sm, start)
-            arrival = _fill_from_l2(params, state, sm, address, leave, shadow, shadows)
+            arrival = _fill_from_l2(params, state, sm, address, leave, shadow_shifts, shadow_count)
             _mshr_hold(state, sm, arrival)
             state.l1_valid[sm, set_index, way] |= bit
             state.l1_ready[sm, set_index, way, sector_in_line] = arrival
@@ -258,8 +258,8 @@ def _fill_from_l2(
     sm: int,
     l1_sector_address: int,
     t: float,
-    shadow: I64,
-    shadows: int,
+    shadow_shifts: I64,
+    shadow_count: int,
 ) -> float:
     """Fetch the L2 sectors an L1 sector spans (one when the sectors are the same size);
     returns when the last is back."""
@@ -268,7 +268,7 @@ def _fill_from_l2(
     last = (l1_sector_address + params.l1_sector_bytes - 1) // l2_sector
     arrival = t
     for sector in range(first, last + 1):
-        fill = _to_l2(params, state, sm, sector * l2_sector, t, False, shadow, shadows)
+        fill = _to_l2(params, state, sm, sector * l2_sector, t, False, shadow_shifts, shadow_count)
         arrival = max(arrival, fill)
     return arrival
 
@@ -283,8 +283,8 @@ def global_store(
     width_bytes: int,
     t: float,
     scratch: I64,
-    shadow: I64,
-    shadows: int,
+    shadow_shifts: I64,
+    shadow_count: int,
 ) -> float:
     """A warp's global store issued at ``t``: write-through to L2, no L1 allocation (a line
     already in L1 stays valid, updated in place). Returns when L2 has accepted the data."""
@@ -297,7 +297,9 @@ def global_store(
     state.counters[sm, C_GLOBAL_STORE_BYTES] += _active_lanes(mask) * width_bytes
     accepted = start
     for index in range(sectors):
-        arrival = _to_l2(params, state, sm, scratch[index], start, True, shadow, shadows)
+        arrival = _to_l2(
+            params, state, sm, scratch[index], start, True, shadow_shifts, shadow_count
+        )
         accepted = max(accepted, arrival)
     return accepted
 

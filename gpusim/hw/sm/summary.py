@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from gpusim.hw.sm.bottleneck import describe_bottleneck
 from gpusim.hw.sm.counters import Counters, share
-from gpusim.hw.sm.launch import Launch
+from gpusim.hw.sm.launch import CtaPlacement
 from gpusim.hw.sm.memory import (
     C_DRAM_READ_BYTES,
     C_DRAM_WRITE_BYTES,
@@ -25,25 +25,25 @@ from gpusim.units import ns_to_s
 
 
 def kernel_result(
-    launch: Launch,
+    placement: CtaPlacement,
     counters: Counters,
     sector_bytes: int,
     start_ns: float,
     end_ns: float,
     spans: Sequence[CtaSpan] | None,
 ) -> KernelResult:
-    """The result of ``launch``, which ran from ``start_ns`` (after the launch overhead) to
-    ``end_ns`` with these ``counters`` (skipped work included); ``spans``: the timeline, if
-    asked for."""
-    gpu, program = launch.gpu, launch.program
+    """The result of the launch placed as ``placement``, which ran from ``start_ns`` (after
+    the launch overhead) to ``end_ns`` with these ``counters`` (skipped work included);
+    ``spans``: the timeline, if asked for."""
+    gpu, program = placement.gpu, placement.program
     issued = counters.sm.issued.sum(axis=0)
     pipe_busy = counters.sm.pipe_busy_ns.sum(axis=0)
     stall_ns = counters.sm.stall_ns.sum(axis=0)
     memory = counters.memory_totals()
-    cycle_ns = launch.params.cycle_ns
+    cycle_ns = placement.params.cycle_ns
     execution_ns = end_ns - start_ns
     execution_s = ns_to_s(execution_ns)
-    sms = launch.simulated_sms
+    sms = placement.simulated_sms
     slots_ns = execution_ns * sms * gpu.sm.warp_schedulers
     stall_total = float(stall_ns.sum())
     dram_bytes = float(memory[C_DRAM_READ_BYTES] + memory[C_DRAM_WRITE_BYTES])
@@ -65,16 +65,16 @@ def kernel_result(
     return KernelResult(
         kernel=program.name,
         gpu=gpu.name,
-        mode=launch.mode,
+        mode=placement.mode,
         time_s=ns_to_s(end_ns),
         execution_s=execution_s,
         launch_overhead_s=gpu.launch_overhead_s,
         cycles=end_ns / cycle_ns,
         ctas=program.cta_count,
-        ctas_per_sm=launch.occupancy.ctas_per_sm,
-        waves=program.cta_count / (launch.occupancy.ctas_per_sm * gpu.sm.count),
-        occupancy_limiter=launch.occupancy.limiter,
-        theoretical_occupancy=launch.occupancy.fraction(gpu),
+        ctas_per_sm=placement.occupancy.ctas_per_sm,
+        waves=program.cta_count / (placement.occupancy.ctas_per_sm * gpu.sm.count),
+        occupancy_limiter=placement.occupancy.limiter,
+        theoretical_occupancy=placement.occupancy.fraction(gpu),
         achieved_occupancy=achieved,
         warp_instructions=float(program.warp_instructions),
         ipc=float(issued.sum()) / (cycles * sms) if cycles else 0.0,
