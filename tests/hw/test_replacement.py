@@ -99,7 +99,7 @@ def test_an_unknown_policy_is_refused_naming_the_field_and_the_known_ones() -> N
 def test_a_line_of_more_than_64_sectors_is_refused() -> None:
     gpu = gpu_preset("H100-SXM5-80GB")
     with pytest.raises(SpecError, match=r"^l2\.line_bytes: at most 64 sectors"):
-        gpu.with_overrides({"l2.line_bytes": 4096, "l2.size_bytes": 80 * 16 * 4096})
+        gpu.with_overrides({"l2.line_bytes": 2048, "l2.sector_bytes": 16})  # 128 sectors
 
 
 def test_all_64_sector_bits_of_a_line_are_kept() -> None:
