@@ -87,12 +87,13 @@ def run_under_simulator(m: int, n: int, k: int) -> dict[str, Any]:
     from numba import cuda
 
     from gpusim.cuda.kernels import GemmParams, gemm_tensor_core
+    from gpusim.cuda.kernels.gemm_def import GEMM_TENSOR_CORE
     from gpusim.cuda.selfcheck import compare
 
     gemm_tensor_core.pack_f16x2 = pack_f16x2  # type: ignore[assignment]
     gemm_tensor_core.load_f16x2 = load_f16x2  # type: ignore[assignment]
     gemm_tensor_core.mma_m16n8k16 = WarpMma()  # type: ignore[assignment]
-    kernel = gemm_tensor_core.GEMM_TENSOR_CORE
+    kernel = GEMM_TENSOR_CORE
     params = GemmParams(m=m, n=n, k=k)
     args = kernel.make_args(params, np.random.default_rng(7))
     ref = kernel.reference(args, params)

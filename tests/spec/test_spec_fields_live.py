@@ -101,6 +101,13 @@ def _shared_hungry() -> Bench:
     return Bench(body=[fma], iterations=64, grid=(8, 1, 1), shared_bytes=63 * 1024)
 
 
+def _shared_unaligned() -> Bench:
+    """Eight one-warp CTAs of 56 KiB + 1 KiB reserved: four fit in 228 KiB when shared
+    memory is given in 128-byte units, three when in 4 KiB units (60 KiB each)."""
+    fma = Op(OpClass.FP32, "fma.rn.f32", dst=(0,), src=(0,))
+    return Bench(body=[fma], iterations=64, grid=(8, 1, 1), shared_bytes=56 * 1024)
+
+
 GPU_PROBES: dict[str, Callable[[GpuSpec], float]] = {
     "copy": _kernel("copy", CopyParams(1 << 18)),
     "tiled_gemm": _kernel("gemm_smem_tiled_16", GemmParams(128, 128, 128)),
@@ -128,6 +135,7 @@ GPU_PROBES: dict[str, Callable[[GpuSpec], float]] = {
     # 384 KiB read twice: the second pass hits in a 512 KiB L1, not in 256 KiB.
     "l1_capacity": _bench(_revisits(list(range(3072)), 2)),
     "shared_hungry": _bench(_shared_hungry()),
+    "shared_unaligned": _bench(_shared_unaligned()),
 }
 
 GPU_FIELDS: dict[str, tuple[str, Any]] = {
@@ -141,11 +149,11 @@ GPU_FIELDS: dict[str, tuple[str, Any]] = {
     "sm.max_threads_per_cta": ("tiled_gemm", 128),
     "sm.registers": ("tiled_gemm", 8192),
     "sm.max_registers_per_thread": ("tiled_gemm", 16),
-    "sm.register_allocation_unit": ("tiled_gemm", 8192),
+    "sm.register_allocation_unit": ("tiled_gemm", 4096),
     "sm.warp_allocation_granularity": ("tiled_gemm", 48),
     "sm.shared_bytes": ("shared_hungry", 262144),
     "sm.shared_bytes_per_cta": ("tiled_gemm", 1024),
-    "sm.shared_allocation_unit_bytes": ("tiled_gemm", 65536),
+    "sm.shared_allocation_unit_bytes": ("shared_unaligned", 4096),
     "sm.reserved_shared_bytes_per_cta": ("tiled_gemm", 65536),
     "sm.fp32_lanes": ("fp32_throughput", 64),
     "sm.int32_lanes": ("int_throughput", 32),

@@ -53,8 +53,9 @@ def test_typing_the_original_value_back_is_no_edit(draft: Draft) -> None:
         (
             "workload.kernel",
             "gemm_fast",
-            "workload.kernel: must be one of 'gemm_naive', 'gemm_smem_tiled_16', "
-            "'gemm_smem_tiled_32', 'gemm_register_blocked_64', 'gemm_register_blocked_128' "
+            "workload.kernel: must be one of 'gemm_naive_uncoalesced', 'gemm_naive', "
+            "'gemm_smem_tiled_16', 'gemm_smem_tiled_32', 'gemm_register_blocked_64', "
+            "'gemm_register_blocked_128', 'gemm_1d_blocktiled_64', 'gemm_vectorized_128' "
             "or 'gemm_tensor_core', got 'gemm_fast'",
         ),
     ],
@@ -90,7 +91,7 @@ def test_a_collective_is_checked_against_its_system() -> None:
     assert draft.set("workload.ranks", "") is None  # empty: the default, every GPU
     assert "ranks" not in draft.document()["workload"]
     assert draft.set("workload.algo", "tree") is None
-    assert draft.parameter("workload.algo").choices == ("ring", "tree")
+    assert draft.parameter("workload.algo").choices == ("ring", "tree", "nvls")
 
 
 def test_the_kind_is_fixed(draft: Draft) -> None:

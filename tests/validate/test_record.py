@@ -49,6 +49,8 @@ def test_the_smoke_suite_records_and_checks_every_kernel_on_the_simulator(tmp_pa
         "gemm_smem_tiled_32",
         "gemm_register_blocked_64",
         "gemm_register_blocked_128",
+        "gemm_1d_blocktiled_64",
+        "gemm_vectorized_128",
         "copy",
         "allreduce_ring_single_device",
         "allreduce_ring_single_device",
@@ -68,7 +70,7 @@ def test_the_smoke_suite_records_and_checks_every_kernel_on_the_simulator(tmp_pa
     )
     ring = measurements.cases[-1]
     assert ring.launches_per_repetition == 6 and ring.params == {"elements": 257, "ranks": 4}
-    assert "[" in completed.stdout and "9/9" in completed.stdout  # progress lines
+    assert "[" in completed.stdout and "11/11" in completed.stdout  # progress lines
 
 
 WRONG_REFERENCE = textwrap.dedent(
