@@ -93,5 +93,8 @@ def test_an_error_above_the_tolerance_fails() -> None:
 
 
 def test_selfcheck_of_an_unknown_kernel_names_the_known_ones() -> None:
-    with pytest.raises(KernelError, match="unknown kernel 'gemm_fast'; known kernels: allreduce_reduce_scatter_step"):
+    with pytest.raises(
+        KernelError,
+        match="unknown kernel 'gemm_fast'; known kernels: allreduce_reduce_scatter_step",
+    ):
         run_selfcheck(["gemm_fast"])
