@@ -265,8 +265,8 @@ def compare_published(
         )
     if any(case.kind == "collective" for case in compared_cases(published, skipped)):
         notes.append(
-            "collectives: simulated as an fp32 (nccl-tests' default) ring all-reduce with "
-            "NCCL's protocol choice per size; gpusim has no NVLS (in-switch reduction) model"
+            "collectives: simulated as an fp32 (nccl-tests' default) all-reduce with the "
+            "algorithm (ring, tree, NVLS) and protocol NCCL's tuner chooses per size"
         )
     notes.extend(published.notes)
     devices = sorted({case.device for case in published.cases})
