@@ -68,7 +68,9 @@ def test_ratchet_check_and_update(synthetic_file: Path, tmp_path: Path) -> None:
     directory.mkdir()
     shutil.copy(synthetic_file, directory)
     accuracy = tmp_path / "accuracy.json"
+    (tmp_path / "published").mkdir()  # the repository's published files take minutes to simulate
     options = ["--measurements", str(directory), "--accuracy", str(accuracy)]
+    options += ["--published", str(tmp_path / "published")]
     missing = gpusim("validate", "ratchet", *options)
     assert missing.exit_code == 1 and "missing: synthetic-h100.json" in missing.stdout
     updated = gpusim("validate", "ratchet", "--update", *options)
