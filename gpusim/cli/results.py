@@ -14,8 +14,7 @@ import typer
 from rich.table import Table
 
 from gpusim.cli.output import console, format_field, print_json, print_table
-from gpusim.errors import OutputError
-from gpusim.files import check_writable
+from gpusim.files import check_writable, reporting_write_errors
 from gpusim.store import ResultStore, StoredRecord, export_csv, point_text
 from gpusim.store.export import flatten
 
@@ -107,10 +106,8 @@ def export(
     check_writable(csv_path, "--csv")
     with ResultStore(store) as results:
         records = results.all()
-    try:
+    with reporting_write_errors(csv_path, "--csv"):
         export_csv(records, csv_path)
-    except OSError as err:  # checked before reading, but the disk may have filled since
-        raise OutputError(f"--csv: cannot write {csv_path}: {err.strerror or err}") from None
     console.print(f"wrote {len(records)} records to {csv_path}")
 
 

@@ -17,8 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gpusim.cli.output import console, format_field, print_json, print_table
-from gpusim.errors import OutputError
-from gpusim.files import check_writable
+from gpusim.files import check_writable, reporting_write_errors
 from gpusim.hw.sm.result import Mode
 from gpusim.report import write_sweep_report
 from gpusim.scenario import load_scenario
@@ -93,10 +92,8 @@ def sweep_command(
         print_table(_table(result, console.width if console.is_terminal else None))
         console.print(_summary(result), soft_wrap=True)
     if html is not None:
-        try:
+        with reporting_write_errors(html, "--html"):
             write_sweep_report(result, html)
-        except OSError as err:  # checked before the sweep, but the disk may have filled since
-            raise OutputError(f"--html: cannot write {html}: {err.strerror or err}") from None
         errors.print(f"report: {html}", markup=False)
     if result.failed:
         raise typer.Exit(POINTS_FAILED_EXIT_CODE)
