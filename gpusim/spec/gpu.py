@@ -98,6 +98,28 @@ class SmSpec(FrozenModel):
         return self
 
 
+class MmaSyncSpec(FrozenModel):
+    """The legacy warp-level ``mma.sync`` per instruction family: the share of the dense
+    tensor peak it sustains and its issue-to-result latency (SM cycles).
+
+    Families: fp16 = ``m16n8k16`` with f16 or bf16 inputs; tf32 = ``m16n8k8``; int8 =
+    ``m16n8k32`` with 8-bit inputs (s8/u8, and e4m3/e5m2 where the GPU has them).
+    """
+
+    fp16_fraction_of_peak: float = Field(
+        ge=0.01, le=1, description="m16n8k16 f16/bf16 rate over the fp16/bf16 dense peak"
+    )
+    tf32_fraction_of_peak: float = Field(
+        ge=0.01, le=1, description="m16n8k8 tf32 rate over the tf32 dense peak"
+    )
+    int8_fraction_of_peak: float = Field(
+        ge=0.01, le=1, description="m16n8k32 8-bit rate over the int8/fp8 dense peak"
+    )
+    fp16_latency_cycles: int = Field(gt=0, le=1000, description="m16n8k16 f16/bf16 issue-to-result")
+    tf32_latency_cycles: int = Field(gt=0, le=1000, description="m16n8k8 tf32 issue-to-result")
+    int8_latency_cycles: int = Field(gt=0, le=1000, description="m16n8k32 8-bit issue-to-result")
+
+
 class TensorCoreSpec(FrozenModel):
     """Dense tensor-core throughput per SM per cycle by input type (0 where unsupported)."""
 
@@ -121,7 +143,7 @@ class TensorCoreSpec(FrozenModel):
         description="clock at which the fp16/bf16/tf32/fp8/int8 peaks are rated "
         "(NVIDIA rates H100 at 1830 MHz, below the SM boost clock); fp64 runs at the SM clock",
     )
-    mma_latency_cycles: int = Field(gt=0, le=1000, description="mma.sync m16n8k16 issue-to-result")
+    mma_sync: MmaSyncSpec
 
 
 def _check_cache(line_bytes: int, sector_bytes: int, replacement_policy: str) -> None:

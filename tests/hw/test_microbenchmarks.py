@@ -137,7 +137,16 @@ def test_imad_reaches_the_integer_issue_rate() -> None:
     assert issued / result.execution_s == pytest.approx(warp_instructions_per_s, rel=0.01)
 
 
-def test_mma_reaches_the_tensor_core_rate() -> None:
+@pytest.mark.parametrize(
+    ("preset", "share_of_peak"),
+    [("H100-SXM5-80GB", 0.649), ("A100-SXM4-80GB", 1.0)],
+)
+def test_mma_sync_reaches_its_measured_share_of_the_dense_peak(
+    preset: str, share_of_peak: float
+) -> None:
+    # Luo24 T7: on Hopper the legacy mma.sync sustains 490.7 of 756.5 dense TFLOPS (only
+    # wgmma reaches the peak); on Ampere it is the native instruction and runs at the peak.
+    gpu = gpu_preset(preset).with_overrides({"sm.count": 1})
     mma = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
     body = [
         Op(
@@ -149,9 +158,9 @@ def test_mma_reaches_the_tensor_core_rate() -> None:
         )
         for i in range(4)
     ]
-    result = run(Bench(body=body, iterations=200, warps=16))
-    peak = H100.tensor.fp16_flops_per_cycle_per_sm * H100.tensor.low_precision_clock_hz
-    assert result.flops_per_s == pytest.approx(peak, rel=0.01)
+    result = run(Bench(body=body, iterations=200, warps=16), gpu)
+    peak = gpu.tensor.fp16_flops_per_cycle_per_sm * gpu.tensor.low_precision_clock_hz
+    assert result.flops_per_s == pytest.approx(share_of_peak * peak, rel=0.01)
 
 
 def shared_loads(ways: int) -> Bench:

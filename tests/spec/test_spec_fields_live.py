@@ -129,6 +129,12 @@ GPU_PROBES: dict[str, Callable[[GpuSpec], float]] = {
     "mma_int8": _bench(_mma(".s32.s8.s8.s32")),
     "mma_fp64": _bench(_mma(".f64.f64.f64.f64")),
     "mma_chain": _bench(_chain(OpClass.MMA, "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32")),
+    "mma_tf32_chain": _bench(
+        _chain(OpClass.MMA, "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")
+    ),
+    "mma_int8_chain": _bench(
+        _chain(OpClass.MMA, "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32")
+    ),
     # L1 keeps 224 KiB (32 resident CTAs reserve 1 KiB of shared memory each): two lines
     # 224 KiB apart share a set, which 64 ways hold and 1 way does not.
     "l1_conflict": _bench(_revisits([0, 1792], 16)),
@@ -173,7 +179,12 @@ GPU_FIELDS: dict[str, tuple[str, Any]] = {
     "tensor.int8_ops_per_cycle_per_sm": ("mma_int8", None),
     "tensor.fp64_flops_per_cycle_per_sm": ("mma_fp64", None),
     "tensor.low_precision_clock_hz": ("tensor_gemm", 0.2e9),
-    "tensor.mma_latency_cycles": ("mma_chain", None),
+    "tensor.mma_sync.fp16_fraction_of_peak": ("mma_bf16", 0.25),
+    "tensor.mma_sync.tf32_fraction_of_peak": ("mma_tf32", 0.25),
+    "tensor.mma_sync.int8_fraction_of_peak": ("mma_int8", 0.25),
+    "tensor.mma_sync.fp16_latency_cycles": ("mma_chain", None),
+    "tensor.mma_sync.tf32_latency_cycles": ("mma_tf32_chain", None),
+    "tensor.mma_sync.int8_latency_cycles": ("mma_int8_chain", None),
     "l1.size_bytes": ("l1_capacity", 524288),
     "l1.line_bytes": ("naive_gemm", 64),
     "l1.sector_bytes": ("naive_gemm", 64),

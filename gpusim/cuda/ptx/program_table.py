@@ -8,6 +8,7 @@ their executions resolved to (global when never executed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -23,11 +24,12 @@ from gpusim.cuda.ptx.ir import (
     RegOperand,
     VectorOperand,
 )
+from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.operands import instruction_types
 from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 
-MMA_FLOPS_PER_LANE = 2 * 16 * 8 * 16 // 32
-"""m16n8k16: 4096 flops per warp, 128 per lane."""
+MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
+"""The ``.mMnNkK`` shape of an ``mma`` opcode: 2 x m x n x k operations per warp."""
 
 _NO_DESTINATION = frozenset(
     {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit"}
@@ -103,9 +105,13 @@ def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str
 
 
 def flops_per_lane(ins: Instruction) -> int:
-    """Floating-point operations per executing lane (fma = 2, mma = 128)."""
+    """Floating-point operations per executing lane (fma = 2, mma.m16n8k16 = 128)."""
     if ins.base == "mma":
-        return MMA_FLOPS_PER_LANE
+        shape = MMA_SHAPE.search(ins.opcode)
+        if shape is None:
+            raise ins.fail("mma without an .mMnNkK shape")
+        m, n, k = (int(extent) for extent in shape.groups())
+        return 2 * m * n * k // WARP_SIZE
     types = instruction_types(ins)
     if not types or not types[-1].is_float or ins.base not in _FLOAT_FLOPS:
         return 0

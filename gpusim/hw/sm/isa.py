@@ -13,12 +13,15 @@ folded in here, per instruction class, and nowhere else:
 
 Throughput comes from the spec: a pipe with ``L`` lanes per sub-partition holds a warp
 instruction for ``32 / L`` cycles; a tensor-core ``mma`` holds the tensor pipe for its
-FLOPs over the sub-partition's share of the SM's rate at ``low_precision_clock_hz``.
+FLOPs over the sub-partition's share of the rate ``mma.sync`` sustains: the dense peak at
+``low_precision_clock_hz`` times its instruction family's measured share
+(``tensor.mma_sync``; on Hopper only ``wgmma`` reaches the peak).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from gpusim.cuda.trace import OpClass
 from gpusim.hw.sm.program import MemKind, Pipe, Producer
@@ -28,8 +31,8 @@ INT_DIV_SLOTS = 20
 """SASS instructions of a 32/64-bit integer division or remainder subroutine."""
 FP_DIV_SLOTS = 10
 """SASS instructions of an IEEE-rounded float division, square root or reciprocal."""
-MMA_FLOPS_PER_WARP = 4096
-"""FLOPs of one ``mma.sync.m16n8k16`` (16 x 8 x 16 multiply-adds)."""
+MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
+"""The ``.mMnNkK`` shape of an ``mma`` opcode."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ class Cost:
     latency_cycles: float
     issue_cycles: float
     """How long the pipe is held."""
-    slots: int
-    """Scheduler issue slots (SASS instructions); 0 for what ptxas folds away."""
+    slots: float
+    """Scheduler issue slots (SASS instructions); 0 for what ptxas folds away. Fractional
+    where an instruction stands for part of a SASS instruction (``sass_true_cost``)."""
     producer: Producer
     mem: MemKind
 
@@ -51,23 +55,84 @@ def _pipe_cycles(gpu: GpuSpec, lanes_per_sm: int) -> float:
     return WARP_SIZE_THREADS / lanes_per_subpartition
 
 
-def _tensor_flops_per_cycle(gpu: GpuSpec, opcode: str) -> int:
-    tensor = gpu.tensor
-    if ".bf16" in opcode:
-        return tensor.bf16_flops_per_cycle_per_sm
-    if ".tf32" in opcode:
-        return tensor.tf32_flops_per_cycle_per_sm
-    if ".e4m3" in opcode or ".e5m2" in opcode:
-        return tensor.fp8_flops_per_cycle_per_sm
-    if ".s8" in opcode or ".u8" in opcode:
-        return tensor.int8_ops_per_cycle_per_sm
+def mma_flops_per_warp(opcode: str) -> int:
+    """FLOPs of one warp-level ``mma`` (2 x m x n x k, from its ``.mMnNkK`` shape)."""
+    shape = MMA_SHAPE.search(opcode)
+    if shape is None:
+        raise ValueError(f"mma opcode without an .mMnNkK shape: {opcode}")
+    m, n, k = (int(extent) for extent in shape.groups())
+    return 2 * m * n * k
+
+
+def _mma_rate(gpu: GpuSpec, opcode: str) -> tuple[float, int]:
+    """The FLOPs per SM cycle ``mma.sync`` sustains for ``opcode``'s input type, and its
+    latency: the dense peak times the instruction family's sourced share of it
+    (``tensor.mma_sync``), the low-precision peaks converted from their rated clock."""
+    tensor, family = gpu.tensor, gpu.tensor.mma_sync
+    clock_ratio = tensor.low_precision_clock_hz / gpu.sm.clock_hz
     if ".f64" in opcode and ".f16" not in opcode:
-        return tensor.fp64_flops_per_cycle_per_sm
-    return tensor.fp16_flops_per_cycle_per_sm
+        # DMMA runs at the SM clock; no published latency of its own: the fp16 family's.
+        return tensor.fp64_flops_per_cycle_per_sm, family.fp16_latency_cycles
+    if ".tf32" in opcode:
+        peak, share, latency = (
+            tensor.tf32_flops_per_cycle_per_sm,
+            family.tf32_fraction_of_peak,
+            family.tf32_latency_cycles,
+        )
+    elif ".e4m3" in opcode or ".e5m2" in opcode:
+        peak, share, latency = (
+            tensor.fp8_flops_per_cycle_per_sm,
+            family.int8_fraction_of_peak,
+            family.int8_latency_cycles,
+        )
+    elif ".s8" in opcode or ".u8" in opcode:
+        peak, share, latency = (
+            tensor.int8_ops_per_cycle_per_sm,
+            family.int8_fraction_of_peak,
+            family.int8_latency_cycles,
+        )
+    else:
+        dense = (
+            tensor.bf16_flops_per_cycle_per_sm
+            if ".bf16" in opcode
+            else tensor.fp16_flops_per_cycle_per_sm
+        )
+        peak, share, latency = dense, family.fp16_fraction_of_peak, family.fp16_latency_cycles
+    return peak * share * clock_ratio, latency
+
+
+def pipe_interval_cycles(gpu: GpuSpec, pipe: Pipe) -> float:
+    """Cycles one SASS instruction holds ``pipe`` of a sub-partition (not the tensor pipe,
+    whose time follows each ``mma``'s FLOPs)."""
+    lanes = {
+        Pipe.INT: gpu.sm.int32_lanes,
+        Pipe.FP32: gpu.sm.fp32_lanes,
+        Pipe.FP64: gpu.sm.fp64_lanes,
+        Pipe.SFU: gpu.sm.sfu_lanes,
+        Pipe.LSU: gpu.sm.ldst_lanes,
+    }
+    return 1.0 if pipe not in lanes else _pipe_cycles(gpu, lanes[pipe])
+
+
+def sass_true_cost(gpu: GpuSpec, ptx: Cost, pipe_instructions: float, slots: float) -> Cost:
+    """The cost of a PTX instruction whose executions stand for ``pipe_instructions`` SASS
+    instructions of its pipe and ``slots`` issue slots (``gpusim.cuda.sass``).
+
+    Pipe, latency and what it waits on stay the PTX instruction's (its register
+    dependences are the PTX's); the pipe is held by those SASS instructions, except an
+    ``mma``'s tensor time, which follows its FLOPs whatever SASS shape carries them.
+    """
+    if ptx.pipe == Pipe.TENSOR:
+        return replace(ptx, slots=slots)
+    return replace(
+        ptx, issue_cycles=pipe_instructions * pipe_interval_cycles(gpu, ptx.pipe), slots=slots
+    )
 
 
 def instruction_cost(gpu: GpuSpec, op_class: OpClass, opcode: str) -> Cost:
     """The cost of one PTX instruction of ``op_class`` (exact opcode ``opcode``) on ``gpu``."""
+    if op_class is OpClass.MMA:
+        return _mma_cost(gpu, opcode)
     lat = gpu.sm.latency
     l1 = gpu.l1
     int_pipe = _pipe_cycles(gpu, gpu.sm.int32_lanes)
@@ -127,7 +192,6 @@ def instruction_cost(gpu: GpuSpec, op_class: OpClass, opcode: str) -> Cost:
             Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, MemKind.SHARED_LOAD
         ),
         OpClass.SHFL: Cost(Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, none),
-        OpClass.MMA: _mma_cost(gpu, opcode),
     }
     return table[op_class]
 
@@ -151,25 +215,11 @@ def _convert_cost(gpu: GpuSpec, opcode: str, int_pipe: float) -> Cost:
 
 
 def _mma_cost(gpu: GpuSpec, opcode: str) -> Cost:
-    flops_per_cycle = _tensor_flops_per_cycle(gpu, opcode)
-    clock_ratio = gpu.tensor.low_precision_clock_hz / gpu.sm.clock_hz
-    per_subpartition = flops_per_cycle * clock_ratio / gpu.sm.warp_schedulers
+    flops_per_cycle, latency = _mma_rate(gpu, opcode)
+    per_subpartition = flops_per_cycle / gpu.sm.warp_schedulers
+    flops = mma_flops_per_warp(opcode)
     # A GPU without tensor cores for this type emulates the mma on the FP32 pipe.
     if per_subpartition == 0:
         fp32_rate = 2 * gpu.sm.fp32_lanes / gpu.sm.warp_schedulers
-        return Cost(
-            Pipe.FP32,
-            gpu.tensor.mma_latency_cycles,
-            MMA_FLOPS_PER_WARP / fp32_rate,
-            1,
-            Producer.FIXED,
-            MemKind.NONE,
-        )
-    return Cost(
-        Pipe.TENSOR,
-        gpu.tensor.mma_latency_cycles,
-        MMA_FLOPS_PER_WARP / per_subpartition,
-        1,
-        Producer.FIXED,
-        MemKind.NONE,
-    )
+        return Cost(Pipe.FP32, latency, flops / fp32_rate, 1, Producer.FIXED, MemKind.NONE)
+    return Cost(Pipe.TENSOR, latency, flops / per_subpartition, 1, Producer.FIXED, MemKind.NONE)
