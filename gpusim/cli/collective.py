@@ -106,7 +106,6 @@ def _command(collective: str) -> Callable[..., None]:
         sizes_bytes = sweep_sizes(
             workload, parse_size_range(sizes, field="--sizes"), count, field="--sizes"
         )
-        _check_budget(hardware, count, sizes_bytes)
         if timeline is None:
             results = _sweep(hardware, workload, sizes_bytes, progress=not as_json)
         else:
@@ -159,24 +158,6 @@ def _workload(
     except (ValueError, CollectiveError) as err:
         raise CollectiveError(f"--{err}") from None
     return workload, count
-
-
-SWEEP_MESSAGE_BUDGET = 2_000_000
-"""The most messages a command may simulate (each one SimPy event, some 10-30 us): about a
-minute."""
-
-
-def _check_budget(system: SystemSpec, ranks: int, sizes: list[int]) -> None:
-    """Refuse a sweep that cannot finish in about a minute: every size sends at least one
-    slice over every channel of the cheapest algorithm across many ranks, a tree's
-    ``2 x ranks - 1`` messages per channel (a ring's grow with the square of the ranks)."""
-    least = len(sizes) * system.collective.channels * (2 * ranks - 1)
-    if least > SWEEP_MESSAGE_BUDGET:
-        raise CollectiveError(
-            f"--nodes: {len(sizes)} size(s) over {ranks} ranks simulate at least {least} "
-            f"messages, over the command's budget of {SWEEP_MESSAGE_BUDGET} (about a minute); "
-            f"give fewer --sizes, --ranks or --nodes"
-        )
 
 
 def _sweep(

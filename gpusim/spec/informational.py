@@ -22,5 +22,12 @@ INFORMATIONAL_SYSTEM_FIELDS: dict[str, str] = {
     "collective.max_messages": "a cap on the simulator's messages (its cost): it coarsens "
     "the slicing only past that many messages, and on every preset the time of a "
     "collective so large does not depend on the slicing beyond rounding (1e-14)",
+    "nic.gpus_per_port": "a wiring limit: with switch_radix and switch_tiers it bounds the "
+    "node count (ports a fat tree wires, checked at load); each GPU's network bandwidth is "
+    "nic.bandwidth_bytes_per_s_per_direction, its share of the ports",
+    "nic.switch_radix": "a wiring limit: the node count the network's fat tree can wire "
+    "(checked at load); the fat tree is non-blocking, so it times nothing",
+    "nic.switch_tiers": "a wiring limit: the node count the network's fat tree can wire "
+    "(checked at load); the fat tree is non-blocking, so it times nothing",
 }
 """``SystemSpec`` fields (dotted paths, the GPU's own excluded) read by no timing model."""

@@ -47,7 +47,16 @@ class NvlinkSpec(FrozenModel):
 
 
 class NicSpec(FrozenModel):
-    """The network between nodes, as one GPU sees it (its share of the node's NICs)."""
+    """The network between nodes, as one GPU sees it (its share of the node's NICs), and the
+    switches that wire the NICs together.
+
+    The network is a fat tree (folded Clos) of ``switch_tiers`` levels of
+    ``switch_radix``-port switches: each switch below the top gives half its ports to the
+    level below and half to the level above, so the tree wires at most
+    ``2 x (switch_radix / 2) ** switch_tiers`` NIC ports (Al-Fares, Loukissas and Vahdat,
+    "A scalable, commodity data center network architecture", SIGCOMM 2008: a three-level
+    fat tree of k-port switches has k^3 / 4 hosts).
+    """
 
     bandwidth_bytes_per_s_per_direction: float = Field(
         ge=1e8, le=1e13, description="inter-node bandwidth per GPU in one direction"
@@ -55,3 +64,17 @@ class NicSpec(FrozenModel):
     latency_s: float = Field(
         ge=0, le=1e-2, description="one-way latency of a transfer between nodes"
     )
+    gpus_per_port: int = Field(
+        gt=0, le=64, description="GPUs sharing one NIC port of the network (1: a NIC per GPU)"
+    )
+    switch_radix: int = Field(
+        ge=2, le=1024, description="ports of each switch of the network between the nodes"
+    )
+    switch_tiers: int = Field(
+        ge=1, le=4, description="levels of switches of the network's fat tree"
+    )
+
+    @property
+    def max_ports(self) -> int:
+        """NIC ports the fat tree wires at most: ``2 x (radix / 2) ** tiers``."""
+        return int(2 * (self.switch_radix // 2) ** self.switch_tiers)

@@ -222,6 +222,19 @@ class SystemSpec(FrozenModel):
                 f"nvswitch_reduces: only an NVSwitch can reduce, but the topology is "
                 f"{self.topology!r}"
             )
+        if self.gpus_per_node % self.nic.gpus_per_port:
+            raise ValueError(
+                f"nic.gpus_per_port: must divide gpus_per_node ({self.gpus_per_node}), "
+                f"got {self.nic.gpus_per_port}"
+            )
+        ports = self.nodes * (self.gpus_per_node // self.nic.gpus_per_port)
+        if self.nodes > 1 and ports > self.nic.max_ports:
+            raise ValueError(
+                f"nodes: {self.nodes} nodes need {ports} NIC ports "
+                f"({self.gpus_per_node // self.nic.gpus_per_port} per node), more than a "
+                f"{self.nic.switch_tiers}-level fat tree of {self.nic.switch_radix}-port "
+                f"switches wires ({self.nic.max_ports}; nic.switch_radix, nic.switch_tiers)"
+            )
         if self.topology == "nvlink_mesh" and self.gpus_per_node != 8:
             raise ValueError(
                 f"gpus_per_node: the nvlink_mesh topology is the 8-GPU hybrid cube mesh, "

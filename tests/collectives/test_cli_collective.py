@@ -120,8 +120,12 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
          "--protocol: NCCL runs nvls with simple only on 8xH100-NVSwitch, got ll"),
         (["--system", "8xH100-PCIe", "--algo", "ring", "--protocol", "ll128"],
          "--protocol: NCCL runs ring with ll, simple only on 8xH100-PCIe, got ll128"),
-        (["--system", "8xH100-NVSwitch", "--nodes", "1000"],
-         "--nodes: 31 size(s) over 8000 ranks simulate at least 3967752 messages"),
+        (["--system", "8xH100-NVSwitch", "--nodes", "8193"],
+         "--nodes: 8193 nodes need 65544 NIC ports (8 per node), more than a 3-level fat "
+         "tree of 64-port switches wires (65536; nic.switch_radix, nic.switch_tiers)"),
+        (["--system", "8xA100-NVSwitch", "--nodes", "2001"],
+         "--nodes: 2001 nodes need 16008 NIC ports (8 per node), more than a 3-level fat "
+         "tree of 40-port switches wires (16000; nic.switch_radix, nic.switch_tiers)"),
         (["--system", "8xH100-NVSwitch", "--nodes", "1000", "--algo", "ring", "--sizes", "1G"],
          "ranks: this collective sends at least 1023872000 messages, over "
          "collective.max_messages (262144)"),
