@@ -19,7 +19,6 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from gpusim.collectives.checks import check_collective
 from gpusim.cuda.fit import check_fits_gpu
 from gpusim.cuda.kernels import get_kernel
 from gpusim.errors import CollectiveError, GpusimError, KernelError, ScenarioError, SpecError
@@ -283,6 +282,9 @@ def _hardware(document: ScenarioDocument) -> GpuSpec | SystemSpec:
 def _check_collective(workload: CollectiveWorkload, system: SystemSpec) -> None:
     """The collective's algorithm, ranks, root and size must fit the system, and each rank's
     buffers its GPU's memory."""
+    # here, not at the top: a kernel scenario loads without the collectives package (SimPy)
+    from gpusim.collectives.checks import check_collective
+
     try:
         check_collective(system, workload)
     except CollectiveError as err:

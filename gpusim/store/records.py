@@ -14,14 +14,16 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from gpusim.collectives.result import CollectiveResult
 from gpusim.errors import ScenarioError
-from gpusim.hw.sm.result import KernelResult, Mode
-from gpusim.roofline import Bound
-from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
+
+if TYPE_CHECKING:  # reading the store (``gpusim results``) loads no workload or result model
+    from gpusim.collectives.result import CollectiveResult
+    from gpusim.hw.sm.result import KernelResult, Mode
+    from gpusim.roofline import Bound
+    from gpusim.scenario import Scenario
 
 RecordKind = Literal["run", "sweep-point"]
 Status = Literal["ok", "error"]
@@ -85,6 +87,8 @@ def result_metrics(result: KernelResult | CollectiveResult, bound: Bound) -> dic
     keep their nccl-tests row, link usage and bound plus ``time_s`` and both bandwidths in
     bytes/s. Both gain ``bound_time_s`` (seconds) and ``fraction_of_bound`` (bound / time).
     """
+    from gpusim.collectives.result import CollectiveResult  # loaded already: result is one
+
     if isinstance(result, CollectiveResult):
         data = result.to_dict()
         data.pop("timeline", None)
