@@ -314,24 +314,42 @@ def _write_entry(path: Path, key: str, compiled: CompiledKernel) -> None:
 def sass_opcode_counts(compiled: CompiledKernel) -> dict[str, int]:
     """Static count of each SASS opcode (with modifiers, e.g. ``HMMA.16816.F32``).
 
-    Disassembles the cached cubin with ``nvdisasm`` from the ``nvidia-cuda-nvdisasm``
-    wheel. Counts every instruction of the entry's code section once, including the
-    alignment ``NOP``s ptxas places after the final branch; predicates are not part of the
-    opcode.
+    Counts every instruction of the entry's code section (``sass_listing``) once,
+    including the alignment ``NOP``s ptxas places after the final branch; predicates are
+    not part of the opcode.
+    """
+    return dict(Counter(_SASS_INSTRUCTION.findall(sass_listing(compiled))).most_common())
+
+
+_SASS_INSTRUCTION = re.compile(r"/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_.]*)")
+
+
+def sass_listing(compiled: CompiledKernel, *, cache_dir: Path | None = None) -> str:
+    """``nvdisasm -c`` of the kernel's cubin (the ``nvidia-cuda-nvdisasm`` wheel's).
+
+    Cached beside the compiled PTX, keyed by the SHA-256 of the cubin and nvdisasm's path
+    (a cache that cannot be written costs only the caching).
     """
     if compiled.cubin is None:
         raise KernelError(f"{compiled.kernel_name}: no cubin (nvJitLink unavailable)")
     nvdisasm = _find_nvdisasm()
+    digest = hashlib.sha256(compiled.cubin + nvdisasm.encode()).hexdigest()
+    path = (cache_dir or gpusim_cache_dir()) / "sass" / f"{digest}.txt"
+    try:
+        return path.read_text()
+    except OSError:
+        pass  # not cached yet (or unreadable): disassembled and stored below
     with tempfile.TemporaryDirectory() as temp_dir:
         cubin_path = Path(temp_dir) / "kernel.cubin"
         cubin_path.write_bytes(compiled.cubin)
         listing = subprocess.run(
             [nvdisasm, "-c", str(cubin_path)], capture_output=True, text=True, check=True
         ).stdout
-    return dict(Counter(_SASS_INSTRUCTION.findall(listing)).most_common())
-
-
-_SASS_INSTRUCTION = re.compile(r"/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_.]*)")
+    try:
+        write_atomically(path, listing)
+    except OSError as error:
+        warn_not_caching("SASS listings", path.parent, error)
+    return listing
 
 
 def _find_nvdisasm() -> str:

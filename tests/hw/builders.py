@@ -28,6 +28,8 @@ class Op:
     producer: Producer = Producer.FIXED
     barrier: bool = False
     flops_per_lane: float = 0.0
+    slots: float = 1.0
+    """Issue slots (fractional: part of a SASS instruction, as SASS costing gives)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         pipe=np.array([op.pipe for op in ops], dtype=np.int8),
         latency_ns=np.array([op.latency_cycles * cycle_ns for op in ops]),
         issue_ns=np.array([op.issue_cycles * cycle_ns for op in ops]),
-        slot_ns=np.full(len(ops), cycle_ns),
+        slot_ns=np.array([op.slots * cycle_ns for op in ops]),
         producer=np.array([op.producer for op in ops], dtype=np.int8),
         mem_kind=np.array([op.mem for op in ops], dtype=np.int8),
         mem_width_bytes=np.array([op.width_bytes for op in ops], dtype=np.int32),
@@ -111,9 +113,14 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         run_mask=np.array([r.mask for r in run_rows], dtype=np.uint32),
         run_base=np.array([list(r.base) for r in run_rows], dtype=np.int64).reshape(-1, 32),
         cta_shift=np.array(shifts, dtype=np.int64).reshape(1, -1, 3),
+        loop_start=np.zeros(warps, dtype=np.int64),
+        loop_period=np.zeros(warps, dtype=np.int64),
+        loop_count=np.zeros(warps, dtype=np.int64),
+        loop_execs=np.zeros((warps, len(mem_ops)), dtype=np.int64),
         class_ctas=np.array([kernel.grid[0] * kernel.grid[1] * kernel.grid[2]], dtype=np.int64),
         class_global_bytes=np.array([0], dtype=np.int64),
         class_shared_bytes=np.array([0], dtype=np.int64),
+        sass_costed_fraction=0.0,
         class_warp_instructions=np.array([warps * (len(ops) - 1) * kernel.iterations + warps]),
         class_flops=np.array(
             [32.0 * warps * kernel.iterations * sum(op.flops_per_lane for op in kernel.ops)]

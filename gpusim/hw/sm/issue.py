@@ -84,10 +84,13 @@ def run_until_ctas_complete(sim: Simulation, t_start: float, period_budget: int)
         for turn in range(params.sms):
             sm = (first_sm + turn) % params.sms
             for sp in range(params.subpartitions):
+                # Instructions that stand for part of a SASS instruction (fractional slots)
+                # share a cycle's issue slot until it is used up.
                 w = _pick(prog, params, state, sm, sp, t)
-                if w >= 0:
+                while w >= 0:
                     _issue(prog, params, mem_params, state, mem, sm, sp, w, t)
                     issued_any = True
+                    w = _pick(prog, params, state, sm, sp, t)
         if state.completions.total[0] > 0 or (
             period_budget > 0 and state.periods_begun[0] >= period_budget
         ):
@@ -153,7 +156,7 @@ def _pick(
     prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, sp: int, t: float
 ) -> int:
     """The warp the scheduler of (sm, sp) issues from at ``t``, or -1."""
-    if state.subpartitions.scheduler_free_ns[sm, sp] > t + EPS_NS:
+    if state.subpartitions.scheduler_free_ns[sm, sp] > t + params.cycle_ns - EPS_NS:
         return -1
     slots = state.warps.active.shape[1]
     last = state.subpartitions.last_warp[sm, sp]
@@ -222,7 +225,11 @@ def _issue(
     pipe_was_free = subpartitions.pipe_free_ns[sm, sp, pipe]
     _attribute_stall(state, sm, w, t, params.cycle_ns, ready, kind, pipe_was_free, pipe)
     subpartitions.pipe_free_ns[sm, sp, pipe] = max(pipe_was_free, t) + prog.issue_ns[pc]
-    subpartitions.scheduler_free_ns[sm, sp] = t + prog.slot_ns[pc]
+    # Slots accumulate (fractional ones share a cycle); a scheduler idle since before
+    # ``t`` starts counting at ``t``.
+    scheduler_free = subpartitions.scheduler_free_ns[sm, sp]
+    slots_from = scheduler_free if scheduler_free > t + EPS_NS else t
+    subpartitions.scheduler_free_ns[sm, sp] = slots_from + prog.slot_ns[pc]
     subpartitions.last_warp[sm, sp] = w
     counters.issued[sm, pipe] += 1
     counters.pipe_busy_ns[sm, pipe] += prog.issue_ns[pc]
@@ -235,7 +242,10 @@ def _issue(
         warps.reg_ready_ns[sm, w, register] = result
         warps.reg_producer[sm, w, register] = prog.producer[pc]
     warps.accounted_ns[sm, w] = t
-    warps.next_ns[sm, w] = t + params.cycle_ns
+    # A warp issues at most once a cycle, unless its instruction took only part of the
+    # slot (the scheduler's budget then decides).
+    whole_slot = prog.slot_ns[pc] >= params.cycle_ns - EPS_NS
+    warps.next_ns[sm, w] = t + params.cycle_ns if whole_slot else t
     if prog.is_barrier[pc]:
         arrive_at_barrier(params, state, sm, w, t)
     if prog.is_exit[pc]:

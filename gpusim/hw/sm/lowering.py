@@ -14,9 +14,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from gpusim.cuda.sass import SassCosting, sass_costing
 from gpusim.cuda.trace import CtaRecord, InstructionTable, KernelTrace, OpClass
 from gpusim.errors import EngineError
-from gpusim.hw.sm.isa import Cost, instruction_cost
+from gpusim.hw.sm.isa import Cost, instruction_cost, sass_true_cost
 from gpusim.hw.sm.loops import executions_per_period, steady_loop
 from gpusim.hw.sm.program import EngineProgram, MemKind
 from gpusim.hw.sm.reorder import block_order
@@ -24,26 +25,29 @@ from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 
 
-def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
-    """The engine's view of ``trace`` on ``gpu``."""
+def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> EngineProgram:
+    """The engine's view of ``trace`` on ``gpu``.
+
+    With ``from_sass`` (and SASS to read: ``gpusim.cuda.sass.sass_costing``) instructions
+    are costed by the SASS they stand for where a region maps, the rest (and everything
+    without ``from_sass``) by the PTX heuristics of ``gpusim.hw.sm.isa``.
+    """
     launch, program = trace.launch, trace.program
     if launch.registers_per_thread is None:
         raise EngineError(
             f"{launch.kernel}: the trace has no register count (ptxas did not report one), "
             "so occupancy cannot be computed"
         )
-    costs = costs_of(trace, gpu)
+    sass = sass_costing(trace) if from_sass else None
+    costs = costs_of(trace, gpu, sass)
+    kept = program.op_class != OpClass.LD_PARAM  # folded into constant operands by ptxas
     # Original instruction indices, in the order the engine holds them.
-    rows = np.array([i for i in block_order(program) if costs[i].slots > 0], dtype=np.int64)
+    rows = np.array([i for i in block_order(program) if kept[i]], dtype=np.int64)
     row_costs = [costs[i] for i in rows]
     block_sizes = np.bincount(program.block[rows], minlength=program.n_blocks)
     bb_start = np.concatenate([[0], np.cumsum(block_sizes)]).astype(np.int32)
     memory_instructions = np.array(
-        [
-            i
-            for i in range(program.n_instructions)
-            if costs[i].mem != MemKind.NONE and costs[i].slots > 0
-        ],
+        [i for i in range(program.n_instructions) if costs[i].mem != MemKind.NONE and kept[i]],
         dtype=np.int64,
     )
     mem_slot = np.full(program.n_instructions, -1, dtype=np.int32)
@@ -87,6 +91,7 @@ def lower(trace: KernelTrace, gpu: GpuSpec) -> EngineProgram:
         class_warp_instructions=np.array(
             [_issued(program, c.record, block_sizes) for c in trace.classes], dtype=np.int64
         ),
+        sass_costed_fraction=_sass_costed_fraction(trace, sass, kept),
         class_flops=np.array(
             [float(c.record.active_lanes @ program.flops_per_lane) for c in trace.classes]
         ),
@@ -232,10 +237,34 @@ def _runs(trace: KernelTrace, mem_slot: npt.NDArray[np.int32], mem_slots: int) -
     )
 
 
-def costs_of(trace: KernelTrace, gpu: GpuSpec) -> list[Cost]:
-    """The cost of every static instruction of ``trace`` on ``gpu`` (for reports and tests)."""
+def costs_of(trace: KernelTrace, gpu: GpuSpec, sass: SassCosting | None = None) -> list[Cost]:
+    """The cost of every static instruction of ``trace`` on ``gpu``: from the SASS it
+    stands for where ``sass`` maps it, else the PTX heuristics (``instruction_cost``)."""
     program = trace.program
-    return [
+    costs = [
         instruction_cost(gpu, OpClass(int(op)), program.opcode_names[int(code)])
         for op, code in zip(program.op_class, program.opcode, strict=True)
     ]
+    if sass is None:
+        return costs
+    return [
+        sass_true_cost(gpu, cost, float(sass.pipe_instructions[i]), float(sass.slots[i]))
+        if sass.mapped[i]
+        else cost
+        for i, cost in enumerate(costs)
+    ]
+
+
+def _sass_costed_fraction(
+    trace: KernelTrace, sass: SassCosting | None, kept: npt.NDArray[np.bool_]
+) -> float:
+    """The share of the grid's executed (kept) PTX instructions costed from SASS."""
+    if sass is None:
+        return 0.0
+    program = trace.program
+    executed = np.zeros(program.n_instructions)
+    for cta_class in trace.classes:
+        executed += cta_class.n_ctas * program.issues_per_instruction(cta_class.record.visit_block)
+    executed *= kept
+    total = float(executed.sum())
+    return float(executed[sass.mapped].sum()) / total if total > 0 else 0.0

@@ -132,6 +132,9 @@ class EngineProgram:
     """Bytes one CTA of a class requests from global memory (loads, stores, atomics)."""
     class_shared_bytes: I64
     """Bytes one CTA of a class requests from shared memory (loads, stores, atomics)."""
+    sass_costed_fraction: float
+    """Share of the executed instructions costed from the kernel's SASS (the rest by the
+    PTX heuristics of ``gpusim.hw.sm.isa``)."""
 
     @property
     def warp_instructions(self) -> int:

@@ -71,6 +71,9 @@ class KernelResult:
     """Shared-memory wavefronts per request (1.0: no bank conflicts)."""
     bottleneck: str
     simulated_sms: int
+    sass_costed_fraction: float = 0.0
+    """Share of the executed instructions costed from the kernel's SASS (docs/engine.md);
+    the rest by the PTX heuristics."""
     timeline: tuple[CtaSpan, ...] | None = field(default=None, repr=False)
 
     @property

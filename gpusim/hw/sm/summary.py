@@ -97,6 +97,7 @@ def kernel_result(
             pipe_utilisation, stall_fractions, dram_utilisation, achieved
         ),
         simulated_sms=sms,
+        sass_costed_fraction=program.sass_costed_fraction,
         timeline=tuple(sorted(spans, key=lambda s: (s.start_s, s.sm)))
         if spans is not None
         else None,
