@@ -29,6 +29,8 @@ CASES: list[tuple[str, KernelParams]] = [
     ("gemm_register_blocked_64", GemmParams(64, 128, 32)),
     ("gemm_register_blocked_128", GemmParams(128, 128, 16)),
     ("gemm_tensor_core", GemmParams(64, 128, 64)),
+    ("gemm_tc_ampere_fp16", GemmParams(256, 128, 160)),
+    ("gemm_tc_ampere_bf16", GemmParams(128, 256, 64)),
     ("copy", CopyParams(16 * 777)),
     ("allreduce_reduce_scatter_step", AllreduceStepParams(3001, 3, 1, 2)),
     ("allreduce_all_gather_step", AllreduceStepParams(3001, 4, 2, 1)),
@@ -67,6 +69,7 @@ def test_emulated_kernel_matches_reference(name: str, params: KernelParams) -> N
         ("gemm_smem_tiled_16", GemmParams(20, 36, 24)),
         ("gemm_register_blocked_64", GemmParams(64, 64, 48)),
         ("gemm_tensor_core", GemmParams(64, 64, 96)),
+        ("gemm_tc_ampere_fp16", GemmParams(128, 256, 160)),
     ],
 )
 def test_gemm_is_exact_on_small_integers(name: str, params: GemmParams) -> None:

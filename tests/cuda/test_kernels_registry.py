@@ -46,6 +46,8 @@ EXPECTED_NAMES = (
     "gemm_1d_blocktiled_64",
     "gemm_vectorized_128",
     "gemm_tensor_core",
+    "gemm_tc_ampere_fp16",
+    "gemm_tc_ampere_bf16",
     "pointer_chase",
     "read_bandwidth",
     "stream_scale",
@@ -62,6 +64,8 @@ LAUNCH_PARAMS: dict[str, KernelParams] = {
     "gemm_1d_blocktiled_64": GemmParams(m=128, n=192, k=8),
     "gemm_vectorized_128": GemmParams(m=256, n=384, k=8),
     "gemm_tensor_core": GemmParams(m=128, n=256, k=64),
+    "gemm_tc_ampere_fp16": GemmParams(m=256, n=384, k=64),
+    "gemm_tc_ampere_bf16": GemmParams(m=256, n=384, k=64),
     "copy": CopyParams(size_bytes=16_000),
     "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
     "allreduce_all_gather_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
@@ -76,15 +80,15 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert KERNEL_NAMES == EXPECTED_NAMES
     assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
-        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 9 + ["microbenchmark"] * 3
+        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 11 + ["microbenchmark"] * 3
     )
 
 
 def test_names_by_family_come_from_the_registry() -> None:
     assert kernel_names("allreduce") == EXPECTED_NAMES[:3]
     assert kernel_names("copy") == ("copy",)
-    assert kernel_names("gemm") == EXPECTED_NAMES[4:13]
-    assert kernel_names("microbenchmark") == EXPECTED_NAMES[13:]
+    assert kernel_names("gemm") == EXPECTED_NAMES[4:15]
+    assert kernel_names("microbenchmark") == EXPECTED_NAMES[15:]
 
 
 def test_the_registry_loads_without_numba() -> None:
@@ -103,9 +107,10 @@ def test_the_kernel_function_is_its_modules_namesake(name: str) -> None:
     assert kernel.pyfunc.__name__ == name
 
 
-def test_only_the_tensor_core_gemm_needs_a_newer_gpu() -> None:
+def test_only_the_tensor_core_gemms_need_a_newer_gpu() -> None:
     needs = {kernel.name: kernel.min_compute_capability for kernel in KERNELS}
-    assert needs.pop("gemm_tensor_core") == (8, 0)
+    for name in ("gemm_tensor_core", "gemm_tc_ampere_fp16", "gemm_tc_ampere_bf16"):
+        assert needs.pop(name) == (8, 0)
     assert set(needs.values()) == {None}
     tensor_core = get_kernel("gemm_tensor_core")
     tensor_core.check_compute_capability((8, 0), "A100")
@@ -381,8 +386,12 @@ def test_work_figures(name: str, params: KernelParams, flops: int, dram_bytes: i
     assert kernel.min_dram_bytes(params) == dram_bytes
 
 
-def test_only_the_tensor_core_gemm_needs_a_real_device() -> None:
-    assert [kernel.name for kernel in KERNELS if not kernel.runs_on_cudasim] == ["gemm_tensor_core"]
+def test_only_the_tensor_core_gemms_need_a_real_device() -> None:
+    assert [kernel.name for kernel in KERNELS if not kernel.runs_on_cudasim] == [
+        "gemm_tensor_core",
+        "gemm_tc_ampere_fp16",
+        "gemm_tc_ampere_bf16",
+    ]
 
 
 def _device_globals(kernel: KernelDef[Any]) -> dict[str, Any]:

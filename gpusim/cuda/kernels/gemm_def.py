@@ -39,6 +39,29 @@ FP32_ITEMSIZE_BYTES = 4
 SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
 LADDER_MODULE = "gpusim.cuda.kernels.gemm_ladder"
 TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
+TC_AMPERE_MODULE = "gpusim.cuda.kernels.gemm_tc_ampere"
+
+
+def storage_dtype(input_dtype: str) -> npt.DTypeLike:
+    """The NumPy dtype an input format is held in: bf16 as its 16 bits (uint16)."""
+    return np.uint16 if input_dtype == "bfloat16" else input_dtype
+
+
+def to_input(values: npt.NDArray[np.float32], input_dtype: str) -> npt.NDArray[Any]:
+    """fp32 values rounded to nearest (ties to even) in ``input_dtype``'s storage."""
+    if input_dtype != "bfloat16":
+        return values.astype(input_dtype)
+    bits = values.astype(np.float32).view(np.uint32)
+    rounded = bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))
+    return (rounded >> np.uint32(16)).astype(np.uint16)
+
+
+def input_as_float64(array: Any, input_dtype: str) -> npt.NDArray[np.float64]:
+    """An input array's values, exactly, in fp64 (bf16 bits are an fp32's upper half)."""
+    if input_dtype != "bfloat16":
+        return np.asarray(array, np.float64)
+    widened = np.asarray(array, np.uint16).astype(np.uint32) << np.uint32(16)
+    return widened.view(np.float32).astype(np.float64)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +70,8 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     ``m_multiple`` / ``n_multiple`` / ``k_multiple`` are the sizes the kernel requires to
     divide m, n, k (1: any size, the kernel guards its edges). Arguments are (A, B, C) with
-    A, B of ``input_dtype`` and C always fp32. ``tensor_cores`` says which roof bounds it.
+    A, B of ``input_dtype`` (bf16 held as uint16 bits) and C always fp32. ``tensor_cores``
+    says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
     every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
     """
@@ -60,7 +84,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     cta_tile_m: int
     cta_tile_n: int
     block: tuple[int, int, int]
-    input_dtype: Literal["float32", "float16"] = "float32"
+    input_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
     m_multiple: int = 1
     n_multiple: int = 1
     k_multiple: int = 1
@@ -74,7 +98,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
         return None
 
     def numba_signature(self, params: GemmParams) -> str:
-        t = self.input_dtype
+        t = np.dtype(storage_dtype(self.input_dtype)).name
         return f"void({t}[:, ::1], {t}[:, ::1], float32[:, ::1])"
 
     def check_sizes(self, params: GemmParams) -> None:
@@ -96,26 +120,26 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     def make_args(self, params: GemmParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
         self.check(params)
-        a = random_nonzero(rng, (params.m, params.k), self.input_dtype)
-        b = random_nonzero(rng, (params.k, params.n), self.input_dtype)
+        a = to_input(random_nonzero(rng, (params.m, params.k), np.float32), self.input_dtype)
+        b = to_input(random_nonzero(rng, (params.k, params.n), np.float32), self.input_dtype)
         c = poisoned((params.m, params.n), np.float32)
         return a, b, c
 
     def reference(self, args: tuple[KernelArg, ...], params: GemmParams) -> npt.NDArray[Any]:
         """The exact product of the given inputs, rounded once to fp32.
 
-        fp16 and fp32 inputs convert to fp64 exactly and fp64 accumulation is far more
-        precise than any kernel's fp32 accumulation, so the kernel's error against this
+        fp16, bf16 and fp32 inputs convert to fp64 exactly and fp64 accumulation is far
+        more precise than any kernel's fp32 accumulation, so the kernel's error against this
         reference is its own rounding alone.
         """
-        a, b = np.asarray(args[0], np.float64), np.asarray(args[1], np.float64)
+        a, b = (input_as_float64(args[i], self.input_dtype) for i in (0, 1))
         return (a @ b).astype(np.float32)
 
     def flops(self, params: GemmParams) -> int:
         return 2 * params.m * params.n * params.k
 
     def min_dram_bytes(self, params: GemmParams) -> int:
-        input_itemsize_bytes = np.dtype(self.input_dtype).itemsize
+        input_itemsize_bytes = np.dtype(storage_dtype(self.input_dtype)).itemsize
         inputs_bytes = (params.m * params.k + params.k * params.n) * input_itemsize_bytes
         return inputs_bytes + params.m * params.n * FP32_ITEMSIZE_BYTES
 
@@ -231,6 +255,33 @@ GEMM_TENSOR_CORE = GemmKernelDef(
     planning_flops_per_s=40e12,
 )
 
+
+def _tc_ampere(input_dtype: Literal["float16", "bfloat16"], fmt: str) -> GemmKernelDef:
+    """The Ampere-class tensor-core GEMM (``gemm_tc_ampere``) for one input format."""
+    return GemmKernelDef(
+        name=f"gemm_tc_ampere_{fmt}",
+        kernel_module=TC_AMPERE_MODULE,
+        sample_params=GemmParams(m=128, n=256, k=128),
+        tensor_cores=True,
+        cta_tile_m=128,
+        cta_tile_n=128,
+        block=(256, 1, 1),
+        input_dtype=input_dtype,
+        m_multiple=128,
+        n_multiple=128,
+        k_multiple=32,
+        # As gemm_tensor_core: the tensor core's accumulation order and rounding are not
+        # specified by PTX; 1e-4 bounds them for k up to many thousands.
+        rel_tolerance=1e-4,
+        runs_on_cudasim=False,
+        min_compute_capability=(8, 0),  # cp.async, ldmatrix, mma.m16n8k16 bf16: sm_80
+        planning_flops_per_s=200e12,
+    )
+
+
+GEMM_TC_AMPERE_FP16 = _tc_ampere("float16", "fp16")
+GEMM_TC_AMPERE_BF16 = _tc_ampere("bfloat16", "bf16")
+
 VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_NAIVE_UNCOALESCED,
     GEMM_NAIVE,
@@ -241,5 +292,7 @@ VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_1D_BLOCKTILED_64,
     GEMM_VECTORIZED_128,
     GEMM_TENSOR_CORE,
+    GEMM_TC_AMPERE_FP16,
+    GEMM_TC_AMPERE_BF16,
 )
 """Every GEMM variant, in the order the registry lists them."""

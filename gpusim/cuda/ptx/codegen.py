@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gpusim.cuda.ptx import ops_compare, ops_convert, ops_float, ops_integer, ops_memory, ops_warp
+from gpusim.cuda.ptx import (
+    ops_async,
+    ops_compare,
+    ops_convert,
+    ops_float,
+    ops_integer,
+    ops_memory,
+    ops_warp,
+)
 from gpusim.cuda.ptx.ir import Guard, Instruction
 from gpusim.cuda.ptx.machine import Machine
 from gpusim.cuda.ptx.operands import CompileContext, Step, instruction_types
@@ -26,6 +34,7 @@ _HANDLERS: dict[str, Handler] = {
     **ops_convert.HANDLERS,
     **ops_memory.HANDLERS,
     **ops_warp.HANDLERS,
+    **ops_async.HANDLERS,
     "fma": ops_float.float_op,
     "rcp": ops_float.float_op,
     "sqrt": ops_float.float_op,

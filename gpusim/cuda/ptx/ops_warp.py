@@ -30,7 +30,11 @@ from gpusim.cuda.ptx.types import TYPES
 
 Handler = Callable[[Instruction, int, CompileContext], Step]
 
-MMA_OPCODE = "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+MMA_OPCODES = {
+    "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32": "f16",
+    "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32": "bf16",
+}
+"""The mma forms the emulator runs, by their input type."""
 
 
 def barrier(ins: Instruction, index: int, ctx: CompileContext) -> Step:
@@ -177,11 +181,17 @@ def _lane_words(m: Machine, reads: list[Reader], warps: Any) -> Any:
     return words.reshape(len(reads), -1, WARP_SIZE)[:, warps]
 
 
-def _f16_halves(m: Machine, reads: list[Reader], warps: Any) -> Any:
-    """[register, half, warp, lane] f16 elements (as f64) of ``.f16x2`` registers."""
-    words = _lane_words(m, reads, warps)
-    low = (words & np.uint32(0xFFFF)).astype(np.uint16).view(np.float16)
-    high = (words >> np.uint32(16)).astype(np.uint16).view(np.float16)
+def _halves(m: Machine, reads: list[Reader], warps: Any, input_type: str) -> Any:
+    """[register, half, warp, lane] elements (as f64) of ``.f16x2`` or ``.bf16x2`` registers
+    (a bf16 is the upper half of the f32 with the same bits)."""
+    words = _lane_words(m, reads, warps).astype(np.uint32)
+    low_bits, high_bits = words & np.uint32(0xFFFF), words >> np.uint32(16)
+    if input_type == "bf16":
+        low = (low_bits << np.uint32(16)).view(np.float32)
+        high = (high_bits << np.uint32(16)).view(np.float32)
+    else:
+        low = low_bits.astype(np.uint16).view(np.float16)
+        high = high_bits.astype(np.uint16).view(np.float16)
     return np.stack([low, high], axis=1).astype(np.float64)
 
 
@@ -202,14 +212,15 @@ def _registers(
 
 
 def mma(ins: Instruction, index: int, ctx: CompileContext) -> Step:
-    """D = A @ B + C of one m16n8k16 tile per warp (f16 inputs, f32 accumulators).
+    """D = A @ B + C of one m16n8k16 tile per warp (f16 or bf16 inputs, f32 accumulators).
 
-    Products of f16 are exact in f64; each warp's 16-term dot products are summed in f64
+    Products of f16 or bf16 are exact in f64; each warp's 16-term dot products are summed in f64
     and rounded once to f32. PTX does not specify the tensor core's internal accumulation
     order or rounding, so hardware may differ from this in the last bit.
     """
-    if ins.opcode != MMA_OPCODE:
-        raise ins.fail(f"only {MMA_OPCODE} is supported")
+    input_type = MMA_OPCODES.get(ins.opcode)
+    if input_type is None:
+        raise ins.fail(f"only {' and '.join(MMA_OPCODES)} are supported")
     d, a, b, c = expect_operands(ins, 4)
     if not isinstance(d, VectorOperand) or len(d.items) != 4:
         raise ins.fail("expected 4 destination registers")
@@ -228,8 +239,8 @@ def mma(ins: Instruction, index: int, ctx: CompileContext) -> Step:
         warps = np.flatnonzero(by_warp.any(axis=1))
         if not by_warp[warps].all():
             raise ins.fail("mma.sync.aligned needs all 32 lanes of the warp active")
-        a_matrix = _matrix((16, 16), _f16_halves(m, read_a, warps), a_rows, a_cols)
-        b_matrix = _matrix((16, 8), _f16_halves(m, read_b, warps), b_rows, b_cols)
+        a_matrix = _matrix((16, 16), _halves(m, read_a, warps, input_type), a_rows, a_cols)
+        b_matrix = _matrix((16, 8), _halves(m, read_b, warps, input_type), b_rows, b_cols)
         c_values = _lane_words(m, read_c, warps).astype(np.float64)  # [register, warp, lane]
         c_matrix = _matrix((16, 8), c_values, c_rows, c_cols)
         d_matrix = (a_matrix @ b_matrix + c_matrix).astype(np.float32)

@@ -26,13 +26,14 @@ from gpusim.cuda.ptx.ir import (
 )
 from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.operands import instruction_types
+from gpusim.cuda.ptx.ops_async import ROW_ELEMENTS, cp_async_bytes
 from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 
 MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
 """The ``.mMnNkK`` shape of an ``mma`` opcode: 2 x m x n x k operations per warp."""
 
 _NO_DESTINATION = frozenset(
-    {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit"}
+    {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit", "cp"}
 )
 _FIXED_CLASSES = {
     "bra": OpClass.BRANCH,
@@ -80,8 +81,18 @@ def _explicit_space(ins: Instruction) -> str | None:
 
 
 def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str | None]:
-    """(op class, memory space or None) of one instruction."""
+    """(op class, memory space or None) of one instruction.
+
+    ``cp.async`` is the global load it starts (no register waits on it); its
+    ``commit_group`` / ``wait_group`` are memory fences; ``ldmatrix`` is a shared load.
+    """
     base = ins.base
+    if base == "cp":
+        if ins.modifiers[1:2] in (("commit_group",), ("wait_group",), ("wait_all",)):
+            return OpClass.MEMBAR, None
+        return OpClass.LD_GLOBAL, "global"
+    if base == "ldmatrix":
+        return OpClass.LD_SHARED, "shared"
     if base in ("ld", "st", "atom", "red"):
         space = _explicit_space(ins) or resolved_space or "global"
         return _MEMORY_CLASSES[(base, space)], space
@@ -123,6 +134,17 @@ def _vector_width(ins: Instruction) -> int:
         if modifier in ("v2", "v4", "v8"):
             return int(modifier[1:])
     return 1
+
+
+def _bytes_per_lane(ins: Instruction, space: str | None, width: int) -> int:
+    """Bytes one lane moves: a ``cp.async`` its cp-size, an ``ldmatrix`` lane one 16-byte
+    row, any other access its type's size times its vector width."""
+    if ins.base == "cp" and space:
+        return cp_async_bytes(ins)
+    if ins.base == "ldmatrix":
+        return 2 * ROW_ELEMENTS
+    types = instruction_types(ins)
+    return types[-1].size_bytes * width if space and types else 0
 
 
 def _registers(op: Operand) -> list[int]:
@@ -170,9 +192,7 @@ def build_instruction_table(
         mem_spaces.append(_SPACE_NUMBERS[space] if space else MemSpace.NONE)
         width = _vector_width(ins)
         widths.append(width)
-        types = instruction_types(ins)
-        moved = types[-1].size_bytes * width if space and types else 0
-        bytes_per_lane.append(moved)
+        bytes_per_lane.append(_bytes_per_lane(ins, space, width))
         flops.append(flops_per_lane(ins))
         dst, src = register_operands(ins)
         destinations.append(dst)
