@@ -24,6 +24,8 @@ from gpusim.hw.sm.result import KernelResult, Mode
 from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
+from gpusim.training.model import TrainingStepWorkload
+from gpusim.training.result import TrainingResult
 from gpusim.workload import CollectiveWorkload, KernelWorkload, Workload
 
 Progress = Callable[[float], None]
@@ -96,16 +98,22 @@ def simulate(
     mode: Mode = "fast",
     timeline: bool = False,
     progress: Progress | None = None,
-) -> KernelResult | CollectiveResult:
-    """Simulate a workload: a kernel on a GPU, or a collective on a system.
+) -> KernelResult | CollectiveResult | TrainingResult:
+    """Simulate a workload: a kernel on a GPU, or a collective or training step on a system.
 
-    A kernel workload given a system runs on the system's GPU; a collective needs a system.
+    A kernel workload given a system runs on the system's GPU; a collective and a training
+    step need a system (a training step's timeline is always kept).
     """
-    if isinstance(workload, CollectiveWorkload):
+    if isinstance(workload, CollectiveWorkload | TrainingStepWorkload):
         if not isinstance(hardware, SystemSpec):
             raise ScenarioError(
                 f"workload.kind: {workload.kind!r} runs on a system, not on one GPU"
             )
+        if isinstance(workload, TrainingStepWorkload):
+            # here, not at the top: gpusim.training simulates its operators through this API
+            from gpusim.training.simulate import simulate_training
+
+            return simulate_training(hardware, workload, mode=mode)
         return simulate_collective(hardware, workload, timeline=timeline)
     gpu = hardware if isinstance(hardware, GpuSpec) else hardware.gpu
     kernel, params = kernel_of(workload)
@@ -118,7 +126,7 @@ def simulate_scenario(
     mode: Mode = "fast",
     timeline: bool = False,
     progress: Progress | None = None,
-) -> KernelResult | CollectiveResult:
+) -> KernelResult | CollectiveResult | TrainingResult:
     """Simulate a loaded scenario (its hardware and workload; its sweep is not expanded)."""
     return simulate(
         scenario.hardware, scenario.workload, mode=mode, timeline=timeline, progress=progress

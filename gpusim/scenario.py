@@ -27,6 +27,10 @@ from gpusim.schema import FrozenModel, field_at, validate_model
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.presets import gpu_preset, system_preset
 from gpusim.spec.system import SystemSpec
+from gpusim.training.bound import training_bound
+from gpusim.training.gemm_choice import choose_gemm_kernel
+from gpusim.training.memory import check_training
+from gpusim.training.model import TrainingStepWorkload
 from gpusim.units import format_bytes
 from gpusim.workload import (
     SYSTEM_KINDS,
@@ -129,6 +133,9 @@ class Scenario:
         if isinstance(self.workload, CollectiveWorkload):
             assert isinstance(self.hardware, SystemSpec)  # checked on load
             return self.workload.bound(self.hardware)
+        if isinstance(self.workload, TrainingStepWorkload):
+            assert isinstance(self.hardware, SystemSpec)  # checked on load
+            return training_bound(self.hardware, self.workload)
         return self.workload.bound(self.gpu)
 
     def sweep_points(self) -> list[dict[str, Any]]:
@@ -237,7 +244,12 @@ def _resolve(raw: Mapping[str, Any], source: str) -> Scenario:
         raise ValueError(f"workload.kind: {workload.kind!r} runs on a [{table}] table")
     if isinstance(workload, CollectiveWorkload) and isinstance(hardware, SystemSpec):
         _check_collective(workload, hardware)
-    if not isinstance(workload, CollectiveWorkload) and isinstance(hardware, GpuSpec):
+    if isinstance(workload, TrainingStepWorkload) and isinstance(hardware, SystemSpec):
+        choose_gemm_kernel(workload.gemm_kernel, workload.dtype, hardware.gpu)
+        check_training(workload, hardware)
+    if not isinstance(workload, CollectiveWorkload | TrainingStepWorkload) and isinstance(
+        hardware, GpuSpec
+    ):
         _check_kernel(workload, hardware)
     axes = _sweep_axes(document, workload)
     normalised = {**raw}

@@ -3,7 +3,8 @@
 A workload is typed data (a frozen model) chosen by its ``kind`` from ``WORKLOAD_KINDS``.
 Kernel workloads (``gemm``, ``copy``, ``microbenchmark``) name a kernel of
 ``gpusim.cuda.kernels`` and run on one GPU; collective workloads (``allreduce``,
-``allgather``, ``reducescatter``, ``broadcast``, ``reduce``) run on a system.
+``allgather``, ``reducescatter``, ``broadcast``, ``reduce``) run on a system, and so does a
+``training_step`` (``gpusim.training``: a transformer's step split over many GPUs).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gpusim.roofline import (
 from gpusim.schema import FrozenModel
 from gpusim.spec.gpu import GpuSpec
 from gpusim.spec.system import SystemSpec
+from gpusim.training.model import TrainingStepWorkload
 
 if TYPE_CHECKING:  # a Literal built from the registry is opaque to mypy
     GemmKernel = str
@@ -258,7 +260,9 @@ class ReduceWorkload(CollectiveWorkload):
 
 
 KernelWorkload = GemmWorkload | CopyWorkload | MicrobenchmarkWorkload
-Workload = GemmWorkload | CopyWorkload | MicrobenchmarkWorkload | CollectiveWorkload
+Workload = (
+    GemmWorkload | CopyWorkload | MicrobenchmarkWorkload | CollectiveWorkload | TrainingStepWorkload
+)
 
 COLLECTIVE_KINDS: dict[str, type[CollectiveWorkload]] = {
     "allreduce": AllreduceWorkload,
@@ -274,14 +278,16 @@ WORKLOAD_KINDS: dict[
     type[GemmWorkload]
     | type[CopyWorkload]
     | type[MicrobenchmarkWorkload]
-    | type[CollectiveWorkload],
+    | type[CollectiveWorkload]
+    | type[TrainingStepWorkload],
 ] = {
     "gemm": GemmWorkload,
     "copy": CopyWorkload,
     "microbenchmark": MicrobenchmarkWorkload,
     **COLLECTIVE_KINDS,
+    "training_step": TrainingStepWorkload,
 }
 """Workload models by ``kind``; a kernel workload runs on a ``[gpu]``, a collective on a
 ``[system]``."""
 
-SYSTEM_KINDS: frozenset[str] = frozenset(COLLECTIVE_KINDS)
+SYSTEM_KINDS: frozenset[str] = frozenset({*COLLECTIVE_KINDS, "training_step"})
