@@ -21,6 +21,8 @@ from gpusim.roofline import Bound
 from gpusim.scenario import Scenario, load_scenario
 from gpusim.spec.system import SystemSpec
 from gpusim.store import NewRecord, ResultStore, result_metrics
+from gpusim.training.result import TrainingResult
+from gpusim.training.summary import summary_rows
 from gpusim.units import format_bytes, format_decimal, format_seconds
 from gpusim.workload import CollectiveWorkload
 
@@ -69,6 +71,8 @@ def run(
     elif isinstance(result, CollectiveResult):
         assert isinstance(scenario.hardware, SystemSpec)  # a collective runs on a system
         print_nccl_table(scenario.hardware, [result])
+    elif isinstance(result, TrainingResult):
+        _print_training(scenario, result)
     else:
         _print_kernel(scenario, result, bound)
     if html is not None:  # after the summary: a report that fails to write loses nothing
@@ -78,11 +82,16 @@ def run(
 
 
 def _document(
-    scenario: Scenario, result: KernelResult | CollectiveResult, bound: Bound, mode: str
+    scenario: Scenario,
+    result: KernelResult | CollectiveResult | TrainingResult,
+    bound: Bound,
+    mode: str,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {"scenario": scenario.name, "mode": mode}
     if isinstance(result, CollectiveResult):
         return {**document, **result.to_dict(), "time_s": result.time_s}
+    if isinstance(result, TrainingResult):
+        return {**document, **result.to_dict(), "bound": bound.to_dict()}
     data = result.to_dict()
     data.pop("timeline")
     return {
@@ -92,6 +101,20 @@ def _document(
         "bound": bound.to_dict(),
         "fraction_of_bound": bound.time_s / result.time_s,
     }
+
+
+def _print_training(scenario: Scenario, result: TrainingResult) -> None:
+    console.print(
+        f"[bold]{scenario.name}[/bold]: {scenario.workload.describe()} on {result.system}",
+        soft_wrap=True,
+    )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    for row in summary_rows(result):
+        table.add_row(*row)
+    console.print(table)
 
 
 def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> None:

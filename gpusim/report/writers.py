@@ -17,16 +17,19 @@ from gpusim.report.kernel import cache_figure, dram_figure, stall_figure, timeli
 from gpusim.report.page import html_page, html_table, write_page
 from gpusim.report.roofline import level_traffic, roofline_figure
 from gpusim.report.sweep import sweep_figures
+from gpusim.report.training import training_report_html
 from gpusim.roofline import Bound, simt_flops_per_s, tensor_flops_per_s
 from gpusim.scenario import Scenario
 from gpusim.spec.gpu import GpuSpec
 from gpusim.sweeps.result import SweepResult
+from gpusim.training.model import TrainingStepWorkload
+from gpusim.training.result import TrainingResult
 from gpusim.units import format_bytes, format_decimal, format_seconds
 from gpusim.workload import CollectiveWorkload, GemmWorkload, KernelWorkload
 
 
 def write_report(
-    result: KernelResult | CollectiveResult,
+    result: KernelResult | CollectiveResult | TrainingResult,
     path: str | Path,
     *,
     scenario: Scenario,
@@ -37,11 +40,14 @@ def write_report(
     A kernel's report holds its CTA timeline (when the result has one:
     ``simulate(..., timeline=True)``), stall breakdown, hierarchical roofline, cache hit
     rates and DRAM bandwidth; a collective's, its link utilisation and its time against the
-    bound. ``bound`` defaults to ``scenario.bound()``. Returns the path written.
+    bound; a training step's, its timeline and breakdown. ``bound`` defaults to
+    ``scenario.bound()``. Returns the path written.
     """
     bound = scenario.bound() if bound is None else bound
     if isinstance(result, CollectiveResult):
         return write_page(path, collective_report_html(result, scenario, bound))
+    if isinstance(result, TrainingResult):
+        return write_page(path, training_report_html(result, scenario, bound))
     return write_page(path, kernel_report_html(result, scenario, bound))
 
 
@@ -77,8 +83,8 @@ def kernel_report_html(result: KernelResult, scenario: Scenario, bound: Bound) -
 
 
 def _kernel_workload(scenario: Scenario) -> KernelWorkload:
-    if isinstance(scenario.workload, CollectiveWorkload):
-        raise ValueError(f"scenario: {scenario.name} runs a collective, not a kernel")
+    if isinstance(scenario.workload, CollectiveWorkload | TrainingStepWorkload):
+        raise ValueError(f"scenario: {scenario.name} runs {scenario.workload.kind}, not a kernel")
     return scenario.workload
 
 

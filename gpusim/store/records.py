@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # reading the store (``gpusim results``) loads no workload or
     from gpusim.hw.sm.result import KernelResult, Mode
     from gpusim.roofline import Bound
     from gpusim.scenario import Scenario
+    from gpusim.training.result import TrainingResult
 
 RecordKind = Literal["run", "sweep-point"]
 Status = Literal["ok", "error"]
@@ -80,12 +81,15 @@ def point_text(point: Mapping[str, Any]) -> str:
     return ", ".join(f"{path}={value}" for path, value in point.items())
 
 
-def result_metrics(result: KernelResult | CollectiveResult, bound: Bound) -> dict[str, Any]:
+def result_metrics(
+    result: KernelResult | CollectiveResult | TrainingResult, bound: Bound
+) -> dict[str, Any]:
     """Everything a result says, as plain data (no timeline), with the roofline bound.
 
     Kernels keep every ``KernelResult`` field plus ``tflops`` and ``dram_bytes``; collectives
     keep their nccl-tests row, link usage and bound plus ``time_s`` and both bandwidths in
-    bytes/s. Both gain ``bound_time_s`` (seconds) and ``fraction_of_bound`` (bound / time).
+    bytes/s; training steps every ``TrainingResult`` field with tokens/s and MFU. All gain
+    ``bound_time_s`` (seconds) and ``fraction_of_bound`` (bound / time).
     """
     from gpusim.collectives.result import CollectiveResult  # loaded already: result is one
 

@@ -18,10 +18,11 @@ from multiprocessing.queues import Queue
 from gpusim.api import kernel_of, kernel_trace, simulate_trace, trace_cc
 from gpusim.collectives import check_collective, simulate_collective, sweep_collective, sweep_sizes
 from gpusim.cuda.tracecache import trace_path
-from gpusim.errors import GpusimError
+from gpusim.errors import GpusimError, ScenarioError
 from gpusim.hw.sm.engine_cache import engine_compiled
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.spec.system import SystemSpec
+from gpusim.training.model import TrainingStepWorkload
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Outcome, Phase, Progress
 from gpusim.workload import CollectiveWorkload, KernelWorkload
 
@@ -63,6 +64,11 @@ def execute(job: Job, emit: Emit, *, warm: bool) -> Finished | Failed:
         if isinstance(scenario.workload, CollectiveWorkload):
             assert isinstance(scenario.hardware, SystemSpec)  # checked on load
             outcome = _collective(job, scenario.hardware, scenario.workload, emit)
+        elif isinstance(scenario.workload, TrainingStepWorkload):
+            raise ScenarioError(
+                f"{job.source}: workload.kind: the explorer has no training panel yet; "
+                "run a training_step with gpusim run (--html for its timeline)"
+            )
         else:
             outcome = _kernel(job, scenario, scenario.workload, emit, warm=warm)
     except GpusimError as err:
