@@ -127,8 +127,16 @@ def sass_class(opcode: str) -> SassClass:
 _WIDTH_BYTES = {"128": 16, "64": 8, "U8": 1, "S8": 1, "U16": 2, "S16": 2}
 
 
+_LDSM_MATRICES_BYTES = {"M88": 4, "M88.2": 8, "M88.4": 16, "MT88": 4, "MT88.2": 8, "MT88.4": 16}
+"""``LDSM``: each lane receives one 32-bit register per 8x8 matrix (x1, x2 or x4)."""
+
+
 def access_bytes(opcode: str) -> int:
     """Bytes per lane a load or store moves (4 unless a width modifier says otherwise)."""
+    base, _, modifiers = opcode.partition(".")
+    if base == "LDSM":
+        matrices = modifiers.split(".", 1)[-1]  # after the element size (".16")
+        return _LDSM_MATRICES_BYTES.get(matrices, 4)
     for modifier in opcode.split(".")[1:]:
         if modifier in _WIDTH_BYTES:
             return _WIDTH_BYTES[modifier]

@@ -8,9 +8,10 @@ loop's own blocks (those in no inner loop) and the blocks in no loop. Regions ar
 - the top levels with each other;
 - each PTX loop, in layout order, with an unused SASS loop whose work per iteration is a
   whole multiple ``k`` of the PTX loop's: the bytes moved per lane by shared and global
-  loads and stores, floating-point and tensor instructions, per execution of the PTX
-  loop's header (from the trace's visit counts) against the SASS loop's static counts.
-  Every measure must agree within ``RATIO_TOLERANCE``; among the SASS loops that fit,
+  loads and stores, floating-point and tensor instructions, to within ``RATIO_TOLERANCE``
+  of the work summed over the measures, counting each executed PTX block
+  of the loop once (ptxas predicates short guarded blocks, whose SASS then issues every
+  iteration); among the SASS loops that fit,
   the one unrolled most (largest ``k``: ptxas's main body, its remainder loop runs the
   few iterations left) and then the first in layout order wins. ``k`` is ptxas's unroll
   factor: a SASS iteration does ``k`` PTX iterations, so each PTX iteration is charged
@@ -47,7 +48,8 @@ from gpusim.cuda.sass.loops import TOP_LEVEL, Loop, find_loops, region_of_blocks
 from gpusim.cuda.trace import InstructionTable, OpClass
 
 RATIO_TOLERANCE = 0.25
-"""How far each measure of a PTX loop's work times ``k`` may be from the SASS loop's."""
+"""How far a PTX loop's work times ``k`` may be from the SASS loop's, summed over the
+measures, as a share of the work."""
 
 _NEAREST: dict[SassClass, tuple[SassClass, ...]] = {
     SassClass.FMA: (SassClass.INT,),
@@ -107,7 +109,7 @@ def map_to_sass(
     weight = _weights(ptx_loops, ptx_region, block_visits)
     sass_counts, sass_signature = _sass_counts(sass, sass_region, len(sass_loops))
     pairs = _pair_loops(program, classes, ptx_loops, ptx_region, weight, sass_signature)
-    pairs[TOP_LEVEL] = (TOP_LEVEL, 1.0)
+    pairs[TOP_LEVEL] = (TOP_LEVEL, 1)
     n = program.n_instructions
     costing = SassCosting(
         mapped=np.zeros(n, dtype=np.bool_),
@@ -188,15 +190,22 @@ def _ptx_signature(
     return signature
 
 
-def unroll_factor(ptx: npt.NDArray[np.float64], sass: npt.NDArray[np.float64]) -> float | None:
-    """``k`` with ``sass`` = k x ``ptx`` in every measure (within RATIO_TOLERANCE); None
-    when they do not agree or the PTX loop does no measured work."""
-    if ptx.sum() <= 0:
+def unroll_factor(ptx: npt.NDArray[np.float64], sass: npt.NDArray[np.float64]) -> int | None:
+    """The whole ``k`` (1 to ``MAX_UNROLL``) that brings ``k`` x ``ptx`` closest to ``sass``
+    over all measures, if the distance is within RATIO_TOLERANCE of the SASS loop's work
+    (ptxas moves a few instructions across a loop's edge when it pipelines it); None if
+    none is, or the PTX loop does no measured work."""
+    total = float(ptx.sum())
+    if total <= 0:
         return None
-    k = float(sass.sum() / ptx.sum())
-    if k <= 0 or np.any(np.abs(sass - k * ptx) > RATIO_TOLERANCE * k * np.maximum(ptx, 1e-9)):
-        return None
-    return float(max(1, round(k))) if abs(k - round(k)) <= RATIO_TOLERANCE / 2 else k
+    distances = [float(np.abs(sass - k * ptx).sum()) for k in range(1, MAX_UNROLL + 1)]
+    best = int(np.argmin(distances))
+    k = best + 1
+    return k if distances[best] <= RATIO_TOLERANCE * k * total else None
+
+
+MAX_UNROLL = 32
+"""The largest unroll factor looked for."""
 
 
 def _pair_loops(
@@ -206,15 +215,17 @@ def _pair_loops(
     ptx_region: npt.NDArray[np.int64],
     weight: npt.NDArray[np.float64],
     sass_signature: npt.NDArray[np.float64],
-) -> dict[int, tuple[int, float]]:
+) -> dict[int, tuple[int, int]]:
     """PTX loop -> (SASS loop, unroll factor) for every PTX loop a SASS loop fits."""
     row_region = ptx_region[program.block]
-    row_weight = weight[program.block]
+    # Structure against structure: every executed block once, as SASS (where ptxas turns a
+    # guarded block into predicated instructions that issue every iteration) counts it.
+    row_static = (weight[program.block] > 0).astype(np.float64)
     free = set(range(sass_signature.shape[0] - 1))
-    pairs: dict[int, tuple[int, float]] = {}
+    pairs: dict[int, tuple[int, int]] = {}
     for loop in range(len(ptx_loops)):
         rows = np.flatnonzero(row_region == loop)
-        ptx = _ptx_signature(program, classes, rows, row_weight)
+        ptx = _ptx_signature(program, classes, rows, row_static)
         fits = [
             (k, -candidate)
             for candidate in sorted(free)
