@@ -52,13 +52,21 @@ def padded(gemm: Gemm, kernel: GemmKernelDef) -> GemmParams:
 class OperatorCosts:
     """Seconds each operator takes on one GPU, from the engine (cached in memory and on disk)."""
 
-    def __init__(self, gpu: GpuSpec, kernel: GemmKernelDef, *, mode: Mode = "fast") -> None:
+    def __init__(
+        self,
+        gpu: GpuSpec,
+        kernel: GemmKernelDef,
+        *,
+        mode: Mode = "fast",
+        folder: Path | None = None,
+    ) -> None:
+        """``folder`` keeps the durations (default: ``<gpusim cache>/training``)."""
         self.gpu = gpu
         self.kernel = kernel
         self.mode: Mode = mode
         self.simulated = 0
         """Engine simulations this object ran (the rest came from a cache)."""
-        self._folder = cache_dir() / "training"
+        self._folder = cache_dir() / "training" if folder is None else folder
         self._spec_digest = _digest({"gpu": gpu.model_dump(), "engine": engine_digest()})
         self._launches: dict[str, tuple[float, float]] = {}
         self._copy: tuple[float, float] | None = None
