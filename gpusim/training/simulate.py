@@ -4,6 +4,7 @@ model, composed by the step's schedule."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from gpusim.hw.sm.result import Mode
 from gpusim.roofline import tensor_flops_per_s
@@ -32,11 +33,18 @@ Seconds = Callable[[Operator], float]
 
 
 def simulate_training(
-    system: SystemSpec, workload: TrainingStepWorkload, *, mode: Mode = "fast"
+    system: SystemSpec,
+    workload: TrainingStepWorkload,
+    *,
+    mode: Mode = "fast",
+    costs_folder: Path | None = None,
 ) -> TrainingResult:
-    """Simulate one optimizer step of ``workload`` on ``system`` (checked by the scenario)."""
+    """Simulate one optimizer step of ``workload`` on ``system`` (checked by the scenario).
+
+    ``costs_folder`` keeps the operators' durations (default: the gpusim cache's).
+    """
     kernel = choose_gemm_kernel(workload.gemm_kernel, workload.dtype, system.gpu)
-    costs = OperatorCosts(system.gpu, kernel, mode=mode)
+    costs = OperatorCosts(system.gpu, kernel, mode=mode, folder=costs_folder)
     comms = CommCosts(system, workload)
     plans = [stage_plan(workload, stage, costs.seconds, comms) for stage in range(workload.pp)]
     activation_bytes = tp_allreduce_bytes(workload)
