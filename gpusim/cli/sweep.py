@@ -23,6 +23,7 @@ from gpusim.report import write_sweep_report
 from gpusim.scenario import load_scenario
 from gpusim.store import point_text
 from gpusim.sweeps import SweepRecord, SweepResult, sweep
+from gpusim.units import format_decimal
 
 POINTS_FAILED_EXIT_CODE = 1
 INTERRUPTED_EXIT_CODE = 130
@@ -123,14 +124,30 @@ _COLLECTIVE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("algbw", "algbw_bytes_per_s"),
     ("busbw", "busbw_bytes_per_s"),
 )
-_TEXT_COLUMN: dict[str, str] = {"kernel": "bottleneck", "collective": "protocol"}
+_TRAINING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("step", "time_s"),
+    ("tokens/s", "tokens_per_s"),
+    ("MFU", "mfu"),
+)
+_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "kernel": _KERNEL_COLUMNS,
+    "collective": _COLLECTIVE_COLUMNS,
+    "training": _TRAINING_COLUMNS,
+}
+_TEXT_COLUMN: dict[str, str] = {
+    "kernel": "bottleneck",
+    "collective": "protocol",
+    "training": "losses",
+}
 """The last, free-width column of each family (a failed point's error goes there)."""
 
 
 def _metric_text(name: str, value: Any) -> str:
     if name == "tflops":
         return f"{value:.2f}"
-    if name.endswith("_rate"):
+    if name == "tokens_per_s":
+        return format_decimal(value, "")
+    if name.endswith("_rate") or name == "mfu":
         return f"{value:.0%}"
     return format_field(name, value)
 
@@ -157,7 +174,7 @@ def _table(result: SweepResult, width: int | None) -> Table:
     bottleneck (or protocol), or its error, in the one column that wraps. Within ``width``
     columns (a terminal's), the metric columns are left out from the last (the caption says
     which) until the others fit whole; ``None``: every column."""
-    metrics = list(_KERNEL_COLUMNS if result.family == "kernel" else _COLLECTIVE_COLUMNS)
+    metrics = list(_COLUMNS[result.family])
     text_name = _TEXT_COLUMN[result.family]
     rows = [_row(record, metrics, text_name) for record in result.records]
     axes = [_axis_header(axis) for axis in result.axes]

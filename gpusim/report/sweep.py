@@ -42,11 +42,14 @@ METRICS: dict[str, MetricDisplay] = {
     "l2_hit_rate": MetricDisplay("L2 hit rate", "%", 100.0),
     "busbw_bytes_per_s": MetricDisplay("bus bandwidth", "GB/s", 1e-9),
     "algbw_bytes_per_s": MetricDisplay("algorithm bandwidth", "GB/s", 1e-9),
+    "tokens_per_s": MetricDisplay("throughput", "tokens/s", 1.0),
+    "mfu": MetricDisplay("MFU", "%", 100.0),
 }
 
 FAMILY_FIGURES: dict[Family, tuple[str, ...]] = {
     "kernel": ("time_s", "tflops", "dram_bandwidth_bytes_per_s", "l2_hit_rate"),
     "collective": ("time_s", "busbw_bytes_per_s", "algbw_bytes_per_s"),
+    "training": ("time_s", "tokens_per_s", "mfu"),
 }
 """The metrics a sweep report plots, by workload family."""
 

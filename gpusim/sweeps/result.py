@@ -16,7 +16,7 @@ from gpusim.hw.sm.result import Mode
 from gpusim.store.records import Status
 from gpusim.sweeps.plan import SweepMode
 
-Family = Literal["kernel", "collective"]
+Family = Literal["kernel", "collective", "training"]
 
 KERNEL_METRICS: tuple[str, ...] = (
     "time_s",
@@ -45,9 +45,23 @@ COLLECTIVE_METRICS: tuple[str, ...] = (
 )
 """A collective point's key metrics (nccl-tests' algbw and busbw, in bytes/s)."""
 
+TRAINING_METRICS: tuple[str, ...] = (
+    "time_s",
+    "tokens_per_s",
+    "mfu",
+    "compute_s",
+    "exposed_comm_s",
+    "bubble_s",
+    "bound_time_s",
+    "fraction_of_bound",
+    "losses",
+)
+"""A training step's key metrics: step seconds, tokens/s, MFU, its breakdown, its losses."""
+
 FAMILY_METRICS: dict[Family, tuple[str, ...]] = {
     "kernel": KERNEL_METRICS,
     "collective": COLLECTIVE_METRICS,
+    "training": TRAINING_METRICS,
 }
 
 
@@ -67,7 +81,8 @@ class SweepRecord:
     status: Status
     error: str | None
     metrics: dict[str, Any]
-    """Key metrics (``KERNEL_METRICS`` or ``COLLECTIVE_METRICS``); empty on error."""
+    """Key metrics (``KERNEL_METRICS``, ``COLLECTIVE_METRICS`` or ``TRAINING_METRICS``);
+    empty on error."""
     run_id: int
     """The record's id in the results store (``gpusim results show ID``)."""
     reused: bool

@@ -29,6 +29,7 @@ from gpusim.sweeps.plan import AxisValues, PlannedPoint, SweepMode, plan_points,
 from gpusim.sweeps.point import PointOutcome, PointTask
 from gpusim.sweeps.result import Family, SweepRecord, SweepResult, key_metrics
 from gpusim.sweeps.runners import run_pool, run_serial
+from gpusim.training.model import TrainingStepWorkload
 from gpusim.workload import CollectiveWorkload
 
 CLAIM_POLL_S = 0.5
@@ -109,6 +110,8 @@ def sweep(
 
 
 def _family(scenario: Scenario) -> Family:
+    if isinstance(scenario.workload, TrainingStepWorkload):
+        return "training"
     return "collective" if isinstance(scenario.workload, CollectiveWorkload) else "kernel"
 
 

@@ -57,6 +57,14 @@ class TrainingResult:
         """Communication the compute stream waited for."""
         return self.tp_allreduce_s + self.dp_exposed_s
 
+    @property
+    def losses(self) -> str:
+        """Where the step lost time to anything but compute, as shares of the step."""
+        return (
+            f"bubble {self.bubble_s / self.step_s:.0%}, "
+            f"exposed comm {self.exposed_comm_s / self.step_s:.0%}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON and the results store (the timeline as a list of bars)."""
         data = asdict(self)
@@ -66,4 +74,5 @@ class TrainingResult:
             "tokens_per_s": self.tokens_per_s,
             "mfu": self.mfu,
             "exposed_comm_s": self.exposed_comm_s,
+            "losses": self.losses,
         }
