@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gpusim.api import kernel_trace
-from gpusim.cuda.kernels import GemmParams
+from gpusim.cuda.kernels import CopyParams, GemmParams
 from gpusim.hw.sm import loopskip
 from gpusim.hw.sm.gpu import simulate_kernel
 from gpusim.hw.sm.loops import NO_LOOP, Loop, executions_per_period, steady_loop
@@ -109,3 +109,29 @@ def test_a_jump_replays_only_the_periods_that_refill_l2(monkeypatch: pytest.Monk
     assert jumped.execution_s == pytest.approx(walked.execution_s, rel=0.05)
     assert jumped.dram_read_bytes == pytest.approx(walked.dram_read_bytes, rel=0.1)
     assert jumped.l2_hit_rate == pytest.approx(walked.l2_hit_rate, abs=0.05)
+
+
+def test_a_kernel_without_barriers_jumps_after_its_shorter_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 256 MiB copy's warps loop 16 periods (64 grid-stride steps unrolled 4x). Windows of
+    16 periods per CTA never fit in that; the copy has no bar.sync, so its windows are the
+    barrier-free 4 and it jumps, keeping the time of walking every period."""
+    gpu = gpu_preset("H100-SXM5-80GB").with_overrides({"sm.count": 8})
+    program = lower(kernel_trace(gpu, "copy", CopyParams(256 << 20)), gpu)
+    assert (program.loop_count == 16).all()
+    windows: list[int] = []
+    original = loopskip.LoopSkipper._steady_window
+
+    def recording(self: loopskip.LoopSkipper, periods: int) -> Any:
+        window = original(self, periods)
+        if window is not None:
+            windows.append(periods // int(self._sim.state.ctas.active.sum()))
+        return window
+
+    monkeypatch.setattr(loopskip.LoopSkipper, "_steady_window", recording)
+    jumped = simulate_kernel(program, gpu, mode="fast")
+    walked = simulate_kernel(program, gpu, mode="fast", settings=WALK_EVERY_PERIOD)
+    assert windows and set(windows) == {FastModeSettings().barrier_free_window_periods_per_cta}
+    assert jumped.execution_s == pytest.approx(walked.execution_s, rel=0.01)
+    assert jumped.dram_read_bytes == pytest.approx(walked.dram_read_bytes, rel=0.01)

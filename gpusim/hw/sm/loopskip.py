@@ -16,9 +16,16 @@ nearest its end, so loop exits and CTA tails are simulated for real.
 
 Rates are the SMs' (all their CTAs' periods together), not single CTAs': under
 greedy-then-oldest scheduling the CTAs of an SM take turns running ahead, so single CTAs'
-periods wander while an SM's throughput does not. They are not the GPU's either: SMs
-settle into faster and slower rhythms, and the kernel ends with the slowest, so each SM's
-times move by the jump at its own rate (steadiness is judged on their sum).
+periods wander while an SM's throughput does not. The turns come from ``bar.sync`` (a
+CTA's warps wait together for its slowest, and the scheduler runs another CTA meanwhile),
+so a window spans ``window_periods_per_cta`` periods per resident CTA in a kernel with
+barriers, and ``barrier_free_window_periods_per_cta`` in one without (a copy, a naive
+GEMM), whose warps progress independently: there, the longer window only delayed the
+jump (a 1 GiB copy's loop has 64 periods per CTA; two windows of 16 walked half of it).
+
+Rates are not the GPU's either: SMs settle into faster and slower rhythms, and the kernel
+ends with the slowest, so each SM's times move by the jump at its own rate (steadiness is
+judged on their sum).
 
 Steady also means the caches behave alike over both windows (hit ratios of L1 and of L2
 within ``loop_hit_ratio_points`` of each other): CTAs that start together share lines in L1
@@ -77,6 +84,11 @@ class LoopSkipper:
         self._replay = replay
         self._history: deque[_Observation] = deque(maxlen=HISTORY)
         self.enabled = settings.jump_loops and bool(sim.program.loop_count.any())
+        self._window_periods_per_cta = (
+            settings.window_periods_per_cta
+            if sim.program.is_barrier.any()
+            else settings.barrier_free_window_periods_per_cta
+        )
 
     def budget(self) -> int:
         """Loop periods the core may begin before it reports back: one per resident CTA."""
@@ -112,7 +124,7 @@ class LoopSkipper:
         periods = min(n for n in left if n is not None) - settings.loop_margin_periods
         if periods < settings.min_jump_periods:
             return 0.0
-        window = self._steady_window(settings.window_periods_per_cta * len(ctas))
+        window = self._steady_window(self._window_periods_per_cta * len(ctas))
         if window is None:
             return 0.0
         now = self._history[-1]
