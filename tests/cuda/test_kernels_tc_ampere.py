@@ -14,6 +14,7 @@ from gpusim.cuda.ptx import emulate
 from gpusim.cuda.tracecache import cached_trace
 from gpusim.hw.sm.gpu import simulate_kernel
 from gpusim.hw.sm.lowering import lower
+from gpusim.hw.sm.program import AsyncOp
 from gpusim.spec import gpu_preset
 
 FORMATS = {"gemm_tc_ampere_fp16": "f16", "gemm_tc_ampere_bf16": "bf16"}
@@ -64,3 +65,17 @@ def test_swizzled_shared_memory_has_no_bank_conflicts() -> None:
     # 8 lanes, one wavefront each without conflicts (an unswizzled 64-byte A row: 2 per
     # phase, a 256-byte B row: 8 per phase).
     assert result.shared_bank_conflict_factor == 4.0
+
+
+def test_the_pipeline_waits_on_its_copies_in_the_engine() -> None:
+    """The trace keeps wait_group's count; lowered, each k-tile's four copies join a group,
+    one commit closes it and the wait lets STAGES - 1 = 2 groups stay in flight."""
+    gpu = gpu_preset("A100-SXM4-80GB")
+    trace = cached_trace("gemm_tc_ampere_fp16", GemmParams(256, 256, 128), (8, 0))
+    assert "cp.async.wait_group.2" in trace.program.opcode_names
+    program = lower(trace, gpu)
+    roles = list(program.async_op)
+    assert roles.count(AsyncOp.COPY) == 4
+    assert roles.count(AsyncOp.COMMIT) == 1
+    assert roles.count(AsyncOp.WAIT) == 1
+    assert int(program.async_pending[roles.index(AsyncOp.WAIT)]) == 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gpusim.hw.sm.program import EngineProgram, MemKind, Pipe, Producer
+from gpusim.hw.sm.program import AsyncOp, EngineProgram, MemKind, Pipe, Producer
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 
@@ -30,6 +30,9 @@ class Op:
     flops_per_lane: float = 0.0
     slots: float = 1.0
     """Issue slots (fractional: part of a SASS instruction, as SASS costing gives)."""
+    async_op: AsyncOp = AsyncOp.NONE
+    async_pending: int = 0
+    """A ``cp.async.wait_group``'s N."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         src=np.array([r for op in ops for r in op.src], dtype=np.int32),
         is_barrier=np.array([op.barrier for op in ops]),
         is_exit=np.array([i == exit_index for i in range(len(ops))]),
+        async_op=np.array([op.async_op for op in ops], dtype=np.int8),
+        async_pending=np.array([op.async_pending for op in ops], dtype=np.int8),
         bb_start=np.array([0, exit_index, len(ops)], dtype=np.int32),
         cta_class=np.zeros(kernel.grid[0] * kernel.grid[1] * kernel.grid[2], dtype=np.int32),
         class_lo=np.zeros((1, 3), dtype=np.int64),

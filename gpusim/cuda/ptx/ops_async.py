@@ -38,6 +38,17 @@ ROW_ELEMENTS = 8
 """b16 elements in one row of an m8n8 matrix (16 bytes)."""
 
 
+def table_opcode(ins: Instruction) -> str:
+    """The opcode a trace's instruction table names ``ins`` by: ``cp.async.wait_group N``
+    as ``cp.async.wait_group.N`` (the groups it lets stay in flight decide when it
+    returns), every other instruction by its opcode."""
+    if ins.base != "cp" or ins.modifiers[1:2] != ("wait_group",):
+        return ins.opcode
+    if len(ins.operands) != 1 or not isinstance(ins.operands[0], ImmInt):
+        raise ins.fail("expected the count of groups that may stay pending, a constant")
+    return f"{ins.opcode}.{ins.operands[0].value}"
+
+
 def cp_async_bytes(ins: Instruction) -> int:
     """The bytes one lane's ``cp.async`` copies (its cp-size operand)."""
     if len(ins.operands) != 3 or not isinstance(ins.operands[2], ImmInt):

@@ -26,7 +26,7 @@ from gpusim.cuda.ptx.ir import (
 )
 from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.operands import instruction_types
-from gpusim.cuda.ptx.ops_async import ROW_ELEMENTS, cp_async_bytes
+from gpusim.cuda.ptx.ops_async import ROW_ELEMENTS, cp_async_bytes, table_opcode
 from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 
 MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
@@ -182,7 +182,8 @@ def build_instruction_table(
 ) -> InstructionTable:
     """The trace's instruction table for ``entry``; ``spaces`` resolves generic accesses."""
     instructions = entry.instructions
-    opcode_names = tuple(dict.fromkeys(ins.opcode for ins in instructions))
+    opcodes = [table_opcode(ins) for ins in instructions]
+    opcode_names = tuple(dict.fromkeys(opcodes))
     opcode_index = {name: i for i, name in enumerate(opcode_names)}
     classes, mem_spaces, widths, bytes_per_lane, flops = [], [], [], [], []
     destinations, sources = [], []
@@ -203,7 +204,7 @@ def build_instruction_table(
     return InstructionTable(
         block=np.array(cfg.block_of_instruction, dtype=np.int32),
         op_class=np.array(classes, dtype=np.uint8),
-        opcode=np.array([opcode_index[ins.opcode] for ins in instructions], dtype=np.int32),
+        opcode=np.array([opcode_index[name] for name in opcodes], dtype=np.int32),
         dst_offsets=dst_offsets,
         dst_regs=dst_regs,
         src_offsets=src_offsets,

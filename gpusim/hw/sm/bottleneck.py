@@ -24,6 +24,7 @@ _STALL_WORDS = {
     "lsu_throttle": "load/store throughput",
     "barrier": "barrier synchronisation",
     "not_selected": "issue bandwidth (warps ready but not selected)",
+    "async_copy_wait": "cp.async wait (copies not yet landed in shared memory)",
 }
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from gpusim.hw.sm import memory
 from gpusim.hw.sm.jit import njit
 from gpusim.hw.sm.memory import MemoryParams, MemoryState
-from gpusim.hw.sm.program import MemKind, Pipe, Producer
+from gpusim.hw.sm.program import AsyncOp, MemKind, Pipe, Producer
 from gpusim.hw.sm.stalls import Stall
 from gpusim.hw.sm.state import (
     EPS_NS,
@@ -48,6 +48,11 @@ from gpusim.hw.sm.warps import advance, arrive_at_barrier, retire_warp
 _FIXED = int(Producer.FIXED)
 _SHORT = int(Producer.SHORT)
 _LONG = int(Producer.LONG)
+_ASYNC = int(Producer.ASYNC_COPY)
+_ASYNC_NONE = int(AsyncOp.NONE)
+_ASYNC_COPY = int(AsyncOp.COPY)
+_ASYNC_WAIT = int(AsyncOp.WAIT)
+_ASYNC_COMMIT_AND_WAIT = int(AsyncOp.COMMIT_AND_WAIT)
 _MEM_NONE = int(MemKind.NONE)
 GLOBAL_LOAD = int(MemKind.GLOBAL_LOAD)
 GLOBAL_STORE = int(MemKind.GLOBAL_STORE)
@@ -59,6 +64,7 @@ _STALL_WAIT = int(Stall.WAIT)
 _STALL_MATH = int(Stall.MATH_PIPE_THROTTLE)
 _STALL_LSU = int(Stall.LSU_THROTTLE)
 _STALL_NOT_SELECTED = int(Stall.NOT_SELECTED)
+_STALL_ASYNC = int(Stall.ASYNC_COPY_WAIT)
 
 
 @njit(cache=True, _nrt=False)
@@ -113,10 +119,14 @@ def _operands_ready(
     prog: ProgramArrays, state: CoreState, sm: int, w: int, pc: int
 ) -> tuple[float, np.int8]:
     """When the sources (and destinations, for WAW) of ``pc`` are ready, and the producer of
-    the last one to be."""
+    the last one to be; for a ``cp.async`` wait, when the groups it waits for have landed."""
     warps = state.warps
     ready = 0.0
     kind = np.int8(_FIXED)
+    op = prog.async_op[pc]
+    if op in (_ASYNC_WAIT, _ASYNC_COMMIT_AND_WAIT):
+        ready = _async_landed(state, sm, w, op, prog.async_pending[pc])
+        kind = np.int8(_ASYNC)
     for index in range(prog.src_ptr[pc], prog.src_ptr[pc + 1]):
         register = prog.src[index]
         if warps.reg_ready_ns[sm, w, register] > ready:
@@ -128,6 +138,40 @@ def _operands_ready(
             ready = warps.reg_ready_ns[sm, w, register]
             kind = warps.reg_producer[sm, w, register]
     return ready, kind
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _async_landed(state: CoreState, sm: int, w: int, op: int, pending: int) -> float:
+    """When all but the ``pending`` most recent committed ``cp.async`` groups of warp ``w``
+    have landed (``wait_all``: every group, the open one too)."""
+    warps = state.warps
+    landed = warps.async_older_ns[sm, w]
+    if op == _ASYNC_COMMIT_AND_WAIT:
+        landed = max(landed, warps.async_open_ns[sm, w])
+    for group in range(pending, warps.async_group_ns.shape[2]):
+        landed = max(landed, warps.async_group_ns[sm, w, group])
+    return landed
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _track_async_copies(state: CoreState, sm: int, w: int, op: int, landed: float) -> None:
+    """A ``cp.async`` (landing at ``landed``) joins warp ``w``'s open group; a commit
+    (``commit_group``, ``wait_all``) closes that group as the most recent."""
+    warps = state.warps
+    if op == _ASYNC_COPY:
+        warps.async_open_ns[sm, w] = max(warps.async_open_ns[sm, w], landed)
+        cta = warps.cta_slot[sm, w]
+        state.ctas.mem_done_ns[sm, cta] = max(state.ctas.mem_done_ns[sm, cta], landed)
+        return
+    if op == _ASYNC_WAIT:
+        return
+    groups = warps.async_group_ns.shape[2]
+    oldest = warps.async_group_ns[sm, w, groups - 1]
+    warps.async_older_ns[sm, w] = max(warps.async_older_ns[sm, w], oldest)
+    for group in range(groups - 1, 0, -1):
+        warps.async_group_ns[sm, w, group] = warps.async_group_ns[sm, w, group - 1]
+    warps.async_group_ns[sm, w, 0] = warps.async_open_ns[sm, w]
+    warps.async_open_ns[sm, w] = 0.0
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -237,6 +281,8 @@ def _issue(
     mem_kind = prog.mem_kind[pc]
     if mem_kind != _MEM_NONE:
         result = _memory(prog, mem_params, state, mem, sm, w, pc, mem_kind, t)
+    if prog.async_op[pc] != _ASYNC_NONE:
+        _track_async_copies(state, sm, w, prog.async_op[pc], result)
     for index in range(prog.dst_ptr[pc], prog.dst_ptr[pc + 1]):
         register = prog.dst[index]
         warps.reg_ready_ns[sm, w, register] = result
@@ -311,6 +357,8 @@ def _attribute_stall(
             reason = _STALL_LONG
         elif kind == _SHORT:
             reason = _STALL_SHORT
+        elif kind == _ASYNC:
+            reason = _STALL_ASYNC
         stall_ns[sm, reason] += scoreboard_end - waited_from
     throttle_end = min(max(pipe_free, scoreboard_end), t)
     if throttle_end > scoreboard_end:

@@ -19,7 +19,7 @@ from gpusim.cuda.trace import CtaRecord, InstructionTable, KernelTrace, OpClass
 from gpusim.errors import EngineError
 from gpusim.hw.sm.isa import Cost, instruction_cost, sass_true_cost
 from gpusim.hw.sm.loops import executions_per_period, steady_loop
-from gpusim.hw.sm.program import EngineProgram, MemKind
+from gpusim.hw.sm.program import ASYNC_GROUP_SLOTS, AsyncOp, EngineProgram, MemKind
 from gpusim.hw.sm.reorder import block_order
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
@@ -58,6 +58,7 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
     streams = _streams(trace, block_sizes > 0)
     runs = _runs(trace, mem_slot, memory_instructions.size)
     loops = _loops(streams, bb_start, mem_slot[rows], memory_instructions.size)
+    async_op, async_pending = _async_roles(program)
     return EngineProgram(
         name=launch.kernel,
         grid=launch.grid,
@@ -81,6 +82,8 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
         src=src,
         is_barrier=program.op_class[rows] == OpClass.BARRIER,
         is_exit=program.op_class[rows] == OpClass.EXIT,
+        async_op=async_op[rows],
+        async_pending=async_pending[rows],
         bb_start=bb_start,
         cta_class=trace.class_index_grid().ravel().astype(np.int32),
         class_lo=np.array([c.lo for c in trace.classes], dtype=np.int64).reshape(-1, 3),
@@ -107,6 +110,38 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
             len(trace.classes), memory_instructions.size, 3
         ),
     )
+
+
+def _async_roles(
+    program: InstructionTable,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+    """Every instruction's ``AsyncOp`` and, for a ``cp.async.wait_group N`` (named
+    ``cp.async.wait_group.N`` in the trace), its N."""
+    roles = np.zeros(program.n_instructions, dtype=np.int8)
+    pending = np.zeros(program.n_instructions, dtype=np.int8)
+    for i, (op, code) in enumerate(zip(program.op_class, program.opcode, strict=True)):
+        parts = program.opcode_names[int(code)].split(".")
+        if parts[:2] != ["cp", "async"]:
+            continue
+        if op == OpClass.LD_GLOBAL:
+            roles[i] = AsyncOp.COPY
+        elif parts[2] == "commit_group":
+            roles[i] = AsyncOp.COMMIT
+        elif parts[2] == "wait_all":
+            roles[i] = AsyncOp.COMMIT_AND_WAIT
+        elif parts[2] == "wait_group":
+            if len(parts) != 4 or not parts[3].isdigit():
+                raise EngineError(
+                    f"{'.'.join(parts)}: the trace does not say how many groups may stay "
+                    "pending (traced by an older gpusim): trace the kernel again"
+                )
+            if int(parts[3]) >= ASYNC_GROUP_SLOTS:
+                raise EngineError(
+                    f"{'.'.join(parts)}: the engine tracks at most "
+                    f"{ASYNC_GROUP_SLOTS - 1} pending cp.async groups"
+                )
+            roles[i], pending[i] = AsyncOp.WAIT, int(parts[3])
+    return roles, pending
 
 
 def _issued(

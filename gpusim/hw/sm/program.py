@@ -55,6 +55,26 @@ class Producer(IntEnum):
     FIXED = 0  # a fixed-latency pipe: "wait"
     SHORT = 1  # shared memory or the SFU (MIO): "short scoreboard"
     LONG = 2  # global memory (L1TEX): "long scoreboard"
+    ASYNC_COPY = 3  # cp.async groups a cp.async.wait_group waits for: "cp.async wait"
+
+
+class AsyncOp(IntEnum):
+    """An instruction's part in the asynchronous copies (``cp.async``) of its warp."""
+
+    NONE = 0
+    COPY = 1
+    """A copy: lands in the warp's open group."""
+    COMMIT = 2
+    """``commit_group``: closes the open group."""
+    WAIT = 3
+    """``wait_group N``: waits until at most ``async_pending[pc]`` groups are in flight."""
+    COMMIT_AND_WAIT = 4
+    """``wait_all``: commits the open group and waits for every group."""
+
+
+ASYNC_GROUP_SLOTS = 8
+"""Committed groups a warp tracks one by one (``wait_group`` N below this); older groups
+are folded into one landing time."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,10 @@ class EngineProgram:
     src: I32
     is_barrier: B
     is_exit: B
+    async_op: I8
+    """Its ``AsyncOp``."""
+    async_pending: I8
+    """Groups a ``wait_group`` lets stay in flight (its N; 0 otherwise)."""
     bb_start: I32
     """Basic block b holds instructions bb_start[b] .. bb_start[b+1]-1."""
 

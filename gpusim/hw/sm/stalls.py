@@ -26,6 +26,8 @@ class Stall(IntEnum):
     """Waiting at bar.sync for the rest of its CTA."""
     NOT_SELECTED = 6
     """Ready, but the scheduler issued another warp."""
+    ASYNC_COPY_WAIT = 7
+    """At ``cp.async.wait_group`` / ``wait_all``, for its copies to land in shared memory."""
 
 
 STALL_COUNT = len(Stall)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from gpusim.hw.sm import memory
 from gpusim.hw.sm.memory import MemoryParams, MemoryState
-from gpusim.hw.sm.program import PIPE_COUNT, EngineProgram
+from gpusim.hw.sm.program import ASYNC_GROUP_SLOTS, PIPE_COUNT, EngineProgram
 from gpusim.hw.sm.stalls import STALL_COUNT
 
 F64 = npt.NDArray[np.float64]
@@ -54,6 +54,8 @@ class ProgramArrays(NamedTuple):
     src: I32
     is_barrier: B
     is_exit: B
+    async_op: I8
+    async_pending: I8
     bb_start: I32
     cta_class: I32
     class_lo: I64
@@ -124,6 +126,13 @@ class WarpState(NamedTuple):
     """``[sm, slot, register]`` when each register's value is ready."""
     reg_producer: I8
     """``[sm, slot, register]`` the ``Producer`` of that value, for stall attribution."""
+    async_open_ns: F64
+    """When the copies of its open (uncommitted) ``cp.async`` group have all landed."""
+    async_group_ns: F64
+    """``[sm, slot, g]`` when committed group g has landed, 0 the most recent
+    (``ASYNC_GROUP_SLOTS`` of them)."""
+    async_older_ns: F64
+    """When every group older than those has landed."""
 
 
 class CtaState(NamedTuple):
@@ -239,6 +248,9 @@ def new_core_state(
             mem_run=np.zeros(per_mem_slot, dtype=np.int64),
             reg_ready_ns=np.zeros(per_register),
             reg_producer=np.zeros(per_register, dtype=np.int8),
+            async_open_ns=np.zeros(warps),
+            async_group_ns=np.zeros((*warps, ASYNC_GROUP_SLOTS)),
+            async_older_ns=np.zeros(warps),
         ),
         ctas=CtaState(
             active=np.zeros(ctas, dtype=np.bool_),

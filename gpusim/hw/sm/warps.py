@@ -58,6 +58,9 @@ def dispatch_cta(sim: Simulation, sm: int, cta_id: int, t: float) -> bool:
         state.next_age[0] += 1
         warps.reg_ready_ns[sm, w, :] = 0.0
         warps.reg_producer[sm, w, :] = 0
+        warps.async_open_ns[sm, w] = 0.0
+        warps.async_group_ns[sm, w, :] = 0.0
+        warps.async_older_ns[sm, w] = 0.0
         for m in range(mem_slots):
             warps.mem_exec[sm, w, m] = 0
             warps.mem_run[sm, w, m] = prog.run_ptr[stream * mem_slots + m]
