@@ -77,6 +77,9 @@ class CollectiveResult:
     messages: int
     timeline: tuple[LinkOccupancy, ...] | None = None
     """Link occupancy in time order, when asked for."""
+    host_launch_s: float = 0.0
+    """CPU time of the host thread that launches it (``collective.gpus_per_thread``
+    kernels); ``time_s`` is the longer of the GPUs' time and this (back-to-back loop)."""
 
     @property
     def count(self) -> int:
@@ -123,6 +126,7 @@ class CollectiveResult:
             **self.row(),
             "bound": self.bound.to_dict(),
             "messages": self.messages,
+            "host_launch_us": self.host_launch_s * 1e6,
             "links": [asdict(link) for link in self.links],
         }
         if self.timeline is not None:

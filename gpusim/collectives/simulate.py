@@ -3,7 +3,8 @@
 Each simulation builds its own SimPy environment and network, so runs share no state and
 the same inputs give the same numbers. Time starts at the protocol's base latency (the
 fixed cost of launching a collective); the algorithm then runs until its last message has
-arrived.
+arrived. The time reported is that, or the host thread's launches of it when they take
+longer (``gpusim.collectives.host``: collectives run back to back, as nccl-tests runs them).
 
 With ``collective.protocol = "auto"`` (and ``algo = "auto"``) each collective runs with the
 algorithm and protocol NCCL's tuning model picks at its size (``gpusim.collectives.tuner``),
@@ -20,17 +21,24 @@ import simpy
 from gpusim.collectives.checks import check_collective
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.cta import channel_payload_bytes_per_s
+from gpusim.collectives.host import back_to_back_s, host_launch_s
 from gpusim.collectives.placement import place
 from gpusim.collectives.protocols import protocol_candidates
 from gpusim.collectives.reduction import MemoryBoundReduction, ReductionModel, ReductionUnits
 from gpusim.collectives.registry import algorithm_candidates
 from gpusim.collectives.result import CollectiveResult, LinkOccupancy, LinkUsage
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun
-from gpusim.collectives.tuner import BASE_LATENCY_US, check_protocol, choose, tuned_channels
+from gpusim.collectives.tuner import (
+    BASE_LATENCY_US,
+    HOP_LATENCY_US,
+    check_protocol,
+    choose,
+    tuned_channels,
+)
 from gpusim.hw.net.links import LinkInterval
 from gpusim.hw.net.topology import build_network
 from gpusim.roofline import collective_bound
-from gpusim.spec.system import ProtocolName, SystemSpec
+from gpusim.spec.system import ProtocolName, ProtocolSpec, SystemSpec
 from gpusim.units import bytes_per_s_to_bytes_per_ns, ns_to_s, s_to_ns
 from gpusim.workload import CollectiveWorkload
 
@@ -104,10 +112,10 @@ def _simulate(
     timeline: bool,
 ) -> CollectiveResult:
     protocol = system.collective.protocol_spec(protocol_name)
+    if entry.needs_reducing_switch:
+        protocol = nvls_protocol(protocol)
     channels = tuned_channels(system, entry.name, protocol_name, workload.size_bytes, ranks)
     base_latency_s = protocol.base_latency_s
-    if entry.needs_reducing_switch:
-        base_latency_s = BASE_LATENCY_US["nvls"]["simple"] * 1e-6
     env = simpy.Environment(initial_time=s_to_ns(base_latency_s))
     intervals: list[LinkInterval] | None = [] if timeline else None
     network = build_network(system, timeline=intervals)
@@ -135,6 +143,7 @@ def _simulate(
         )
     )
     env.run()
+    launch_s = host_launch_s(system)
     time_ns = env.now
     links = tuple(
         LinkUsage(link.name, link.carried_bytes, ns_to_s(link.busy_ns), link.busy_ns / time_ns)
@@ -150,13 +159,26 @@ def _simulate(
         size_bytes=workload.size_bytes,
         ranks=ranks,
         channels=channels,
-        time_s=ns_to_s(time_ns),
+        time_s=back_to_back_s(ns_to_s(time_ns), launch_s),
         bound=collective_bound(
             system, workload.kind, entry.name, workload.size_bytes, ranks, workload.dtype
         ),
         links=links,
         messages=comm.messages,
         timeline=None if intervals is None else _timeline(intervals),
+        host_launch_s=launch_s,
+    )
+
+
+def nvls_protocol(protocol: ProtocolSpec) -> ProtocolSpec:
+    """``protocol`` (Simple) with NCCL 2.18.5's NVLS latencies: ``baseLat`` 23 us and
+    ``hwLat`` 0 per NVLink hop (src/graph/tuning.cc); NCCL's model puts NVLS's fixed costs
+    in its base, not in its hops, and a message still pays its links' own latency."""
+    return protocol.with_overrides(
+        {
+            "base_latency_s": BASE_LATENCY_US["nvls"]["simple"] * 1e-6,
+            "nvlink_hop_latency_s": HOP_LATENCY_US["nvlink"]["nvls"]["simple"] * 1e-6,
+        }
     )
 
 

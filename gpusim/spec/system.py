@@ -125,6 +125,25 @@ NCCL_LL = ProtocolSpec(
 )
 
 
+class HostSpec(FrozenModel):
+    """The host CPU side of launching work: what one host thread spends per kernel launch.
+
+    A collective is one kernel per GPU; a thread that drives several GPUs (nccl-tests ``-g
+    N``: one thread, N GPUs, the launches inside ``ncclGroupStart/End``) launches them one
+    after another, so back-to-back collectives can run no faster than that thread launches
+    them (``gpusim.collectives.host``).
+    """
+
+    kernel_launch_s: float = Field(
+        default=4.9e-6,
+        ge=0,
+        le=1e-3,
+        description="host time one thread spends queueing one kernel (cuLaunchKernel): "
+        "4.90 us measured for statically compiled C (JuliaGPU/CUDAdrv.jl pull request 15, "
+        "2017); no figure per host CPU is published",
+    )
+
+
 class CollectiveSpec(FrozenModel):
     """How the system's collectives library (NCCL-like) runs: protocol, channels, slicing."""
 
@@ -146,6 +165,13 @@ class CollectiveSpec(FrozenModel):
         le=64,
         description="buffer slots a channel's receiver offers its sender (NCCL_STEPS, "
         "src/include/collectives.h): a slice waits for a free one",
+    )
+    gpus_per_thread: int = Field(
+        default=1,
+        gt=0,
+        le=576,
+        description="GPUs one host thread launches each collective on (nccl-tests -g; "
+        "default one thread or process per GPU)",
     )
     max_messages: int = Field(
         default=1 << 18,
@@ -204,6 +230,7 @@ class SystemSpec(FrozenModel):
     )
     link_efficiency: LinkEfficiencySpec
     collective: CollectiveSpec
+    host: HostSpec = Field(default=HostSpec(), description="the host CPU's launch costs")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -226,6 +253,11 @@ class SystemSpec(FrozenModel):
             raise ValueError(
                 f"nic.gpus_per_port: must divide gpus_per_node ({self.gpus_per_node}), "
                 f"got {self.nic.gpus_per_port}"
+            )
+        if self.collective.gpus_per_thread > self.gpus_per_node:
+            raise ValueError(
+                f"collective.gpus_per_thread: one thread drives GPUs of its own node "
+                f"({self.gpus_per_node}), got {self.collective.gpus_per_thread}"
             )
         ports = self.nodes * (self.gpus_per_node // self.nic.gpus_per_port)
         if self.nodes > 1 and ports > self.nic.max_ports:

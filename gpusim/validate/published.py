@@ -61,7 +61,12 @@ class Conditions(FrozenModel):
     flop_counting: Literal["2MNK"] | None = Field(default=None, description="FLOPs per GEMM")
     in_place: bool | None = Field(default=None, description="collective in place")
     nccl_version: str | None = None
-    algorithm: str | None = Field(default=None, description="collective algorithm, if stated")
+    algorithm: str | None = Field(
+        default=None, description="collective algorithm as NCCL_ALGO names it, if stated"
+    )
+    gpus_per_thread: int | None = Field(
+        default=None, gt=0, description="GPUs one host thread drove (nccl-tests -g), if stated"
+    )
     note: str = ""
 
 

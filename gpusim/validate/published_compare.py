@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gpusim.cuda.kernels import GemmParams, KernelParams, get_kernel
-from gpusim.errors import KernelError
+from gpusim.errors import CollectiveError, KernelError
 from gpusim.spec import GpuSpec, SystemSpec, gpu_preset, system_preset
 from gpusim.validate.compare import (
     CaseComparison,
@@ -37,7 +37,9 @@ from gpusim.validate.compare import (
     Simulate,
     accuracy_by_family,
     accuracy_of,
-    engine_simulate,
+)
+from gpusim.validate.compare import (  # re-exported: the CLI counts calls of each entry point
+    engine_simulate as engine_simulate,
 )
 from gpusim.validate.published import (
     PublishedCase,
@@ -47,28 +49,70 @@ from gpusim.validate.published import (
 )
 from gpusim.validate.published_microbench import (
     SimulateMode,
-    engine_simulate_mode,
     microbenchmark_reason,
     microbenchmark_size_bytes,
     published_value,
     simulate_microbenchmark,
 )
+from gpusim.validate.published_microbench import (
+    engine_simulate_mode as engine_simulate_mode,
+)
 from gpusim.validate.stats import error_pct
 
-SimulateAllreduce = Callable[[SystemSpec, int], float]
-"""(system, bytes per rank) -> simulated seconds of one all-reduce."""
+SimulateAllreduce = Callable[[SystemSpec, int, str], float]
+"""(system, bytes per rank, algorithm or ``auto``) -> simulated seconds of one all-reduce."""
 
 FP32_BYTES = 4
 WARM_L2_NOTE_FRACTION = 0.25
 """Working sets with more than this fraction resident after a warm-up launch are flagged."""
 
 
-def engine_allreduce(system: SystemSpec, size_bytes: int) -> float:
-    """One fp32 ring all-reduce through the collective model, NCCL's protocol choice."""
+def engine_allreduce(system: SystemSpec, size_bytes: int, algo: str) -> float:
+    """One fp32 all-reduce through the collective model (``algo``: forced, or ``auto`` for
+    NCCL's tuner), NCCL's protocol choice."""
     from gpusim.collectives import simulate_collective
     from gpusim.workload import AllreduceWorkload
 
-    return float(simulate_collective(system, AllreduceWorkload(size_bytes=size_bytes)).time_s)
+    workload = AllreduceWorkload(size_bytes=size_bytes, algo=algo)
+    return float(simulate_collective(system, workload).time_s)
+
+
+@dataclass(frozen=True)
+class CollectiveSetup:
+    """What a published collective case runs on and with, read from its conditions."""
+
+    system: SystemSpec
+    algo: str
+    """The algorithm the source states (``NCCL_ALGO``, in gpusim's name), or ``auto``."""
+    note: str | None
+    """Why a stated algorithm was not simulated (it cannot run there), or None."""
+
+
+def collective_setup(case: PublishedCase) -> CollectiveSetup:
+    """The case's system preset, launched by one host thread per ``gpus_per_thread`` GPUs
+    (nccl-tests ``-g``), and the algorithm it states. A stated algorithm that cannot run on
+    the system (NCCL itself could not have run it there) leaves the choice to the tuner,
+    with a note."""
+    from gpusim.collectives.registry import algorithm_candidates
+
+    assert case.preset is not None
+    system = system_preset(case.preset)
+    if case.conditions.gpus_per_thread is not None:
+        system = system.with_overrides(
+            {"collective.gpus_per_thread": case.conditions.gpus_per_thread}
+        )
+    stated = case.conditions.algorithm
+    if stated is None:
+        return CollectiveSetup(system, "auto", None)
+    try:
+        algorithm_candidates(system, "allreduce", stated.casefold(), int(case.params["ranks"]))
+    except CollectiveError as err:
+        note = (
+            f"NCCL_ALGO={stated}, as the source states, cannot run on {case.preset} ({err}); "
+            "simulated with the tuner's choice"
+        )
+        return CollectiveSetup(system, "auto", note)
+    return CollectiveSetup(system, stated.casefold(), None)
 
 
 @dataclass(frozen=True)
@@ -203,10 +247,13 @@ def compare_published(
             kernel = str(case.gpusim_kernel)
         elif case.kind == "collective":
             measured_s = _rate_seconds(case)
+            setup = collective_setup(case)
             simulated_s = simulate_allreduce(
-                system_preset(case.preset), int(case.params["size_bytes"])
+                setup.system, int(case.params["size_bytes"]), setup.algo
             )
-            kernel = "simulate_collective allreduce"
+            if setup.note is not None and setup.note not in notes:
+                notes.append(setup.note)
+            kernel = f"simulate_collective allreduce ({setup.algo})"
         else:
             assert case.gpusim_kernel is not None
             measured_s = _rate_seconds(case)
@@ -266,7 +313,10 @@ def compare_published(
     if any(case.kind == "collective" for case in compared_cases(published, skipped)):
         notes.append(
             "collectives: simulated as an fp32 (nccl-tests' default) all-reduce with the "
-            "algorithm (ring, tree, NVLS) and protocol NCCL's tuner chooses per size"
+            "algorithm the source states (conditions.algorithm, NCCL_ALGO), else the one "
+            "(ring, tree, NVLS) NCCL's tuner chooses per size, and the protocol the tuner "
+            "chooses; launched by one host thread per conditions.gpus_per_thread GPUs "
+            "(nccl-tests -g), else one per GPU"
         )
     notes.extend(published.notes)
     devices = sorted({case.device for case in published.cases})

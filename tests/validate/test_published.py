@@ -150,8 +150,10 @@ def test_compare_scores_the_simulated_rungs_and_lists_the_others() -> None:
 def test_compare_runs_allreduce_at_every_published_size() -> None:
     sizes: list[int] = []
 
-    def allreduce(system: SystemSpec, size_bytes: int) -> float:
+    def allreduce(system: SystemSpec, size_bytes: int, algo: str) -> float:
         assert system.name == "8xA100-NVSwitch"
+        assert system.collective.gpus_per_thread == 8  # nccl-tests -g 8, as the source ran
+        assert algo == "auto"  # the stated NVLS cannot run on an A100 NVSwitch
         sizes.append(size_bytes)
         return size_bytes * 2 * 7 / 8 / 200e9  # 200 GB/s of bus bandwidth
 
@@ -160,6 +162,39 @@ def test_compare_runs_allreduce_at_every_published_size() -> None:
     assert sizes == [case.params["size_bytes"] for case in nccl.cases]
     assert result.not_simulated == ()
     assert all(r.simulated_figure == pytest.approx(200.0) for r in result.results)
+    stated = [note for note in result.comparison.notes if note.startswith("NCCL_ALGO=NVLS")]
+    assert len(stated) == 1 and "cannot run on 8xA100-NVSwitch" in stated[0]
+    assert "simulated with the tuner's choice" in stated[0]
+
+
+def test_compare_runs_the_algorithm_and_threads_the_source_states() -> None:
+    runs: set[tuple[str, int, str]] = set()
+
+    def allreduce(system: SystemSpec, size_bytes: int, algo: str) -> float:
+        runs.add((system.name, system.collective.gpus_per_thread, algo))
+        return 1e-3
+
+    nccl = load_published(NCCL_A100.with_name("azure-nccl-allreduce-nd-h100-v5.json"))
+    result = compare_published(nccl, simulate_allreduce=allreduce)
+    assert runs == {("8xH100-NVSwitch", 8, "nvls")}
+    assert not any(note.startswith("NCCL_ALGO=") for note in result.comparison.notes)
+    unstated = nccl.model_copy(
+        update={
+            "cases": tuple(
+                case.model_copy(
+                    update={
+                        "conditions": case.conditions.model_copy(
+                            update={"algorithm": None, "gpus_per_thread": None}
+                        )
+                    }
+                )
+                for case in nccl.cases
+            )
+        }
+    )
+    runs.clear()
+    compare_published(unstated, simulate_allreduce=allreduce)
+    assert runs == {("8xH100-NVSwitch", 1, "auto")}
 
 
 def microbenchmark_stand_in(gpu: GpuSpec, kernel: str, params: KernelParams, mode: str) -> float:
@@ -224,7 +259,7 @@ def test_the_accuracy_table_has_a_row_per_family_and_gpu_and_per_unsimulated_fil
 
     monkeypatch.setattr("gpusim.validate.published_compare.engine_simulate", gemm_stand_in)
     monkeypatch.setattr(
-        "gpusim.validate.published_compare.engine_allreduce", lambda system, size: 1e-3
+        "gpusim.validate.published_compare.engine_allreduce", lambda system, size, algo: 1e-3
     )
     monkeypatch.setattr(
         "gpusim.validate.published_compare.engine_simulate_mode", microbenchmark_stand_in

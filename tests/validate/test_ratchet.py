@@ -127,7 +127,7 @@ def test_published_files_are_ratcheted_per_family_and_gpu(
     current = published_mapes(
         PUBLISHED,
         simulate=lambda gpu, kernel, params: 0.05,
-        simulate_allreduce=lambda system, size_bytes: 1e-3,
+        simulate_allreduce=lambda system, size_bytes, algo: 1e-3,
     )
     assert sorted(current) == published_record_names(PUBLISHED)
     assert set(current["published/siboehm-sgemm-rtx-a6000.json"]) == {"sgemm on RTX-A6000"}
