@@ -1,8 +1,11 @@
 """The ``gpusim`` command line: thin commands over the functions a script would call.
 
 A ``GpusimError`` anywhere below a command is the user's to fix: it is printed as one line on
-stderr and the command exits with code 2, with no traceback. Any other exception is a bug in
-gpusim and keeps its traceback.
+stderr and the command exits with code 2, with no traceback. Ctrl-C anywhere below a command
+ends it with one line, ``interrupted``, and exit code 130 (a command with more to say, such
+as a sweep's count of stored points, catches it first). Any other exception is a bug in
+gpusim and keeps its traceback. Long computations show their progress through
+``gpusim.cli.progress``.
 
 Commands load lazily: the root group knows each command's name, module and one-line help,
 and imports the module only when that command runs, so ``gpusim --help`` and the light
@@ -23,6 +26,8 @@ from typer import _click as click
 from gpusim.errors import GpusimError
 
 USER_ERROR_EXIT_CODE = 2
+INTERRUPTED_EXIT_CODE = 130
+"""128 + SIGINT, as a shell reports a command that Ctrl-C ended."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ class _Listed(typer.core.TyperCommand):
 
 class _Group(typer.core.TyperGroup):
     """The root command group: loads commands lazily; a ``GpusimError`` becomes one line and
-    exit code 2."""
+    exit code 2, Ctrl-C the line ``interrupted`` and exit code 130."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
@@ -130,6 +135,9 @@ class _Group(typer.core.TyperGroup):
         except GpusimError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(USER_ERROR_EXIT_CODE) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
 
 
 _BY_NAME = {command.name: command for command in COMMANDS}

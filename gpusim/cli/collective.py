@@ -7,16 +7,14 @@ One command per collective (``allreduce``, ``allgather``, ``reducescatter``, ``b
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from gpusim.cli.output import print_json
+from gpusim.cli.progress import progress_line
 from gpusim.collectives import (
     CollectiveResult,
     check_collective,
@@ -107,7 +105,7 @@ def _command(collective: str) -> Callable[..., None]:
             workload, parse_size_range(sizes, field="--sizes"), count, field="--sizes"
         )
         if timeline is None:
-            results = _sweep(hardware, workload, sizes_bytes, progress=not as_json)
+            results = _sweep(hardware, workload, sizes_bytes)
         else:
             results = [_with_timeline(hardware, workload, sizes_bytes, timeline)]
         if as_json:
@@ -161,13 +159,10 @@ def _workload(
 
 
 def _sweep(
-    system: SystemSpec, workload: CollectiveWorkload, sizes: list[int], *, progress: bool
+    system: SystemSpec, workload: CollectiveWorkload, sizes: list[int]
 ) -> list[CollectiveResult]:
-    if not (progress and sys.stderr.isatty()):
-        return sweep_collective(system, workload, sizes)
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"{workload.kind} on {system.name}", total=len(sizes))
-        return sweep_collective(system, workload, sizes, on_result=lambda _: bar.advance(task))
+    with progress_line(f"{workload.kind} on {system.name}", steps=len(sizes)) as line:
+        return sweep_collective(system, workload, sizes, on_result=lambda _: line.step())
 
 
 def print_nccl_table(

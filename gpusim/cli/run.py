@@ -13,6 +13,7 @@ from rich.table import Table
 from gpusim.api import simulate_scenario
 from gpusim.cli.collective import print_nccl_table
 from gpusim.cli.output import console, print_json
+from gpusim.cli.progress import progress_line
 from gpusim.collectives import CollectiveResult
 from gpusim.files import check_writable, reporting_write_errors
 from gpusim.hw.sm.result import KernelResult, Mode
@@ -24,9 +25,9 @@ from gpusim.store import NewRecord, ResultStore, result_metrics
 from gpusim.training.result import TrainingResult
 from gpusim.training.summary import summary_rows
 from gpusim.units import format_bytes, format_decimal, format_seconds
-from gpusim.workload import CollectiveWorkload
+from gpusim.workload import CollectiveWorkload, KernelWorkload
 
-progress = Console(stderr=True)
+stderr = Console(stderr=True)
 
 
 def run(
@@ -55,8 +56,11 @@ def run(
     mode: Mode = "detailed" if detailed else "fast"
     timeline = html is not None and not isinstance(scenario.workload, CollectiveWorkload)
     start_s = time.perf_counter()
-    with progress.status(f"simulating {scenario.name} ({mode})", spinner="dots"):
-        result = simulate_scenario(scenario, mode=mode, timeline=timeline)
+    kernel = isinstance(scenario.workload, KernelWorkload)  # the others report no fraction
+    with progress_line(f"simulating {scenario.name} ({mode})", fraction=kernel) as line:
+        result = simulate_scenario(
+            scenario, mode=mode, timeline=timeline, progress=line.fraction if kernel else None
+        )
     wall_s = time.perf_counter() - start_s
     bound = scenario.bound()
     metrics = result_metrics(result, bound)
@@ -65,7 +69,7 @@ def run(
             scenario, kind="run", mode=mode, wall_s=wall_s, metrics=metrics
         )
         run_id = results.add(record)
-        progress.print(f"stored as record {run_id} in {results.path}", style="dim", markup=False)
+        stderr.print(f"stored as record {run_id} in {results.path}", style="dim", markup=False)
     if as_json:
         print_json({**_document(scenario, result, bound, mode), "run_id": run_id})
     elif isinstance(result, CollectiveResult):
@@ -78,7 +82,7 @@ def run(
     if html is not None:  # after the summary: a report that fails to write loses nothing
         with reporting_write_errors(html, "--html"):
             write_report(result, html, scenario=scenario, bound=bound)
-        progress.print(f"report: {html}", style="dim", markup=False)
+        stderr.print(f"report: {html}", style="dim", markup=False)
 
 
 def _document(

@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from gpusim.cli import INTERRUPTED_EXIT_CODE
 from gpusim.cli.output import console, format_field, print_json, print_table
+from gpusim.cli.progress import progress_line
 from gpusim.files import check_writable, reporting_write_errors
 from gpusim.hw.sm.result import Mode
 from gpusim.report import write_sweep_report
@@ -26,7 +27,6 @@ from gpusim.sweeps import SweepRecord, SweepResult, sweep
 from gpusim.units import format_decimal
 
 POINTS_FAILED_EXIT_CODE = 1
-INTERRUPTED_EXIT_CODE = 130
 
 errors = Console(stderr=True, highlight=False)
 
@@ -58,20 +58,18 @@ def sweep_command(
         check_writable(html, "--html")
     scenario = load_scenario(path)
     mode: Mode = "detailed" if detailed else "fast"
-    progress = _progress_bar()
-    task = progress.add_task(scenario.name, total=len(scenario.sweep_points()))
     finished = 0
-
-    def on_record(record: SweepRecord, total: int) -> None:
-        nonlocal finished
-        finished += 1
-        progress.update(task, total=total, completed=finished)
-        if record.status == "error":
-            message = f"point {record.index} ({point_text(record.point)}): {record.error}"
-            progress.console.print(message, markup=False, soft_wrap=True)
-
+    points = len(scenario.sweep_points())
     try:
-        with progress:
+        with progress_line(scenario.name, steps=points, keep=True) as line:
+
+            def on_record(record: SweepRecord, total: int) -> None:
+                nonlocal finished
+                finished += 1
+                line.step(total=total)
+                if record.status == "error":
+                    line.note(f"point {record.index} ({point_text(record.point)}): {record.error}")
+
             result = sweep(
                 scenario,
                 jobs=jobs,
@@ -98,19 +96,6 @@ def sweep_command(
         errors.print(f"report: {html}", markup=False)
     if result.failed:
         raise typer.Exit(POINTS_FAILED_EXIT_CODE)
-
-
-def _progress_bar() -> Progress:
-    """A Rich progress bar on stderr (shown on a terminal only)."""
-    bar_console = Console(stderr=True, highlight=False)
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=bar_console,
-        disable=not bar_console.is_terminal,
-    )
 
 
 _KERNEL_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gpusim.cli.output import console, print_json
+from gpusim.cli.progress import progress_line
 from gpusim.cuda.fit import check_fits_gpu
 from gpusim.cuda.kernels import KERNEL_NAMES, KERNELS, SizeOptions, get_kernel
 from gpusim.errors import KernelError
@@ -24,7 +24,6 @@ from gpusim.units import format_bytes, format_decimal
 if TYPE_CHECKING:
     from gpusim.cuda.trace import TraceSummary
 
-progress = Console(stderr=True)
 SIZE_HELP = "; ".join(dict.fromkeys(f"{kernel.family}: {kernel.size_syntax}" for kernel in KERNELS))
 
 
@@ -66,7 +65,7 @@ def trace(
             raise KernelError(f"--size {size}: {err}") from None
         if out is not None:
             check_writable(out, "--out")
-        with progress.status(f"tracing {kernel} {size}", spinner="dots"):
+        with progress_line(f"tracing {kernel} {size}"):
             built = kernel_trace(target, kernel, params)
         summary = built.summary()
     if as_json:

@@ -7,21 +7,32 @@ imported inside the command because it loads Numba's CUDA driver bindings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+import gpusim.validate.compare as recorded
 from gpusim.cli.output import console, print_json
+from gpusim.cli.progress import progress_line
 from gpusim.errors import MeasurementError
 from gpusim.files import check_writable, reporting_write_errors
-from gpusim.validate.compare import Comparison
+from gpusim.validate import published_compare
+from gpusim.validate.compare import Comparison, Simulate
 from gpusim.validate.compare import compare as compare_measurements
 from gpusim.validate.device_presets import resolve_gpu
 from gpusim.validate.measurements import load_measurements
 from gpusim.validate.provenance import code_version, utc_now
-from gpusim.validate.published import is_published, load_published, published_files
-from gpusim.validate.published_compare import PublishedComparison, compare_published
+from gpusim.validate.published import PublishedFile, is_published, load_published, published_files
+from gpusim.validate.published_compare import (
+    PublishedComparison,
+    SimulateAllreduce,
+    compare_published,
+)
+from gpusim.validate.published_microbench import SimulateMode
 from gpusim.validate.ratchet import (
     check,
     current_mapes,
@@ -92,7 +103,9 @@ def compare(
     if is_published(file):
         if preset != "auto":
             raise MeasurementError(f"--preset: {file} names the preset of each published case")
-        published = compare_published(load_published(file), source=file.name)
+        figures = load_published(file)
+        with _simulations(f"simulating {file.name}") as engine:
+            published = engine.compare_published(figures, file.name)
         if as_json:
             print_json(published.to_dict())
         else:
@@ -101,7 +114,11 @@ def compare(
     else:
         measurements = load_measurements(file)
         gpu = resolve_gpu(measurements.device_name, preset)
-        comparison, curves = compare_measurements(measurements, gpu, source=file.name), ()
+        with _simulations(f"simulating {file.name}") as engine:
+            comparison = compare_measurements(
+                measurements, gpu, source=file.name, simulate=engine.kernel
+            )
+        curves = ()
         if as_json:
             print_json(comparison.to_dict())
         else:
@@ -143,10 +160,9 @@ def accuracy_table(
     ] = None,
 ) -> None:
     """Print the Markdown accuracy table of every published file (for README)."""
-    comparisons = [
-        compare_published(load_published(path), source=path.name)
-        for path in published_files(published)
-    ]
+    files = published_files(published)
+    with _simulations(f"simulating {len(files)} published file(s)") as engine:
+        comparisons = [engine.compare_published(load_published(path), path.name) for path in files]
     version = code_version(commit)
     tag = str(version["commit"] or "unknown")[:7] + (" (dirty)" if version["dirty"] else "")
     typer.echo(accuracy_markdown(comparisons, date=utc_now()[:10], commit=tag), nl=False)
@@ -176,7 +192,10 @@ def ratchet(
             f"and no published file in {published}"
         )
     record_before = load_accuracy(accuracy)
-    current = current_mapes(measurements) | published_mapes(published)
+    with _simulations(f"ratchet: {len(recordings) + len(figures)} file(s)") as engine:
+        current = current_mapes(measurements, engine.kernel) | published_mapes(
+            published, engine.published_kernel, engine.allreduce, engine.microbenchmark
+        )
     problems = check(record_before, current)
     families = sum(len(mapes) for mapes in current.values())
     console.print(
@@ -202,3 +221,35 @@ def _folder(path: Path, option: str) -> Path:
             f"{option}: no folder {path} (run from the gpusim repository, or name the folder)"
         )
     return path
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """The engine's entry points a comparison is given, each call one step of a progress
+    line. Each is looked up when the command runs, where the comparison would look it up."""
+
+    kernel: Simulate
+    published_kernel: Simulate
+    allreduce: SimulateAllreduce
+    microbenchmark: SimulateMode
+
+    def compare_published(self, figures: PublishedFile, source: str) -> PublishedComparison:
+        return compare_published(
+            figures,
+            source=source,
+            simulate=self.published_kernel,
+            simulate_allreduce=self.allreduce,
+            simulate_microbenchmark_launch=self.microbenchmark,
+        )
+
+
+@contextmanager
+def _simulations(description: str) -> Iterator[_Engine]:
+    """A progress line counting the simulations made through the ``_Engine`` yielded."""
+    with progress_line(description, unit="simulations") as line:
+        yield _Engine(
+            kernel=line.counting(recorded.engine_simulate),
+            published_kernel=line.counting(published_compare.engine_simulate),
+            allreduce=line.counting(published_compare.engine_allreduce),
+            microbenchmark=line.counting(published_compare.engine_simulate_mode),
+        )

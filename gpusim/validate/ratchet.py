@@ -28,6 +28,7 @@ from gpusim.validate.published_compare import (
     compare_published,
     not_simulated_reason,
 )
+from gpusim.validate.published_microbench import SimulateMode
 
 DEFAULT_TOLERANCE_PP = 1.0
 FamilyMapes = dict[str, float]
@@ -153,6 +154,7 @@ def published_file_mapes(
     path: Path,
     simulate: Simulate | None = None,
     simulate_allreduce: SimulateAllreduce | None = None,
+    simulate_microbenchmark_launch: SimulateMode | None = None,
 ) -> FamilyMapes:
     """MAPE per family and GPU of one published file (empty: nothing simulated)."""
     comparison = compare_published(
@@ -160,6 +162,7 @@ def published_file_mapes(
         source=path.name,
         simulate=simulate,
         simulate_allreduce=simulate_allreduce,
+        simulate_microbenchmark_launch=simulate_microbenchmark_launch,
     ).comparison
     return family_mapes(comparison)
 
@@ -168,11 +171,14 @@ def published_mapes(
     directory: Path,
     simulate: Simulate | None = None,
     simulate_allreduce: SimulateAllreduce | None = None,
+    simulate_microbenchmark_launch: SimulateMode | None = None,
 ) -> dict[str, FamilyMapes]:
     """MAPE per family and GPU of every published file with simulated cases, by record name."""
     current = {}
     for path in published_files(directory):
-        mapes = published_file_mapes(path, simulate, simulate_allreduce)
+        mapes = published_file_mapes(
+            path, simulate, simulate_allreduce, simulate_microbenchmark_launch
+        )
         if mapes:
             current[f"{PUBLISHED_PREFIX}{path.name}"] = mapes
     return current

@@ -1,0 +1,98 @@
+"""Ctrl-C on the long commands (the whole process group, as a terminal sends it): each ends
+promptly with the one line ``interrupted`` and exit code 130, no traceback, and nothing
+written (no record stored, no report, no trace file). A sweep's Ctrl-C, which also says what
+was stored, is tests/sweep/test_interrupt.py's.
+
+Each command is struck once it has spent ``BUSY_CPU_S`` of CPU time, well past its imports,
+in work that takes tens of seconds; a fresh cache makes ``run`` build its trace first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).parents[2]
+BUSY_CPU_S = 2.0
+STOP_WITHIN_S = 5.0
+"""Ctrl-C to exit, on a loaded 2-core machine (about 2 s measured with load 9)."""
+START_TIMEOUT_S = 120.0
+CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+BIG_GEMM = """
+schema_version = 1
+name = "big"
+[gpu]
+preset = "H100-SXM5-80GB"
+[workload]
+kind = "gemm"
+kernel = "gemm_naive"
+m = 4096
+n = 4096
+k = 4096
+"""
+
+COMMANDS = {
+    "run": ["run", "{folder}/big.toml", "--store", "{folder}/r.sqlite", "--html", "{folder}/r.html"],
+    "trace": ["trace", "gemm_naive", "--size", "4096x4096x4096", "--out", "{folder}/t.npz"],
+    "collective": ["collective", "allreduce", "--system", "8xH100-NVSwitch", "--nodes", "32"],
+    "accuracy-table": ["validate", "accuracy-table"],
+}  # fmt: skip
+"""Each command, as a user types it, at a size that takes tens of seconds."""
+
+
+def cpu_s(pid: int) -> float:
+    """User and system seconds ``pid`` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def records_in(store: Path) -> int:
+    if not store.exists():
+        return 0
+    with sqlite3.connect(store) as db:
+        return int(db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(name: str, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "big.toml").write_text(BIG_GEMM)
+    before = files_in(folder)
+    args = [arg.format(folder=folder) for arg in COMMANDS[name]]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gpusim", *args],
+        cwd=REPOSITORY,
+        env={**os.environ, "GPUSIM_CACHE_DIR": str(tmp_path / "cache")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while cpu_s(process.pid) < BUSY_CPU_S and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    struck_s = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - struck_s < STOP_WITHIN_S
+    assert process.returncode == 130, stderr
+    assert stderr.endswith("interrupted\n") and "Traceback" not in stderr, stderr
+    assert records_in(folder / "r.sqlite") == 0
+    assert [name for name in files_in(folder) if name != "r.sqlite"] == before
