@@ -84,7 +84,7 @@ def test_a_copy_and_an_allreduce_load(tmp_path: Path) -> None:
         (("k = 128", "k = 128\nbatch = 2"), "workload.batch: unknown field, got 2"),
         (
             ('kind = "gemm"', 'kind = "fft"'),
-            "workload.kind: must be one of gemm, copy, microbenchmark, allreduce, allgather, reducescatter, broadcast, reduce, got 'fft'",
+            "workload.kind: must be one of gemm, copy, microbenchmark, allreduce, allgather, reducescatter, broadcast, reduce, training_step, got 'fft'",
         ),
         (
             ('kernel = "gemm_smem_tiled_32"', 'kernel = "gemm_magic"'),
@@ -197,7 +197,7 @@ def test_a_kind_that_is_not_a_string_is_refused(tmp_path: Path) -> None:
     text = GEMM.replace('kind = "gemm"', "kind = [1]")
     with pytest.raises(
         ScenarioError,
-        match=r"workload\.kind: must be one of gemm, copy, microbenchmark, allreduce, allgather, reducescatter, broadcast, reduce, got \[1\]$",
+        match=r"workload\.kind: must be one of gemm, copy, microbenchmark, allreduce, allgather, reducescatter, broadcast, reduce, training_step, got \[1\]$",
     ):
         load_scenario(write(tmp_path, text))
 

@@ -255,6 +255,8 @@ SYSTEM_PROBES: dict[str, tuple[SystemSpec, CollectiveWorkload]] = {
     "pcie_small": (PCIE, SMALL),
     "pcie_large": (PCIE, LARGE),
     "two_nodes_small": (NVSWITCH.with_overrides({"nodes": 2}), SMALL),
+    # nccl-tests -g 8: one thread launches all eight GPUs' kernels (the launch floor).
+    "one_thread_small": (NVSWITCH.with_overrides({"collective.gpus_per_thread": 8}), SMALL),
     "two_nodes_large": (NVSWITCH.with_overrides({"nodes": 2}), LARGE),
     "ring_large": (NVSWITCH, LARGE.with_overrides({"algo": "ring"})),
     "mesh_five_small": (
@@ -307,6 +309,8 @@ SYSTEM_FIELDS: dict[str, tuple[str, Any]] = {
     "collective.nvls_channels": ("nvswitch_large", 1),
     "collective.steps_per_channel": ("ring_large", 2),
     "nvswitch_reduce_efficiency": ("nvswitch_large", 0.5),
+    "host.kernel_launch_s": ("one_thread_small", None),
+    "collective.gpus_per_thread": ("nvswitch_small", 8),
     **_protocol_fields(),
 }
 

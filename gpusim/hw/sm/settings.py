@@ -60,10 +60,12 @@ class FastModeSettings:
     window_periods_per_cta: int = 16
     """A window for measuring the loop-period rate holds this many periods per resident
     CTA."""
-    barrier_free_window_periods_per_cta: int = 4
-    """The same for a kernel without ``bar.sync``: no CTA-level turns to average over. A 1 GiB
-    copy on an H100 comes out 0.09% faster than with 16 (0.70542 vs 0.70606 ms) and jumps
-    after about 10 of its 64 periods instead of 34."""
+    barrier_free_window_periods_per_cta: int = 16
+    """The same for a kernel without ``bar.sync``. Shorter windows (4) let a 1 GiB copy jump
+    after about 10 of its 64 periods instead of 34 (0.09% faster on an H100), but they judge
+    a multi-pass stream steady during its first, DRAM-bound pass and extrapolate that rate
+    over the L2-served passes (the L2 streaming microbenchmark fell to 30% of the L2
+    bandwidth), so the default stays the barrier window's 16."""
     loop_rate_tolerance: float = 0.02
     """Two consecutive windows are steady when their period rates differ by at most this
     share..."""
