@@ -16,7 +16,7 @@ from typing import Any
 
 from gpusim.files import write_atomically
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TABLE_DEPTH = 2
 """Mappings this deep or shallower are ``[tables]``; deeper ones are written inline."""
 
@@ -47,7 +47,7 @@ def _table_lines(table: Mapping[str, Any], path: tuple[str, ...], depth: int) ->
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _value(value: Any) -> str:
