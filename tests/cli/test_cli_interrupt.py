@@ -47,6 +47,22 @@ COMMANDS = {
 """Each command, as a user types it, at a size that takes tens of seconds."""
 
 
+TINY_GEMM = BIG_GEMM.replace("4096", "64")
+
+
+@pytest.fixture(scope="module")
+def compiled_engine(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The engine's machine-code folder, compiled first by one tiny run: on a fresh checkout
+    the one-time compile (a minute, in LLVM, where Ctrl-C waits) must not be what is struck."""
+    folder = tmp_path_factory.mktemp("warm")
+    (folder / "tiny.toml").write_text(TINY_GEMM)
+    command = [sys.executable, "-m", "gpusim", "run", str(folder / "tiny.toml")]
+    subprocess.run([*command, "--store", str(folder / "r.sqlite")], check=True, timeout=900)
+    from gpusim.hw.sm.engine_cache import engine_cache_dir
+
+    return str(engine_cache_dir())
+
+
 def cpu_s(pid: int) -> float:
     """User and system seconds ``pid`` has used so far (0 once it is gone)."""
     try:
@@ -69,7 +85,9 @@ def records_in(store: Path) -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(name: str, tmp_path: Path) -> None:
+def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(
+    name: str, tmp_path: Path, compiled_engine: str
+) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     (folder / "big.toml").write_text(BIG_GEMM)
@@ -78,7 +96,11 @@ def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(name: str, tmp_pa
     process = subprocess.Popen(
         [sys.executable, "-m", "gpusim", *args],
         cwd=REPOSITORY,
-        env={**os.environ, "GPUSIM_CACHE_DIR": str(tmp_path / "cache")},
+        env={
+            **os.environ,
+            "GPUSIM_CACHE_DIR": str(tmp_path / "cache"),
+            "NUMBA_CACHE_DIR": compiled_engine,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
