@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,13 +113,7 @@ def _print_training(scenario: Scenario, result: TrainingResult) -> None:
         f"[bold]{scenario.name}[/bold]: {scenario.workload.describe()} on {result.system}",
         soft_wrap=True,
     )
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="cyan")
-    table.add_column(justify="right")
-    table.add_column(style="dim")
-    for row in summary_rows(result):
-        table.add_row(*row)
-    console.print(table)
+    console.print(_summary_table(summary_rows(result)))
 
 
 def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> None:
@@ -127,10 +122,6 @@ def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> Non
         f"({result.mode} mode)",
         soft_wrap=True,
     )
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="cyan")
-    table.add_column(justify="right")
-    table.add_column(style="dim")
     rows = [
         (
             "time",
@@ -163,12 +154,21 @@ def _print_kernel(scenario: Scenario, result: KernelResult, bound: Bound) -> Non
         ("IPC", f"{result.ipc:.2f}", f"issue slots {result.issue_slot_utilisation:.0%} used"),
         ("cache hits", f"L1 {result.l1_hit_rate:.0%}", f"L2 {result.l2_hit_rate:.0%}"),
     ]
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    console.print(_summary_table(rows))
     stalls = sorted(result.stall_fractions.items(), key=lambda item: -item[1])
     shown = ", ".join(
         f"{name.replace('_', ' ')} {share:.0%}" for name, share in stalls if share >= 0.01
     )
     console.print(f"[cyan]bottleneck[/cyan] {result.bottleneck}", soft_wrap=True)
     console.print(f"[cyan]stalls[/cyan] {shown}", soft_wrap=True)
+
+
+def _summary_table(rows: Iterable[tuple[str, str, str]]) -> Table:
+    """A run's summary: name (cyan), figure (right-aligned), detail (dim), no header."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    for row in rows:
+        table.add_row(*row)
+    return table
