@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import FOREGROUND_JOB
+
 REPOSITORY = Path(__file__).parents[2]
 BUSY_CPU_S = 2.0
 STOP_WITHIN_S = 5.0
@@ -83,10 +85,6 @@ def records_in(store: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
 
-# Known defect (issue 15): on a fresh clone's first suite run Ctrl-C is not honoured in
-# time (or at all); it passes on a machine that ran gpusim before. Out of the default
-# suite until fixed: `make test-slow` runs it.
-@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(
@@ -108,7 +106,7 @@ def test_ctrl_c_ends_a_long_command_with_one_line_and_exit_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
+        **FOREGROUND_JOB,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while cpu_s(process.pid) < BUSY_CPU_S and time.monotonic() < deadline:

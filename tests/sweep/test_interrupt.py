@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.sweep.test_cli_sweep import SCENARIO
+from tests.terminal import FOREGROUND_JOB
 
 LATENCIES = list(range(400, 1600, 50))
 """24 points of one cached trace: long enough a sweep to interrupt in the middle."""
@@ -33,8 +34,7 @@ def stored(path: Path) -> int:
 
 
 def gpusim_sweep(scenario: Path, store: Path) -> subprocess.Popen[str]:
-    """``gpusim sweep SCENARIO --jobs 2`` in a session of its own (a terminal's Ctrl-C
-    reaches the whole group)."""
+    """``gpusim sweep SCENARIO --jobs 2`` as a terminal's foreground job."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -50,7 +50,7 @@ def gpusim_sweep(scenario: Path, store: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
+        **FOREGROUND_JOB,
     )
 
 
@@ -65,10 +65,6 @@ def engine_compiled_for_this_checkout(tmp_path_factory: pytest.TempPathFactory) 
     subprocess.run([*command, "--store", str(folder / "r.sqlite")], check=True, timeout=900)
 
 
-# Known defect (issue 15): on a fresh clone's first suite run Ctrl-C is not honoured in
-# time (or at all); it passes on a machine that ran gpusim before. Out of the default
-# suite until fixed: `make test-slow` runs it.
-@pytest.mark.slow
 def test_ctrl_c_keeps_finished_points_and_a_rerun_resumes(tmp_path: Path) -> None:
     scenario = tmp_path / "long.toml"
     scenario.write_text(SCENARIO + f'"gpu.dram.latency_cycles" = {LATENCIES}\n')
@@ -168,10 +164,6 @@ def still_alive(pids: list[int], within_s: float) -> list[int]:
     return [pid for pid in pids if proc_stat(pid) is not None]
 
 
-# Known defect (issue 15): on a fresh clone's first suite run Ctrl-C is not honoured in
-# time (or at all); it passes on a machine that ran gpusim before. Out of the default
-# suite until fixed: `make test-slow` runs it.
-@pytest.mark.slow
 @needs_proc
 def test_ctrl_c_stops_busy_workers_at_once(tmp_path: Path) -> None:
     process, workers = busy_sweep(tmp_path)
