@@ -25,12 +25,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from timing import run_timed
 
 from gpusim.cache import cache_dir
 
@@ -66,26 +67,16 @@ class Case:
 
 
 def timed(command: list[str], cache: Path) -> Measured:
-    """Run ``command`` under /usr/bin/time -v with ``cache`` as gpusim's cache folder."""
+    """Run ``command`` with ``cache`` as gpusim's cache folder (and its store there)."""
     env = dict(os.environ, GPUSIM_CACHE_DIR=str(cache), GPUSIM_STORE=str(cache / "store.sqlite"))
-    done = subprocess.run(
-        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env, cwd=cache
-    )
-    if done.returncode != 0:
+    done = run_timed(command, env, cache)
+    if done.exit_code != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-
-    def field(label: str) -> str:
-        found = re.search(rf"{re.escape(label)}: (.+)", done.stderr)
-        if found is None:
-            raise RuntimeError(f"/usr/bin/time printed no {label!r}")
-        return found.group(1).strip()
-
-    clock = field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")
     simulated = re.search(r'"time_s": ([0-9.e+-]+)', done.stdout)
     return Measured(
-        wall_s=sum(float(part) * 60**i for i, part in enumerate(reversed(clock))),
-        cpu_s=float(field("User time (seconds)")) + float(field("System time (seconds)")),
-        peak_rss_bytes=int(field("Maximum resident set size (kbytes)")) * 1024,
+        wall_s=done.wall_s,
+        cpu_s=done.cpu_s,
+        peak_rss_bytes=done.peak_rss_bytes,
         simulated_s=float(simulated.group(1)) if simulated else None,
     )
 

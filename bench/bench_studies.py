@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from timing import Timed, run_timed
 
 from gpusim.hw.sm.engine_cache import engine_cache_dir
 
@@ -39,34 +38,18 @@ class Study:
     readme_s: int
 
 
-@dataclass(frozen=True)
-class Timing:
-    """One run of a command: wall clock and the CPU time it and its children used."""
-
-    wall_s: float
-    cpu_s: float
-    exit_code: int
-
-
 def readme_studies() -> list[Study]:
     text = (REPOSITORY / "README.md").read_text()
     return [Study(title, path, int(s)) for title, path, s in STUDY_ROW.findall(text)]
 
 
-def timed(command: list[str], environment: dict[str, str]) -> Timing:
-    """Run ``command`` to the end; its wall clock and user + sys seconds (workers included:
-    each process waits for its own)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started_s = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, check=False
-    )
-    wall_s = time.perf_counter() - started_s
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if completed.returncode not in (0, 1):  # 1: some points failed, shown in the table
-        sys.stderr.write(completed.stderr)
-    return Timing(wall_s, cpu_s, completed.returncode)
+def timed(command: list[str], environment: dict[str, str]) -> Timed:
+    """Run ``command`` to the end; a failure other than failed points (exit 1, shown in the
+    sweep's table) shows its stderr."""
+    done = run_timed(command, environment, REPOSITORY)
+    if done.exit_code not in (0, 1):
+        sys.stderr.write(done.stderr)
+    return done
 
 
 def load_text() -> str:
