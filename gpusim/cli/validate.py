@@ -36,10 +36,12 @@ from gpusim.validate.published_microbench import SimulateMode
 from gpusim.validate.ratchet import (
     check,
     current_mapes,
+    limited_to,
     load_accuracy,
     measurement_files,
     published_mapes,
     ratcheted,
+    record_name,
     save_accuracy,
 )
 from gpusim.validate.report import (
@@ -173,6 +175,13 @@ def ratchet(
     update: Annotated[
         bool, typer.Option("--update", help="record new files and improved figures")
     ] = False,
+    only: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--only",
+            help="check (and update) only this measurement or published file (repeatable)",
+        ),
+    ] = None,
     measurements: Annotated[Path, typer.Option(help="measurement files")] = DEFAULT_MEASUREMENTS,
     published: Annotated[
         Path, typer.Option(help="published measurement files")
@@ -182,7 +191,8 @@ def ratchet(
     """Check every measurement and published file's MAPE per family against the record.
 
     A check must not pass having checked nothing: a folder that is missing, or no file in
-    either, is a one-line error (exit 2); what was checked is printed.
+    either, is a one-line error (exit 2); what was checked is printed. With ``--only`` the
+    check and the update cover the files named, and every other entry stays as recorded.
     """
     recordings = measurement_files(_folder(measurements, "--measurements"))
     figures = published_files(_folder(published, "--published"))
@@ -191,12 +201,17 @@ def ratchet(
             f"nothing to check: no measurement file in {measurements} "
             f"and no published file in {published}"
         )
+    names = None
+    if only:
+        recordings, figures = _named(only, recordings, figures, measurements, published)
+        names = [record_name(path, published=False) for path in recordings]
+        names += [record_name(path, published=True) for path in figures]
     record_before = load_accuracy(accuracy)
     with _simulations(f"ratchet: {len(recordings) + len(figures)} file(s)") as engine:
-        current = current_mapes(measurements, engine.kernel) | published_mapes(
-            published, engine.published_kernel, engine.allreduce, engine.microbenchmark
+        current = current_mapes(recordings, engine.kernel) | published_mapes(
+            figures, engine.published_kernel, engine.allreduce, engine.microbenchmark
         )
-    problems = check(record_before, current)
+    problems = check(record_before if names is None else limited_to(record_before, names), current)
     families = sum(len(mapes) for mapes in current.values())
     console.print(
         f"checked {len(recordings)} measurement file(s) in {measurements} and "
@@ -205,13 +220,35 @@ def ratchet(
         soft_wrap=True,
     )
     if update:
-        save_accuracy(ratcheted(record_before, current), accuracy)
+        save_accuracy(ratcheted(record_before, current, names), accuracy)
         console.print(f"updated {accuracy} from {len(current)} measurement and published files")
         problems = [problem for problem in problems if problem.kind == "worse"]
     for problem in problems:
         console.print(f"{problem.kind}: {problem.message}", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
+
+
+def _named(
+    only: list[Path],
+    recordings: list[Path],
+    figures: list[Path],
+    measurements: Path,
+    published: Path,
+) -> tuple[list[Path], list[Path]]:
+    """The measurement and published files ``--only`` names; naming another is an error."""
+    wanted = {path.resolve() for path in only}
+    known = {path.resolve() for path in recordings + figures}
+    for path in only:
+        if path.resolve() not in known:
+            raise MeasurementError(
+                f"--only: {path} is not a measurement file in {measurements} "
+                f"nor a published file in {published}"
+            )
+    return (
+        [path for path in recordings if path.resolve() in wanted],
+        [path for path in figures if path.resolve() in wanted],
+    )
 
 
 def _folder(path: Path, option: str) -> Path:

@@ -6,13 +6,14 @@ recorded one by more than ``tolerance_pp`` percentage points is a regression; a 
 family with no recorded figure is a missing entry. ``ratcheted`` is the only way figures
 change: new files and families are added whatever their error (real data always lands), a
 better figure replaces the recorded one, a worse figure never does, and entries of files or
-families no longer compared are dropped.
+families no longer compared are dropped. Limited to some files (``only``), a check and an
+update look at those files' entries alone and leave every other entry as it is.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -106,15 +107,37 @@ def regressions(
     return problems
 
 
-def ratcheted(record: AccuracyRecord, current: Mapping[str, FamilyMapes]) -> AccuracyRecord:
-    """The record after taking ``current``: new entries added, improvements kept, nothing raised."""
-    files: dict[str, FamilyMapes] = {}
+def ratcheted(
+    record: AccuracyRecord,
+    current: Mapping[str, FamilyMapes],
+    only: Collection[str] | None = None,
+) -> AccuracyRecord:
+    """The record after taking ``current``: new entries added, improvements kept, nothing raised.
+
+    With ``only`` (record names), only those files' entries move: the others stay as recorded.
+    """
+    files = (
+        {}
+        if only is None
+        else {name: mapes for name, mapes in record.files.items() if name not in only}
+    )
     for name, mapes in current.items():
         before = record.files.get(name, {})
         files[name] = {
             family: min(mape, before.get(family, mape)) for family, mape in mapes.items()
         }
     return AccuracyRecord(files=files, tolerance_pp=record.tolerance_pp)
+
+
+def limited_to(record: AccuracyRecord, names: Collection[str]) -> AccuracyRecord:
+    """The record's entries of the files ``names`` only (what a check of those files holds)."""
+    files = {name: mapes for name, mapes in record.files.items() if name in names}
+    return AccuracyRecord(files=files, tolerance_pp=record.tolerance_pp)
+
+
+def record_name(path: Path, *, published: bool) -> str:
+    """A file's name in the record: ``published/<name>`` for published files."""
+    return f"{PUBLISHED_PREFIX}{path.name}" if published else path.name
 
 
 def measurement_files(directory: Path) -> list[Path]:
@@ -129,11 +152,13 @@ def compare_file(path: Path, simulate: Simulate | None = None) -> Comparison:
     return compare(measurements, gpu, source=path.name, simulate=simulate)
 
 
-def current_mapes(directory: Path, simulate: Simulate | None = None) -> dict[str, FamilyMapes]:
-    """Family MAPEs of every measurement file in ``directory``, by file name."""
+def current_mapes(
+    paths: Iterable[Path], simulate: Simulate | None = None
+) -> dict[str, FamilyMapes]:
+    """Family MAPEs of every measurement file of ``paths``, by file name."""
     return {
-        path.name: family_mapes(compare_file(path, simulate))
-        for path in measurement_files(directory)
+        record_name(path, published=False): family_mapes(compare_file(path, simulate))
+        for path in paths
     }
 
 
@@ -144,7 +169,7 @@ def published_record_names(directory: Path) -> list[str]:
     has no figure to hold, and no entry.
     """
     return [
-        f"{PUBLISHED_PREFIX}{path.name}"
+        record_name(path, published=True)
         for path in published_files(directory)
         if any(not_simulated_reason(case) is None for case in load_published(path).cases)
     ]
@@ -168,19 +193,20 @@ def published_file_mapes(
 
 
 def published_mapes(
-    directory: Path,
+    paths: Iterable[Path],
     simulate: Simulate | None = None,
     simulate_allreduce: SimulateAllreduce | None = None,
     simulate_microbenchmark_launch: SimulateMode | None = None,
 ) -> dict[str, FamilyMapes]:
-    """MAPE per family and GPU of every published file with simulated cases, by record name."""
+    """MAPE per family and GPU of every published file of ``paths`` with simulated cases,
+    by record name."""
     current = {}
-    for path in published_files(directory):
+    for path in paths:
         mapes = published_file_mapes(
             path, simulate, simulate_allreduce, simulate_microbenchmark_launch
         )
         if mapes:
-            current[f"{PUBLISHED_PREFIX}{path.name}"] = mapes
+            current[record_name(path, published=True)] = mapes
     return current
 
 

@@ -79,6 +79,57 @@ def test_ratchet_check_and_update(synthetic_file: Path, tmp_path: Path) -> None:
     assert gpusim("validate", "ratchet", *options).exit_code == 0
 
 
+def test_ratchet_update_of_one_file_moves_only_its_line(
+    synthetic_file: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / "measurements"
+    directory.mkdir()
+    for name in ("a.json", "b.json"):
+        shutil.copy(synthetic_file, directory / name)
+    (tmp_path / "published").mkdir()
+    accuracy = tmp_path / "accuracy.json"
+    options = ["--measurements", str(directory), "--accuracy", str(accuracy)]
+    options += ["--published", str(tmp_path / "published")]
+    stale = {"gemm_naive": 30.0, "gemm_smem_tiled": 30.0, "copy": 30.0, "allreduce": 30.0}
+    accuracy.write_text(
+        json.dumps({"tolerance_pp": 1.0, "files": {"a.json": stale, "b.json": stale}})
+    )
+    only_a = ["--only", str(directory / "a.json")]
+    updated = gpusim("validate", "ratchet", "--update", *only_a, *options)
+    assert updated.exit_code == 0, updated.output
+    assert updated.stdout.startswith(f"checked 1 measurement file(s) in {directory} and 0 ")
+    files = json.loads(accuracy.read_text())["files"]
+    assert files["a.json"] == {
+        "gemm_naive": 20.0,
+        "gemm_smem_tiled": 5.0,
+        "copy": 25.0,
+        "allreduce": 10.0,
+    }
+    assert files["b.json"] == stale
+    files["a.json"]["copy"] = 20.0  # a better figure than the simulator's 25%: no update raises it
+    accuracy.write_text(json.dumps({"tolerance_pp": 1.0, "files": files}))
+    worse = gpusim("validate", "ratchet", "--update", *only_a, *options)
+    assert worse.exit_code == 1
+    assert "worse: a.json: copy MAPE 25.00% is worse than the recorded 20.00%" in worse.stdout
+    assert json.loads(accuracy.read_text())["files"] == files
+
+
+def test_ratchet_only_a_file_outside_the_folders_is_a_user_error(
+    synthetic_file: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / "measurements"
+    directory.mkdir()
+    shutil.copy(synthetic_file, directory)
+    (tmp_path / "published").mkdir()
+    options = ["--measurements", str(directory), "--published", str(tmp_path / "published")]
+    result = gpusim("validate", "ratchet", "--only", str(synthetic_file), *options)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --only: {synthetic_file} is not a measurement file in {directory} "
+        f"nor a published file in {tmp_path / 'published'}\n"
+    )
+
+
 def test_record_without_a_gpu_is_a_user_error(tmp_path: Path) -> None:
     from numba import cuda
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from gpusim.errors import MeasurementError
+from gpusim.validate.published import published_files
 from gpusim.validate.ratchet import (
     AccuracyRecord,
     check,
     compare_file,
     current_mapes,
     family_mapes,
+    limited_to,
     load_accuracy,
     measurement_files,
     published_file_mapes,
@@ -69,11 +71,27 @@ def test_the_ratchet_only_moves_down_and_always_takes_new_data() -> None:
     }
 
 
+def test_a_ratchet_of_some_files_moves_only_their_entries() -> None:
+    record = AccuracyRecord(
+        files={"a.json": {"copy": 5.0, "gemm_naive": 10.0}, "b.json": {"copy": 9.0}, "c.json": {}}
+    )
+    updated = ratcheted(record, {"a.json": {"copy": 4.0, "gemm_naive": 12.0}}, only=["a.json"])
+    assert updated.files == {
+        "a.json": {"copy": 4.0, "gemm_naive": 10.0},  # improvement kept, regression not recorded
+        "b.json": {"copy": 9.0},  # not named: as recorded, though not compared
+        "c.json": {},
+    }
+    assert limited_to(record, ["b.json", "d.json"]).files == {"b.json": {"copy": 9.0}}
+    assert (
+        check(limited_to(record, ["a.json"]), {"a.json": {"copy": 4.0, "gemm_naive": 10.0}}) == []
+    )
+
+
 def test_the_ratchet_over_the_synthetic_file(synthetic_file: Path, tmp_path: Path) -> None:
     directory = tmp_path / "measurements"
     directory.mkdir()
     shutil.copy(synthetic_file, directory / synthetic_file.name)
-    current = current_mapes(directory, simulate=fake_simulate)
+    current = current_mapes(measurement_files(directory), simulate=fake_simulate)
     assert current == {
         "synthetic-h100.json": {
             "gemm_naive": 20.0,
@@ -125,7 +143,7 @@ def test_published_files_are_ratcheted_per_family_and_gpu(
         ),
     )
     current = published_mapes(
-        PUBLISHED,
+        published_files(PUBLISHED),
         simulate=lambda gpu, kernel, params: 0.05,
         simulate_allreduce=lambda system, size_bytes, algo: 1e-3,
     )
