@@ -7,9 +7,11 @@ reads the received and the local data and writes the result, ``3n`` bytes at the
 sustained DRAM bandwidth; a copy reads and writes ``2n``. These are the DRAM bytes the
 project's all-reduce kernels move per step (``gpusim.cuda.kernels.allreduce``). The timing
 engine running the kernel itself agrees within 6% at 128 MiB per rank
-(tests/collectives/test_single_device.py); at 16 MiB it finds Numba's kernel held back by
-its 64-bit index arithmetic (integer pipe), 17% (reduce) to 75% (copy) slower than this
-model. Another ``ReductionModel`` can be swapped in through the same interface.
+(tests/collectives/test_single_device.py); from 64 KiB to 16 MiB it is a lower bound of
+the engine's time, the gap being Numba's per-thread 64-bit index arithmetic (integer pipe),
+1.4x (reduce, 16 MiB) to 10x (1 MiB) slower than this model, which NCCL's reduce-copy does
+not pay (docs/collectives.md, "The reduction"). Another ``ReductionModel`` can be swapped in
+through the same interface.
 """
 
 from __future__ import annotations

@@ -80,3 +80,31 @@ def test_the_reduction_model_agrees_with_the_engine_on_the_ring_kernel(step: int
     engine_bytes = engine.dram_read_bytes + engine.dram_write_bytes
     assert model_bytes - H100.l2.size_bytes <= engine_bytes <= model_bytes
     assert engine.execution_s * 1e9 == pytest.approx(model_ns, rel=0.06)
+
+
+@pytest.mark.parametrize("step", [0, 1], ids=["reduce-scatter", "all-gather"])
+@pytest.mark.parametrize("rank_bytes", [64 << 10, 1 << 20, 16 << 20], ids=["64K", "1M", "16M"])
+def test_below_the_dram_bound_the_engine_finds_the_kernels_index_arithmetic(
+    rank_bytes: int, step: int
+) -> None:
+    """The reduce-copy at the sizes collectives send (fp32, the ring kernel's only dtype), held
+    to the engine: the memory-bound model is a lower bound of the engine's launch (the engine
+    moves no fewer bytes from DRAM than the model less what L2 keeps dirty, and no faster),
+    and the gap is the kernel's per-thread 64-bit index arithmetic and division (chunk bounds
+    computed per thread, one element each): the engine names the integer (arithmetic) pipe,
+    not DRAM, as what holds the launch. At 64 KiB the grid is one partial wave and latency
+    rules as well.
+    NCCL's reduce-copy computes its bounds once per slice and moves 16-byte packs, so that gap
+    is the Numba kernel's, not the collective's: docs/collectives.md, "The reduction"."""
+    from gpusim.api import simulate_kernel
+    from gpusim.cuda.kernels.params import AllreduceRingParams
+
+    elements, ranks = rank_bytes // 4, 2
+    model = MemoryBoundReduction.for_gpu(H100)
+    model_ns = model.reduce_ns(rank_bytes) if step == 0 else model.copy_ns(rank_bytes)
+    engine = simulate_kernel(
+        H100, "allreduce_ring_single_device", AllreduceRingParams(elements, ranks, step)
+    )
+    assert engine.execution_s * 1e9 > model_ns
+    assert engine.dram_read_bytes == pytest.approx((2 if step == 0 else 1) * rank_bytes, rel=0.02)
+    assert "integer pipe" in engine.bottleneck or "arithmetic pipe" in engine.bottleneck
