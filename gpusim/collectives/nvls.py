@@ -24,6 +24,12 @@ stores the sums and multicasts them (one message per GPU carrying every head's s
 read of slice k+1 overlaps the store of slice k. Slices are NCCL's NVLS chunks: 128 KiB,
 smaller for small buffers (``src/enqueue.cc``, NVLS branch of ``computeColl``).
 
+Around the switch, NCCL's NVLS kernel (``src/device/all_reduce.h``, NVLS Simple: scatter and
+gather warps beside the reduce warps, no user-buffer registration) copies each slice of every
+head's part from the GPU's buffer into its NVLS buffer before the switch reads it, and each
+multicast slice from the NVLS buffer into the output once it has landed: HBM to HBM, 2 S per
+GPU, booked on the GPU's reduction schedule (its ``copy_ns``).
+
 Its bound: the switch's one hop each way, and ``(n+1)/n x S`` through one GPU's port at its
 datasheet rate.
 """
@@ -72,6 +78,7 @@ def nvls_allreduce(run: CollectiveRun) -> None:
     for channel in range(run.channels):
         run.start(lanes.read_and_reduce(channel, cut))
         run.start(lanes.store_and_multicast(channel, cut))
+        run.start(lanes.gather(channel, cut))
 
 
 class _Lanes:
@@ -95,6 +102,7 @@ class _Lanes:
         comm, switch, lane = self.comm, self.switch, 2 * channel
         slice_wire = cut.slice_bytes * self.wire_per_payload
         for _ in range(cut.count):
+            yield from self._copy_every_head(cut.slice_bytes)  # the scatter warps
             for gpu in self.gpus:
                 comm.send(lane, gpu, switch, slice_wire * len(self.gpus), fabric=True)
             yield comm.env.all_of([comm.recv(lane, gpu, switch) for gpu in self.gpus])
@@ -113,6 +121,23 @@ class _Lanes:
             yield comm.env.all_of([comm.recv(lane + 1, head, switch) for head in self.gpus])
             for gpu in self.gpus:
                 comm.send(lane + 1, switch, gpu, slice_wire * len(self.gpus))
+
+    def gather(self, channel: int, cut: Slicing) -> RankProcess:
+        """The gather warps: each multicast slice of every head's sum, copied from the NVLS
+        buffer into the GPU's output buffer once it has landed."""
+        comm, switch, lane = self.comm, self.switch, 2 * channel + 1
+        for _ in range(cut.count):
+            yield comm.env.all_of([comm.recv(lane, switch, gpu) for gpu in self.gpus])
+            yield from self._copy_every_head(cut.slice_bytes)
+
+    def _copy_every_head(self, slice_bytes: float) -> RankProcess:
+        """Every GPU copies one slice of every head's part between its user buffer and its
+        NVLS buffer (HBM to HBM, on the GPU's reduction schedule); done when all have."""
+        now_ns = self.comm.env.now
+        units = self.comm.reductions
+        size_bytes = slice_bytes * len(self.gpus)
+        done_ns = max(units.copy(gpu, size_bytes, now_ns, now_ns) for gpu in self.gpus)
+        yield self.comm.env.timeout(done_ns - now_ns)
 
 
 def nvls_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:

@@ -59,7 +59,8 @@ class MemoryBoundReduction:
 
 
 class ReductionUnits:
-    """Each GPU's reductions, one at a time, in the order their data arrives.
+    """Each GPU's reductions (and the copies an algorithm books), one at a time, in the order
+    their data arrives.
 
     Switches do not reduce here: a switch that does (NVLink SHARP) needs its own model.
     """
@@ -73,13 +74,19 @@ class ReductionUnits:
     def reduce(self, at: Endpoint, size_bytes: float, ready_ns: float, now_ns: float) -> float:
         """Reduce ``size_bytes`` at ``at`` once its data is there at ``ready_ns`` (booked at
         ``now_ns``); when it is done."""
+        return self._book(at, self.model.reduce_ns(size_bytes), ready_ns, now_ns)
+
+    def copy(self, at: Endpoint, size_bytes: float, ready_ns: float, now_ns: float) -> float:
+        """Copy ``size_bytes`` between two buffers of ``at`` once ready; when it is done."""
+        return self._book(at, self.model.copy_ns(size_bytes), ready_ns, now_ns)
+
+    def _book(self, at: Endpoint, duration_ns: float, ready_ns: float, now_ns: float) -> float:
         schedule = self._schedules.get(at)
         if schedule is None:
             if isinstance(at, Switch):
                 raise ValueError(f"dst: {at.name} cannot reduce in this model")
             schedule = self._schedules[at] = BusySchedule()
             self.busy_ns[at] = 0.0
-        duration_ns = self.model.reduce_ns(size_bytes)
         start_ns = schedule.book(ready_ns, duration_ns, now_ns)
         self.busy_ns[at] += duration_ns
         return start_ns + duration_ns

@@ -36,14 +36,16 @@ def test_nvls_is_bound_by_a_port_at_the_switchs_efficiency(efficiency: float) ->
 
 
 @pytest.mark.parametrize("size_bytes", [1024, 1 << 20, GIB])
-def test_h200_and_h100_agree_where_links_and_latency_bind(size_bytes: int) -> None:
+def test_h200_and_h100_differ_only_by_the_copies_through_hbm(size_bytes: int) -> None:
     """The H200 node differs from the H100 node only in its GPU's HBM and memory size; the
-    tuner's all-reduce (ring LL when small, NVLS from about 1 MiB) never waits on HBM."""
+    tuner's all-reduce (ring LL when small, NVLS from about 1 MiB) waits on HBM only for
+    NVLS's scatter and gather copies, which links hide but for the first and last slice:
+    the H200 is never slower, and at most 0.2% faster."""
     workload = AllreduceWorkload(size_bytes=size_bytes)
     h100 = simulate_collective(H100, workload)
     h200 = simulate_collective(system_preset("8xH200-NVSwitch"), workload)
     assert (h200.algo, h200.protocol) == (h100.algo, h100.protocol)
-    assert h200.time_s == pytest.approx(h100.time_s, rel=1e-4)
+    assert h100.time_s * (1 - 2e-3) <= h200.time_s <= h100.time_s
 
 
 def test_a_switch_that_cannot_reduce_runs_no_nvls() -> None:
@@ -52,3 +54,34 @@ def test_a_switch_that_cannot_reduce_runs_no_nvls() -> None:
     assert simulate_collective(plain, AllreduceWorkload(size_bytes=GIB)).algo == "ring"
     with pytest.raises(CollectiveError, match=r"^algo: nvls needs an NVSwitch that reduces"):
         simulate_collective(plain, AllreduceWorkload(size_bytes=GIB, algo="nvls"))
+
+
+class _CopyOnly:
+    """A reduction model that only copies, at ``ns_per_byte``, and counts what it copied."""
+
+    def __init__(self, ns_per_byte: float) -> None:
+        self.ns_per_byte = ns_per_byte
+        self.copied_bytes = 0.0
+
+    def reduce_ns(self, size_bytes: float) -> float:
+        return 0.0
+
+    def copy_ns(self, size_bytes: float) -> float:
+        self.copied_bytes += size_bytes
+        return size_bytes * self.ns_per_byte
+
+
+def test_every_gpu_scatters_its_buffer_into_the_nvls_buffers_and_gathers_the_result() -> None:
+    """NCCL's NVLS kernel (src/device/all_reduce.h, NVLS Simple: scatter and gather warps)
+    copies each GPU's whole buffer in and the whole result out: 2 S per GPU, one copy at a
+    time on each GPU, so at 1 ns per byte the collective cannot end before 2 S ns."""
+    size_bytes = 16 << 20
+    counting = _CopyOnly(ns_per_byte=0.0)
+    simulate_collective(
+        H100, AllreduceWorkload(size_bytes=size_bytes, algo="nvls"), reduction=counting
+    )
+    assert counting.copied_bytes == pytest.approx(2 * 8 * size_bytes)
+    slow = simulate_collective(
+        H100, AllreduceWorkload(size_bytes=size_bytes, algo="nvls"), reduction=_CopyOnly(1.0)
+    )
+    assert slow.time_s > 2 * size_bytes * 1e-9
