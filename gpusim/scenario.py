@@ -36,6 +36,7 @@ from gpusim.workload import (
     SYSTEM_KINDS,
     WORKLOAD_KINDS,
     CollectiveWorkload,
+    GemmWorkload,
     KernelWorkload,
     Workload,
 )
@@ -312,9 +313,15 @@ def _check_collective(workload: CollectiveWorkload, system: SystemSpec) -> None:
 
 
 def _check_kernel(workload: KernelWorkload, gpu: GpuSpec) -> None:
-    """The kernel must run on the GPU (its compute capability), at the workload's sizes (its
-    alignment rules), with operands that fit the GPU's memory and a trace."""
+    """The kernel must run on the GPU (a GEMM's format on its tensor cores, the kernel's
+    compute capability), at the workload's sizes (its alignment rules), with operands that
+    fit the GPU's memory and a trace."""
     kernel = get_kernel(workload.kernel)
+    if isinstance(workload, GemmWorkload):  # the format first: it says why a kernel cannot run
+        try:
+            workload.check_on_gpu(gpu)
+        except ValueError as err:
+            raise ValueError(f"workload.{err}") from None
     try:
         kernel.check_compute_capability(gpu.compute_capability_tuple, gpu.name)
     except KernelError as err:

@@ -9,18 +9,20 @@ Kernel workloads (``gemm``, ``copy``, ``microbenchmark``) name a kernel of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from gpusim.cuda.kernels import get_kernel, kernel_names
 from gpusim.cuda.kernels.gemm_def import VARIANTS as GEMM_VARIANTS
+from gpusim.cuda.kernels.gemm_def import NumberFormat, check_format_on_gpu
 from gpusim.cuda.kernels.microbench_def import (
     LINE_BYTES,
     POINTER_CHASE,
     READ_BANDWIDTH,
     MicrobenchmarkKernelDef,
 )
+from gpusim.errors import KernelError
 from gpusim.roofline import (
     DTYPE_BYTES,
     Bound,
@@ -49,26 +51,76 @@ else:
 TENSOR_CORE_GEMMS: frozenset[str] = frozenset(
     kernel.name for kernel in GEMM_VARIANTS if kernel.tensor_cores
 )
+GEMM_FORMATS: dict[str, NumberFormat] = {
+    kernel.name: kernel.number_format for kernel in GEMM_VARIANTS
+}
+"""The number format each GEMM kernel computes in."""
+DEFAULT_GEMM_KERNEL = "gemm_smem_tiled_32"
 
 
 class GemmWorkload(FrozenModel):
-    """C[m,n] = A[m,k] @ B[k,n] by one of the project's GEMM kernels."""
+    """C[m,n] = A[m,k] @ B[k,n] by one of the project's GEMM kernels.
+
+    ``dtype`` is the number format of A and B, by default the kernel's own. A kernel
+    computes in one format: a ``dtype`` it does not take is refused here, one the GPU's
+    tensor cores lack by ``check_on_gpu``. So ``dtype`` always follows from the kernel and
+    dumps leave it out: they (and store keys) stay as they were before the field existed,
+    and a dump given another kernel takes that kernel's format.
+    """
 
     kind: Literal["gemm"] = "gemm"
-    kernel: GemmKernel = Field(default="gemm_smem_tiled_32", description="GEMM kernel")
+    kernel: GemmKernel = Field(default=DEFAULT_GEMM_KERNEL, description="GEMM kernel")
     m: int = Field(gt=0, description="rows of A and C")
     n: int = Field(gt=0, description="columns of B and C")
     k: int = Field(gt=0, description="columns of A, rows of B")
+    dtype: NumberFormat = Field(
+        default="fp32",
+        description="number format of A and B (fp32, tf32, fp16, bf16, int8, fp8); "
+        "default: the kernel's own",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kernel_format_by_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "dtype" not in data:
+            kernel = data.get("kernel", DEFAULT_GEMM_KERNEL)
+            if kernel in GEMM_FORMATS:  # an unknown kernel is the kernel field's error
+                return {**data, "dtype": GEMM_FORMATS[kernel]}
+        return data
+
+    @model_validator(mode="after")
+    def _kernel_takes_dtype(self) -> Self:
+        own = GEMM_FORMATS[self.kernel]
+        if self.dtype != own:
+            takers = [name for name, fmt in GEMM_FORMATS.items() if fmt == self.dtype]
+            offer = (
+                f"kernels for {self.dtype}: {', '.join(takers)}"
+                if takers
+                else f"no registered kernel computes in {self.dtype} yet (the Hopper "
+                "wgmma kernel it needs is not built)"
+            )
+            raise ValueError(f"dtype: {self.kernel} computes in {own}, not {self.dtype}; {offer}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_dtype(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        del data["dtype"]  # the kernel's own (``_kernel_takes_dtype``)
+        return data
 
     @property
     def tensor_cores(self) -> bool:
         """Whether the kernel runs on the tensor cores."""
         return self.kernel in TENSOR_CORE_GEMMS
 
-    @property
-    def dtype(self) -> Literal["fp16", "fp32"]:
-        """Input element type: fp16 on tensor cores (fp32 accumulate), fp32 otherwise."""
-        return "fp16" if self.tensor_cores else "fp32"
+    def check_on_gpu(self, gpu: GpuSpec) -> None:
+        """ValueError naming ``dtype`` if ``gpu``'s tensor cores do not take it."""
+        if not self.tensor_cores:
+            return
+        try:
+            check_format_on_gpu(self.dtype, gpu.compute_capability_tuple, gpu.name)
+        except KernelError as err:
+            raise ValueError(f"dtype: {err} ({self.kernel})") from None
 
     def bound(self, gpu: GpuSpec) -> Bound:
         """Roofline bound of this GEMM on ``gpu``."""

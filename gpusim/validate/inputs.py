@@ -86,7 +86,8 @@ class HostInputs:
         return arrays
 
     def poisoned(self, shape: Shape, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
-        """An array of NaN: what an output holds before the kernel writes it."""
+        """An array of NaN (all ones for an integer dtype): what an output holds before the
+        kernel writes it."""
         size = int(np.prod(shape))
         return self._pool(self._nan, np.dtype(dtype), size, random=False)[:size].reshape(shape)
 
@@ -106,7 +107,12 @@ class HostInputs:
             pool = np.empty(wanted, dtype)
             fill_random_nonzero(pool, (self._seed, dtype.num), self._threads)
         else:
-            pool = np.full(elements, np.nan, dtype)
+            pool = np.full(elements, _poison(dtype), dtype)
         pool.flags.writeable = False
         pools[dtype] = pool
         return pool
+
+
+def _poison(dtype: np.dtype[Any]) -> float | int:
+    """NaN, or all ones for an integer output (``gemm_def.INT32_POISON``)."""
+    return int(np.iinfo(dtype).max) if dtype.kind in "iu" else float("nan")

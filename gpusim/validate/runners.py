@@ -23,7 +23,7 @@ from numba import cuda
 
 from gpusim.cuda.kernels import CopyParams, GemmParams, KernelArg, KernelDef, LaunchConfig
 from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
-from gpusim.cuda.kernels.gemm_def import GemmKernelDef, to_input
+from gpusim.cuda.kernels.gemm_def import GemmKernelDef, gemm_draw_dtype, to_input
 from gpusim.cuda.selfcheck import RING_REL_TOLERANCE
 from gpusim.validate.checks import judge, sample_spans
 from gpusim.validate.inputs import HostInputs, Shape
@@ -50,12 +50,10 @@ def host_args(
 ) -> tuple[KernelArg, ...]:
     """A GEMM's (A, B, C) or a copy's (src, dst), shaped as ``kernel.make_args`` shapes them."""
     if isinstance(kernel, GemmKernelDef) and isinstance(params, GemmParams):
-        shapes = [(params.m, params.k), (params.k, params.n)]
-        if kernel.input_dtype == "bfloat16":  # NumPy has no bf16: fp32 draws, rounded to it
-            a, b = (to_input(x, "bfloat16") for x in inputs.random(shapes, np.float32))
-        else:
-            a, b = inputs.random(shapes, kernel.input_dtype)
-        return a, b, inputs.poisoned((params.m, params.n), np.float32)
+        shapes = list(kernel.operand_shapes(params))
+        draws = inputs.random(shapes, gemm_draw_dtype(kernel.input_dtype))
+        a, b = (to_input(x, kernel.input_dtype) for x in draws)
+        return a, b, inputs.poisoned((params.m, params.n), kernel.output_dtype)
     if isinstance(params, CopyParams):
         vectors = params.size_bytes // VECTOR_BYTES
         (pairs,) = inputs.random([(2 * vectors,)], np.float64)
@@ -72,8 +70,7 @@ def host_elements(case: KernelCase | RingAllreduceCase) -> tuple[np.dtype[Any], 
         return np.dtype(np.float32), case.ranks * case.elements, (case.ranks, case.elements)
     kernel, params = case.kernel_def(), case.params
     if isinstance(params, GemmParams):
-        input_dtype = kernel.input_dtype  # type: ignore[attr-defined]
-        dtype = np.dtype(np.float32 if input_dtype == "bfloat16" else input_dtype)
+        dtype = np.dtype(gemm_draw_dtype(kernel.input_dtype))  # type: ignore[attr-defined]
         return dtype, params.m * params.k + params.k * params.n, (params.m, params.n)
     vectors = params.size_bytes // VECTOR_BYTES
     return np.dtype(np.float64), 2 * vectors, (vectors,)

@@ -96,6 +96,26 @@ def test_a_size_the_kernel_rejects_is_one_line_and_exit_2(gpusim: Invoke, tmp_pa
         assert_user_error(gpusim(*command.split(), str(path)), message)
 
 
+def test_a_format_the_gpu_lacks_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> None:
+    text = SMALL_GEMM.replace("gemm_smem_tiled_16", "gemm_tc_ampere_fp16").replace(
+        "H100-SXM5-80GB", "A100-SXM4-80GB"
+    )
+    path = write(tmp_path, text + 'dtype = "fp8"\n')
+    message = (
+        f"{path}: workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; no registered "
+        "kernel computes in fp8 yet (the Hopper wgmma kernel it needs is not built)"
+    )
+    for command in ("run", "scenario check"):
+        assert_user_error(gpusim(*command.split(), str(path)), message)
+    path = write(tmp_path, text.replace("fp16", "bf16").replace("A100-SXM4-80GB", "V100-SXM2-32GB"))
+    for command in ("run", "scenario check"):
+        assert_user_error(
+            gpusim(*command.split(), str(path)),
+            f"{path}: workload.dtype: the V100-SXM2-32GB (compute capability 7.0) has no bf16 "
+            "tensor cores: bf16 needs 8.0 or newer (gemm_tc_ampere_bf16)",
+        )
+
+
 def test_a_kernel_the_gpu_cannot_run_is_refused_on_load(gpusim: Invoke, tmp_path: Path) -> None:
     text = SMALL_GEMM.replace("gemm_smem_tiled_16", "gemm_tensor_core").replace(
         "H100-SXM5-80GB", "V100-SXM2-32GB"

@@ -47,6 +47,8 @@ PARAMS: dict[str, KernelParams] = {
     "gemm_tensor_core": GemmParams(256, 256, 256),
     "gemm_tc_ampere_fp16": GemmParams(256, 256, 256),
     "gemm_tc_ampere_bf16": GemmParams(256, 256, 256),
+    "gemm_tc_ampere_tf32": GemmParams(256, 256, 256),
+    "gemm_tc_ampere_int8": GemmParams(256, 256, 256),
     "copy": CopyParams(1 << 20),
     "allreduce_reduce_scatter_step": AllreduceStepParams(1 << 20, 8, 0, 0),
     "allreduce_all_gather_step": AllreduceStepParams(1 << 20, 8, 0, 0),
@@ -68,6 +70,8 @@ STATIC_SHARED_BYTES = {
     "gemm_tensor_core": 2 * 64 * 20 * 4,  # two 64-row pair arrays, rows padded to 20 words
     "gemm_tc_ampere_fp16": 3 * (8192 + 8192),  # 3 stages of A 128x32 and B 32x128 halves
     "gemm_tc_ampere_bf16": 3 * (8192 + 8192),
+    "gemm_tc_ampere_tf32": 3 * (8192 + 8192),  # A 128x16 and B^T 128x16 fp32
+    "gemm_tc_ampere_int8": 3 * (8192 + 8192),  # A 128x64 and B^T 128x64 int8
     "copy": 0,
     "allreduce_reduce_scatter_step": 0,
     "allreduce_all_gather_step": 0,

@@ -31,6 +31,8 @@ CASES: list[tuple[str, KernelParams]] = [
     ("gemm_tensor_core", GemmParams(64, 128, 64)),
     ("gemm_tc_ampere_fp16", GemmParams(256, 128, 160)),
     ("gemm_tc_ampere_bf16", GemmParams(128, 256, 64)),
+    ("gemm_tc_ampere_tf32", GemmParams(128, 256, 48)),
+    ("gemm_tc_ampere_int8", GemmParams(256, 128, 192)),
     ("copy", CopyParams(16 * 777)),
     ("allreduce_reduce_scatter_step", AllreduceStepParams(3001, 3, 1, 2)),
     ("allreduce_all_gather_step", AllreduceStepParams(3001, 4, 2, 1)),

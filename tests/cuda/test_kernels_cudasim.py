@@ -61,6 +61,8 @@ def test_selfcheck_passes_every_kernel_on_the_cuda_simulator() -> None:
         "gemm_tensor_core",
         "gemm_tc_ampere_fp16",
         "gemm_tc_ampere_bf16",
+        "gemm_tc_ampere_tf32",
+        "gemm_tc_ampere_int8",
     ]
     # Copies and single all-reduce steps are exact; GEMMs differ from the exact product by
     # fp32 rounding only.

@@ -32,6 +32,8 @@ from gpusim.cuda.kernels import (
 from gpusim.errors import KernelError
 from gpusim.workload import CopyWorkload, GemmWorkload
 
+TC_AMPERE_FORMATS = ("fp16", "bf16", "tf32", "int8")
+
 EXPECTED_NAMES = (
     "allreduce_reduce_scatter_step",
     "allreduce_all_gather_step",
@@ -48,6 +50,8 @@ EXPECTED_NAMES = (
     "gemm_tensor_core",
     "gemm_tc_ampere_fp16",
     "gemm_tc_ampere_bf16",
+    "gemm_tc_ampere_tf32",
+    "gemm_tc_ampere_int8",
     "pointer_chase",
     "read_bandwidth",
     "stream_scale",
@@ -66,6 +70,8 @@ LAUNCH_PARAMS: dict[str, KernelParams] = {
     "gemm_tensor_core": GemmParams(m=128, n=256, k=64),
     "gemm_tc_ampere_fp16": GemmParams(m=256, n=384, k=64),
     "gemm_tc_ampere_bf16": GemmParams(m=256, n=384, k=64),
+    "gemm_tc_ampere_tf32": GemmParams(m=256, n=384, k=32),
+    "gemm_tc_ampere_int8": GemmParams(m=256, n=384, k=128),
     "copy": CopyParams(size_bytes=16_000),
     "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
     "allreduce_all_gather_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
@@ -80,15 +86,15 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert KERNEL_NAMES == EXPECTED_NAMES
     assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
-        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 11 + ["microbenchmark"] * 3
+        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 13 + ["microbenchmark"] * 3
     )
 
 
 def test_names_by_family_come_from_the_registry() -> None:
     assert kernel_names("allreduce") == EXPECTED_NAMES[:3]
     assert kernel_names("copy") == ("copy",)
-    assert kernel_names("gemm") == EXPECTED_NAMES[4:15]
-    assert kernel_names("microbenchmark") == EXPECTED_NAMES[15:]
+    assert kernel_names("gemm") == EXPECTED_NAMES[4:17]
+    assert kernel_names("microbenchmark") == EXPECTED_NAMES[17:]
 
 
 def test_the_registry_loads_without_numba() -> None:
@@ -109,7 +115,7 @@ def test_the_kernel_function_is_its_modules_namesake(name: str) -> None:
 
 def test_only_the_tensor_core_gemms_need_a_newer_gpu() -> None:
     needs = {kernel.name: kernel.min_compute_capability for kernel in KERNELS}
-    for name in ("gemm_tensor_core", "gemm_tc_ampere_fp16", "gemm_tc_ampere_bf16"):
+    for name in ("gemm_tensor_core", *(f"gemm_tc_ampere_{f}" for f in TC_AMPERE_FORMATS)):
         assert needs.pop(name) == (8, 0)
     assert set(needs.values()) == {None}
     tensor_core = get_kernel("gemm_tensor_core")
@@ -371,6 +377,14 @@ def test_copy_arguments_are_16_byte_vectors() -> None:
     [
         ("gemm_naive", GemmParams(2, 3, 4), 48, (8 + 12) * 4 + 6 * 4),
         ("gemm_tensor_core", GemmParams(64, 64, 32), 2 * 64 * 64 * 32, 2 * 2048 * 2 + 4096 * 4),
+        # tf32 held in fp32 words; int8 in bytes with an int32 C
+        (
+            "gemm_tc_ampere_tf32",
+            GemmParams(128, 128, 16),
+            2 * 128**2 * 16,
+            2 * 2048 * 4 + 128**2 * 4,
+        ),
+        ("gemm_tc_ampere_int8", GemmParams(128, 128, 64), 2 * 128**2 * 64, 2 * 8192 + 128**2 * 4),
         ("copy", CopyParams(1 << 20), 0, 2 << 20),
         # Reduce-scatter step 0 of rank 0 of 4 over 10 elements: chunk 3 = [7, 10).
         ("allreduce_reduce_scatter_step", AllreduceStepParams(10, 4, 0, 0), 3, 3 * 3 * 4),
@@ -389,8 +403,7 @@ def test_work_figures(name: str, params: KernelParams, flops: int, dram_bytes: i
 def test_only_the_tensor_core_gemms_need_a_real_device() -> None:
     assert [kernel.name for kernel in KERNELS if not kernel.runs_on_cudasim] == [
         "gemm_tensor_core",
-        "gemm_tc_ampere_fp16",
-        "gemm_tc_ampere_bf16",
+        *(f"gemm_tc_ampere_{f}" for f in TC_AMPERE_FORMATS),
     ]
 
 
@@ -406,7 +419,8 @@ def test_a_kernel_compiles_only_code_of_its_own_module(name: str) -> None:
     kernel = get_kernel(name)
     module = sys.modules[kernel.pyfunc.__module__]
     for global_name, value in _device_globals(kernel).items():
-        if isinstance(value, types.ModuleType | int | float) or value is np.uint64:
+        numpy_type = isinstance(value, type) and issubclass(value, np.generic)
+        if isinstance(value, types.ModuleType | int | float) or numpy_type:
             continue
         defining = getattr(value, "_defn", value)  # a Numba intrinsic wraps its function
         assert defining.__module__ == module.__name__, global_name

@@ -1,5 +1,5 @@
 """The Ampere-class tensor-core GEMM (gemm_tc_ampere_*): its PTX uses the instructions it is
-written with, the emulator proves it exact in both formats, and its swizzled shared memory
+written with, the emulator proves it exact in every format, and its swizzled shared memory
 is free of bank conflicts in the engine."""
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from gpusim.hw.sm.program import AsyncOp
 from gpusim.spec import gpu_preset
 
 FORMATS = {"gemm_tc_ampere_fp16": "f16", "gemm_tc_ampere_bf16": "bf16"}
+TN_MMAS = {
+    "gemm_tc_ampere_tf32": "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32",
+    "gemm_tc_ampere_int8": "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32",
+}
 
 
 @pytest.mark.parametrize(("name", "ptx_type"), FORMATS.items())
@@ -31,21 +35,67 @@ def test_ptx_is_a_cp_async_ldmatrix_mma_pipeline(name: str, ptx_type: str) -> No
     assert ptx.count(f"mma.sync.aligned.m16n8k16.row.col.f32.{ptx_type}.{ptx_type}.f32") == 16
 
 
-@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize(("name", "mma"), TN_MMAS.items())
+def test_tn_ptx_loads_both_operands_with_ldmatrix(name: str, mma: str) -> None:
+    """B held n x k is copied, swizzled and loaded as A is: no transposing ldmatrix."""
+    ptx = compile_ptx(name, GemmParams(256, 256, 256)).ptx
+    assert ptx.count("cp.async.cg.shared.global") == 4
+    assert "cp.async.wait_group 2;" in ptx
+    assert ptx.count("ldmatrix.sync.aligned.m8n8.x4.shared.b16") == 6  # 4 A + 2 B per k-step
+    assert "ldmatrix.sync.aligned.m8n8.x4.trans" not in ptx
+    assert ptx.count(mma) == 16
+
+
+@pytest.mark.parametrize("name", [*FORMATS, *TN_MMAS])
 def test_small_integers_come_out_exact(name: str) -> None:
-    """Every rounding is exact: a wrong fragment, swizzle or stage would show. k = 160 is
-    five k-tiles through three stages, so every stage is refilled."""
+    """Every rounding is exact: a wrong fragment, swizzle or stage would show. k is five
+    k-tiles through three stages, so every stage is refilled."""
     kernel = get_kernel(name)
     assert isinstance(kernel, GemmKernelDef)
-    params = GemmParams(256, 128, 160)
+    params = GemmParams(256, 128, 5 * kernel.k_multiple)
     rng = np.random.default_rng(5)
     a_values = rng.integers(-4, 5, (params.m, params.k)).astype(np.float32)
     b_values = rng.integers(-4, 5, (params.k, params.n)).astype(np.float32)
-    a, b = to_input(a_values, kernel.input_dtype), to_input(b_values, kernel.input_dtype)
-    c = np.full((params.m, params.n), np.nan, np.float32)
+    b_held = b_values if kernel.b_layout == "k_by_n" else np.ascontiguousarray(b_values.T)
+    if kernel.number_format == "int8":  # the values themselves as codes
+        a, b = a_values.astype(np.int8), b_held.astype(np.int8)
+    else:
+        a, b = to_input(a_values, kernel.input_dtype), to_input(b_held, kernel.input_dtype)
+    c = np.zeros((params.m, params.n), kernel.output_dtype)
+    c[:] = -12345  # written over everywhere
     config = kernel.launch(params)
     emulate(compile_ptx(kernel, params).ptx, (a, b, c), config.grid, config.block)
-    assert np.array_equal(c, (a_values @ b_values).astype(np.float32))
+    assert np.array_equal(c, (a_values @ b_values).astype(kernel.output_dtype))
+
+
+def test_tf32_rounding_makes_random_inputs_exact_in_the_mma() -> None:
+    """Random fp32 draws rounded to tf32 on the host: the products the tensor core forms are
+    exact, so only fp32 accumulation separates the kernel from the fp64 reference."""
+    kernel = get_kernel("gemm_tc_ampere_tf32")
+    params = GemmParams(128, 128, 64)
+    a, b, c = kernel.make_args(params, np.random.default_rng(11))
+    assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and isinstance(c, np.ndarray)
+    low_bits = np.uint32((1 << 13) - 1)
+    assert not (a.view(np.uint32) & low_bits).any() and not (b.view(np.uint32) & low_bits).any()
+    expected = kernel.reference((a, b, c), params)
+    config = kernel.launch(params)
+    emulate(compile_ptx(kernel, params).ptx, (a, b, c), config.grid, config.block)
+    assert np.linalg.norm(c - expected) / np.linalg.norm(expected) < 1e-6
+
+
+def test_tf32_inputs_round_to_nearest_even() -> None:
+    ulp = 2.0**-10  # tf32's 10 mantissa bits
+    values = np.array([1.0 + ulp / 2, 1.0 + 3 * ulp / 2, 1.0 + ulp / 4 * 3, -3.0], np.float32)
+    rounded = to_input(values, "tfloat32")
+    assert rounded.dtype == np.float32
+    assert rounded.tolist() == [1.0, 1.0 + 2 * ulp, 1.0 + ulp, -3.0]
+
+
+def test_int8_inputs_are_nonzero_codes() -> None:
+    """make_args' draws in [0.25, 1) with random signs become codes 32..127 in magnitude."""
+    codes = to_input(np.array([0.25, -0.25, 0.999, -1.0 + 2**-24], np.float32), "int8")
+    assert codes.dtype == np.int8
+    assert codes.tolist() == [32, -32, 127, -127]
 
 
 def test_bf16_inputs_round_to_nearest_even() -> None:

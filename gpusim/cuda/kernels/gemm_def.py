@@ -1,8 +1,9 @@
-"""The GEMM kernels' facts: C[m, n] = A[m, k] @ B[k, n], row-major, and every variant.
+"""The GEMM kernels' facts: C[m, n] = A[m, k] @ B[k, n], row-major (B n x k for the "TN"
+kernels), and every variant.
 
 The variants differ only in their kernel function, their CTA tile and block shape, the
-size multiples they require, their input type and the unit they run on; arguments,
-reference and work figures are the same for all, so they live here once. The kernel
+size multiples they require, their number format, B's layout and the unit they run on;
+arguments, reference and work figures follow from those, so they live here once. The kernel
 functions are in the Numba modules ``gemm_simt``, ``gemm_ladder`` and ``gemm_tensor_core``,
 whose tile constants are the ones below (the emulator tests prove each pair against NumPy).
 
@@ -35,25 +36,81 @@ from gpusim.cuda.kernels.kernel_def import (
 from gpusim.cuda.kernels.params import GemmParams
 from gpusim.errors import KernelError
 
-FP32_ITEMSIZE_BYTES = 4
 SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
 LADDER_MODULE = "gpusim.cuda.kernels.gemm_ladder"
 TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
 TC_AMPERE_MODULE = "gpusim.cuda.kernels.gemm_tc_ampere"
 
 
+NumberFormat = Literal["fp32", "tf32", "fp16", "bf16", "int8", "fp8"]
+"""The number formats a GEMM's A and B can hold (a scenario's ``workload.dtype``)."""
+InputDtype = Literal["float32", "tfloat32", "float16", "bfloat16", "int8"]
+"""How a kernel's A and B are held: NumPy's name, or ``tfloat32`` / ``bfloat16`` (fp32 and
+uint16 storage holding values of that format)."""
+INPUT_DTYPES: dict[NumberFormat, InputDtype] = {
+    "fp32": "float32",
+    "tf32": "tfloat32",
+    "fp16": "float16",
+    "bf16": "bfloat16",
+    "int8": "int8",
+}
+"""The storage of each format some registered kernel takes (no kernel takes fp8 yet)."""
+TENSOR_CORE_MIN_COMPUTE_CAPABILITY: dict[NumberFormat, tuple[int, int]] = {
+    "fp16": (7, 0),
+    "int8": (7, 5),
+    "tf32": (8, 0),
+    "bf16": (8, 0),
+    "fp8": (8, 9),
+}
+"""The oldest GPU whose ``mma`` takes each input type (PTX ISA, "Warp-level matrix multiply":
+.f16 sm_70, .s8 sm_75, .bf16 and .tf32 sm_80, .e4m3 and .e5m2 sm_89)."""
+TF32_DROPPED_BITS = 13
+"""An fp32 mantissa's 23 bits less tf32's 10."""
+INT8_SCALE = 127
+"""``to_input``'s int8 codes: values in (-1, 1) times 127, rounded (symmetric quantisation)."""
+INT32_POISON = int(np.iinfo(np.int32).max)
+"""What an int32 output holds before the kernel writes it, all ones as integer outputs are
+poisoned (no GEMM of int8 codes reaches it below k = 2^31 / 127^2, about 133000)."""
+
+
+def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_name: str) -> None:
+    """KernelError if a GPU of compute capability ``cc`` has no tensor cores for the format."""
+    needed = TENSOR_CORE_MIN_COMPUTE_CAPABILITY.get(number_format)
+    if needed is not None and cc < needed:
+        raise KernelError(
+            f"the {gpu_name} (compute capability {cc[0]}.{cc[1]}) has no {number_format} "
+            f"tensor cores: {number_format} needs {needed[0]}.{needed[1]} or newer"
+        )
+
+
 def storage_dtype(input_dtype: str) -> npt.DTypeLike:
-    """The NumPy dtype an input format is held in: bf16 as its 16 bits (uint16)."""
-    return np.uint16 if input_dtype == "bfloat16" else input_dtype
+    """The NumPy dtype an input format is held in: bf16 as its 16 bits (uint16), tf32 in
+    fp32."""
+    return {"bfloat16": np.uint16, "tfloat32": np.float32}.get(input_dtype, input_dtype)
 
 
 def to_input(values: npt.NDArray[np.float32], input_dtype: str) -> npt.NDArray[Any]:
-    """fp32 values rounded to nearest (ties to even) in ``input_dtype``'s storage."""
-    if input_dtype != "bfloat16":
-        return values.astype(input_dtype)
+    """fp32 values rounded to nearest (ties to even) in ``input_dtype``'s storage: bf16 keeps
+    the upper 16 bits, tf32 the upper 19 (10 mantissa bits), int8 takes codes of values in
+    (-1, 1) (``INT8_SCALE``)."""
+    if input_dtype == "int8":
+        codes: npt.NDArray[np.int8] = np.rint(values * np.float32(INT8_SCALE)).astype(np.int8)
+        return codes
+    if input_dtype not in ("bfloat16", "tfloat32"):
+        return values.astype(input_dtype, copy=False)
+    dropped = np.uint32(16 if input_dtype == "bfloat16" else TF32_DROPPED_BITS)
     bits = values.astype(np.float32).view(np.uint32)
-    rounded = bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))
-    return (rounded >> np.uint32(16)).astype(np.uint16)
+    half = (np.uint32(1) << (dropped - np.uint32(1))) - np.uint32(1)
+    rounded = (bits + half + ((bits >> dropped) & np.uint32(1))) >> dropped
+    if input_dtype == "bfloat16":
+        return rounded.astype(np.uint16)
+    return (rounded << dropped).view(np.float32)
+
+
+def gemm_draw_dtype(input_dtype: str) -> npt.DTypeLike:
+    """The dtype inputs are drawn in before ``to_input``: fp32 for the formats NumPy lacks
+    (bf16, tf32) or that take codes (int8), the format itself otherwise."""
+    return np.float32 if input_dtype in ("bfloat16", "tfloat32", "int8") else input_dtype
 
 
 def input_as_float64(array: Any, input_dtype: str) -> npt.NDArray[np.float64]:
@@ -70,8 +127,10 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     ``m_multiple`` / ``n_multiple`` / ``k_multiple`` are the sizes the kernel requires to
     divide m, n, k (1: any size, the kernel guards its edges). Arguments are (A, B, C) with
-    A, B of ``input_dtype`` (bf16 held as uint16 bits) and C always fp32. ``tensor_cores``
-    says which roof bounds it.
+    A, B in ``number_format`` (held as ``input_dtype``) and C fp32 (int32 for int8). B is
+    k x n (``b_layout = "k_by_n"``) or, for kernels that read B along k as int8
+    tensor-core GEMMs do (cuBLASLt's IMMA takes only transposed-B, "TN", layouts), n x k
+    (``"n_by_k"``). ``tensor_cores`` says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
     every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
     """
@@ -84,11 +143,27 @@ class GemmKernelDef(KernelDef[GemmParams]):
     cta_tile_m: int
     cta_tile_n: int
     block: tuple[int, int, int]
-    input_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+    number_format: NumberFormat = "fp32"
+    b_layout: Literal["k_by_n", "n_by_k"] = "k_by_n"
     m_multiple: int = 1
     n_multiple: int = 1
     k_multiple: int = 1
     grid_x_walks: Literal["n", "m"] = "n"
+
+    @property
+    def input_dtype(self) -> InputDtype:
+        """How A and B are held (``INPUT_DTYPES``)."""
+        return INPUT_DTYPES[self.number_format]
+
+    @property
+    def output_dtype(self) -> npt.DTypeLike:
+        """C's dtype: int32 accumulators for int8, fp32 otherwise."""
+        return np.int32 if self.number_format == "int8" else np.float32
+
+    def operand_shapes(self, params: GemmParams) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The shapes of A and B (B as ``b_layout`` holds it)."""
+        b_shape = (params.k, params.n) if self.b_layout == "k_by_n" else (params.n, params.k)
+        return (params.m, params.k), b_shape
 
     def params_from_size(self, numbers: tuple[int, ...], options: SizeOptions) -> GemmParams | None:
         if len(numbers) == 1:
@@ -99,7 +174,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     def numba_signature(self, params: GemmParams) -> str:
         t = np.dtype(storage_dtype(self.input_dtype)).name
-        return f"void({t}[:, ::1], {t}[:, ::1], float32[:, ::1])"
+        return f"void({t}[:, ::1], {t}[:, ::1], {np.dtype(self.output_dtype).name}[:, ::1])"
 
     def check_sizes(self, params: GemmParams) -> None:
         for field, value, multiple in (
@@ -120,20 +195,22 @@ class GemmKernelDef(KernelDef[GemmParams]):
 
     def make_args(self, params: GemmParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
         self.check(params)
-        a = to_input(random_nonzero(rng, (params.m, params.k), np.float32), self.input_dtype)
-        b = to_input(random_nonzero(rng, (params.k, params.n), np.float32), self.input_dtype)
-        c = poisoned((params.m, params.n), np.float32)
-        return a, b, c
+        a_shape, b_shape = self.operand_shapes(params)
+        a = to_input(random_nonzero(rng, a_shape, np.float32), self.input_dtype)
+        b = to_input(random_nonzero(rng, b_shape, np.float32), self.input_dtype)
+        if self.number_format == "int8":
+            return a, b, np.full((params.m, params.n), INT32_POISON, np.int32)
+        return a, b, poisoned((params.m, params.n), np.float32)
 
     def reference(self, args: tuple[KernelArg, ...], params: GemmParams) -> npt.NDArray[Any]:
-        """The exact product of the given inputs, rounded once to fp32.
+        """The exact product of the given inputs, rounded once to C's type.
 
-        fp16, bf16 and fp32 inputs convert to fp64 exactly and fp64 accumulation is far
-        more precise than any kernel's fp32 accumulation, so the kernel's error against this
-        reference is its own rounding alone.
+        Every input format converts to fp64 exactly and fp64 accumulation is far more precise
+        than any kernel's fp32 accumulation, so the kernel's error against this reference is
+        its own rounding alone; int8 products summed in fp64 are exact (below 2^53).
         """
         a, b = (input_as_float64(args[i], self.input_dtype) for i in (0, 1))
-        return (a @ b).astype(np.float32)
+        return (a @ (b if self.b_layout == "k_by_n" else b.T)).astype(self.output_dtype)
 
     def flops(self, params: GemmParams) -> int:
         return 2 * params.m * params.n * params.k
@@ -141,7 +218,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     def min_dram_bytes(self, params: GemmParams) -> int:
         input_itemsize_bytes = np.dtype(storage_dtype(self.input_dtype)).itemsize
         inputs_bytes = (params.m * params.k + params.k * params.n) * input_itemsize_bytes
-        return inputs_bytes + params.m * params.n * FP32_ITEMSIZE_BYTES
+        return inputs_bytes + params.m * params.n * np.dtype(self.output_dtype).itemsize
 
 
 GEMM_NAIVE_UNCOALESCED = GemmKernelDef(
@@ -243,7 +320,7 @@ GEMM_TENSOR_CORE = GemmKernelDef(
     cta_tile_m=64,
     cta_tile_n=64,
     block=(128, 1, 1),
-    input_dtype="float16",
+    number_format="fp16",
     m_multiple=64,
     n_multiple=64,
     k_multiple=32,
@@ -256,31 +333,41 @@ GEMM_TENSOR_CORE = GemmKernelDef(
 )
 
 
-def _tc_ampere(input_dtype: Literal["float16", "bfloat16"], fmt: str) -> GemmKernelDef:
-    """The Ampere-class tensor-core GEMM (``gemm_tc_ampere``) for one input format."""
+def _tc_ampere(
+    number_format: Literal["fp16", "bf16", "tf32", "int8"],
+    k_tile: int,
+    b_layout: Literal["k_by_n", "n_by_k"],
+    rel_tolerance: float,
+) -> GemmKernelDef:
+    """The Ampere-class tensor-core GEMM (``gemm_tc_ampere``) for one input format: the same
+    128 x 128 tile and 64-byte k-rows of A in every format, so ``k_tile`` elements each."""
     return GemmKernelDef(
-        name=f"gemm_tc_ampere_{fmt}",
+        name=f"gemm_tc_ampere_{number_format}",
         kernel_module=TC_AMPERE_MODULE,
-        sample_params=GemmParams(m=128, n=256, k=128),
+        sample_params=GemmParams(m=128, n=256, k=4 * k_tile),
         tensor_cores=True,
         cta_tile_m=128,
         cta_tile_n=128,
         block=(256, 1, 1),
-        input_dtype=input_dtype,
+        number_format=number_format,
+        b_layout=b_layout,
         m_multiple=128,
         n_multiple=128,
-        k_multiple=32,
-        # As gemm_tensor_core: the tensor core's accumulation order and rounding are not
-        # specified by PTX; 1e-4 bounds them for k up to many thousands.
-        rel_tolerance=1e-4,
+        k_multiple=k_tile,
+        rel_tolerance=rel_tolerance,
         runs_on_cudasim=False,
-        min_compute_capability=(8, 0),  # cp.async, ldmatrix, mma.m16n8k16 bf16: sm_80
+        # cp.async and ldmatrix: sm_80 (and mma.m16n8k16 bf16, m16n8k8 tf32)
+        min_compute_capability=(8, 0),
         planning_flops_per_s=200e12,
     )
 
 
-GEMM_TC_AMPERE_FP16 = _tc_ampere("float16", "fp16")
-GEMM_TC_AMPERE_BF16 = _tc_ampere("bfloat16", "bf16")
+# As gemm_tensor_core: the tensor core's accumulation order and rounding are not specified
+# by PTX; 1e-4 bounds them for k up to many thousands. int8 accumulates exactly in int32.
+GEMM_TC_AMPERE_FP16 = _tc_ampere("fp16", 32, "k_by_n", 1e-4)
+GEMM_TC_AMPERE_BF16 = _tc_ampere("bf16", 32, "k_by_n", 1e-4)
+GEMM_TC_AMPERE_TF32 = _tc_ampere("tf32", 16, "n_by_k", 1e-4)
+GEMM_TC_AMPERE_INT8 = _tc_ampere("int8", 64, "n_by_k", 0.0)
 
 VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_NAIVE_UNCOALESCED,
@@ -294,5 +381,7 @@ VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_TENSOR_CORE,
     GEMM_TC_AMPERE_FP16,
     GEMM_TC_AMPERE_BF16,
+    GEMM_TC_AMPERE_TF32,
+    GEMM_TC_AMPERE_INT8,
 )
 """Every GEMM variant, in the order the registry lists them."""

@@ -1,5 +1,6 @@
 """A tensor-core GEMM as Ampere-class libraries write it: ``cp.async`` pipeline, ``ldmatrix``,
-``mma.sync.m16n8k16``, XOR-swizzled shared memory. fp16 or bf16 in, fp32 accumulate.
+``mma.sync``, XOR-swizzled shared memory. fp16 or bf16 in (``m16n8k16``), fp32 accumulate;
+tf32 in (``m16n8k8``), fp32 accumulate; int8 in (``m16n8k32``), int32 accumulate.
 
 C[m, n] = A[m, k] @ B[k, n], all row-major. A 256-thread CTA computes a 128 x 128 tile of C;
 its 8 warps (2 along m x 4 along n) own 64 x 32 warp tiles (4 x 4 ``mma`` tiles of 16 x 8,
@@ -19,6 +20,15 @@ its 8 warps (2 along m x 4 along n) own 64 x 32 warp tiles (4 x 4 ``mma`` tiles 
   in 8 distinct 16-byte bank groups. B's rows are 256 bytes (16 chunks): chunk ``q`` of
   k-row ``r`` lives at ``q ^ (r & 7)``. Both ``ldmatrix`` and the ``cp.async`` writes are
   then free of bank conflicts (4 wavefronts per warp-wide 512 bytes, the minimum).
+* **tf32 and int8 ("TN").** Their B is held n x k (k contiguous), as int8 tensor-core GEMMs
+  take it (cuBLASLt's IMMA accepts only transposed-B layouts): an ``mma`` B fragment holds
+  32-bit words along k (one tf32, four int8), which ``ldmatrix.trans`` (16-bit elements)
+  cannot gather from k-major rows. So B's tile is laid out, copied, swizzled and loaded
+  exactly as A's: 128 rows of 64 bytes (16 tf32 or 64 int8 of k), ``ldmatrix.x4`` giving
+  two n8 tiles' fragments. A 32-byte k-step is one ``mma`` in every format (k8 tf32, k16
+  fp16/bf16, k32 int8), so the tiling, stages and fragment addressing are the fp16 kernel's.
+  tf32 operands are fp32 words already rounded to tf32 (``gemm_def.to_input``): the kernel
+  feeds them to the ``mma`` as they are, without a ``cvt.rna.tf32.f32`` per element.
 * **Epilogue.** Each lane stores its accumulators straight from registers: per store
   instruction 8 rows x 4 lanes x 2 adjacent floats, every touched 32-byte sector written
   whole (no staging through shared memory).
@@ -83,6 +93,15 @@ MMA_PTX = (
     "{{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, {{$10, $11, $12, $13}};"
 )
 MMA_CONSTRAINTS = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f"
+MMA_TF32_PTX = (
+    "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+    "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, {$10, $11, $12, $13};"
+)
+MMA_INT8_PTX = (
+    "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 "
+    "{$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, {$10, $11, $12, $13};"
+)
+MMA_INT8_CONSTRAINTS = "=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r"
 
 
 def _asm(builder: Any, returns: ir.Type, inputs: list[Any], text: str, constraints: str) -> Any:
@@ -178,18 +197,18 @@ ldmatrix_x4 = _ldmatrix(LDMATRIX_PTX)
 ldmatrix_x4_trans = _ldmatrix(LDMATRIX_TRANS_PTX)
 
 
-def _mma(input_type: str) -> Any:
-    """An intrinsic: ``mma.sync.m16n8k16`` with ``input_type`` (f16 / bf16) pairs, fp32 C/D."""
-    text = MMA_PTX.format(t=input_type)
+def _mma(text: str, accumulator: Any, constraints: str) -> Any:
+    """An intrinsic: the ``mma.sync`` ``text`` on four A and two B words, with C/D of
+    ``accumulator`` (Numba's float32 or int32)."""
 
     @no_type_check
     def mma(typingctx, a0, a1, a2, a3, b0, b1, c0, c1, c2, c3):
-        sig = types.UniTuple(types.float32, 4)(*([types.uint32] * 6), *([types.float32] * 4))
+        sig = types.UniTuple(accumulator, 4)(*([types.uint32] * 6), *([accumulator] * 4))
 
         def codegen(context, builder, signature, args):
-            f32 = ir.FloatType()
+            element = context.get_value_type(accumulator)
             result = _asm(
-                builder, ir.LiteralStructType([f32] * 4), list(args), text, MMA_CONSTRAINTS
+                builder, ir.LiteralStructType([element] * 4), list(args), text, constraints
             )
             values = [builder.extract_value(result, i) for i in range(4)]
             return context.make_tuple(builder, signature.return_type, values)
@@ -199,8 +218,10 @@ def _mma(input_type: str) -> Any:
     return intrinsic(mma)
 
 
-mma_f16 = _mma("f16")
-mma_bf16 = _mma("bf16")
+mma_f16 = _mma(MMA_PTX.format(t="f16"), types.float32, MMA_CONSTRAINTS)
+mma_bf16 = _mma(MMA_PTX.format(t="bf16"), types.float32, MMA_CONSTRAINTS)
+mma_tf32 = _mma(MMA_TF32_PTX, types.float32, MMA_CONSTRAINTS)
+mma_int8 = _mma(MMA_INT8_PTX, types.int32, MMA_INT8_CONSTRAINTS)
 
 
 def _kernel(mma: Callable[..., Any], name: str) -> Any:
@@ -298,5 +319,95 @@ def _kernel(mma: Callable[..., Any], name: str) -> Any:
     return gemm
 
 
+def _kernel_tn(mma: Callable[..., Any], accumulator: Any, element_bytes: int, name: str) -> Any:
+    """The GEMM kernel with B held n x k, named ``name``: A and B tiles both 128 rows of
+    ``A_ROW_BYTES``, ``mma`` on 32-byte k-steps of ``element_bytes`` elements, C of
+    ``accumulator``."""
+
+    @no_type_check
+    def gemm(a, b, c):
+        a_tiles = cuda.shared.array(A_TILES_WORDS, np.uint32)
+        b_tiles = cuda.shared.array(A_TILES_WORDS, np.uint32)
+        acc = cuda.local.array((MMAS_M, MMAS_N, 4), accumulator)
+        a_frag = cuda.local.array((MMAS_M, 4), np.uint32)
+        b_frag = cuda.local.array((MMAS_N, 2), np.uint32)
+        tid = np.int64(cuda.threadIdx.x)
+        lane = tid % THREADS_PER_WARP
+        warp = tid // THREADS_PER_WARP
+        k_bytes = np.int64(a.shape[1]) * element_bytes
+        row0 = np.int64(cuda.blockIdx.y) * CTA_TILE_M
+        col0 = np.int64(cuda.blockIdx.x) * CTA_TILE_N
+        for mi in range(MMAS_M):
+            for ni in range(MMAS_N):
+                for q in range(4):
+                    acc[mi, ni, q] = 0
+        # Copies: this thread's (row, chunk) of A's and of B's tile, swizzled alike.
+        copy_row, copy_chunk = tid // A_ROW_CHUNKS, tid % A_ROW_CHUNKS
+        copy_to = copy_row * A_ROW_BYTES + ((copy_chunk ^ ((copy_row >> 1) & 3)) * CHUNK_BYTES)
+        a_shared = shared_address(a_tiles)
+        b_shared = shared_address(b_tiles)
+        a_copy_from = global_address(a) + (row0 + copy_row) * k_bytes + copy_chunk * CHUNK_BYTES
+        b_copy_from = global_address(b) + (col0 + copy_row) * k_bytes + copy_chunk * CHUNK_BYTES
+        lane_row = (lane & 7) + 8 * ((lane >> 3) & 1)
+        lane_chunk = lane >> 4
+        warp_row = (warp // WARPS_N) * WARP_TILE_M
+        warp_col = (warp % WARPS_N) * WARP_TILE_N
+        group = lane // 4
+        tig = lane % 4
+        tiles = k_bytes // A_ROW_BYTES
+        for t in range(tiles + STAGES - 1):
+            if t < tiles:
+                stage = t % STAGES
+                for i in range(COPIES_PER_THREAD):
+                    to = stage * A_STAGE_BYTES + copy_to + i * A_COPY_SHARED_STEP
+                    offset = t * A_ROW_BYTES + i * A_COPY_ROW_STEP * k_bytes
+                    cp_async_16(a_shared + to, a_copy_from + offset)
+                    cp_async_16(b_shared + to, b_copy_from + offset)
+            cp_async_commit()
+            ready = t - (STAGES - 1)
+            if ready >= 0:
+                cp_async_wait()
+                cuda.syncthreads()
+                a_stage = a_shared + (ready % STAGES) * A_STAGE_BYTES
+                b_stage = b_shared + (ready % STAGES) * A_STAGE_BYTES
+                for ks in range(K_STEPS):
+                    chunk = (2 * ks + lane_chunk) ^ ((lane_row >> 1) & 3)
+                    for mi in range(MMAS_M):
+                        row = warp_row + mi * MMA_M + lane_row
+                        x = ldmatrix_x4(a_stage + row * A_ROW_BYTES + chunk * CHUNK_BYTES)
+                        for q in range(4):
+                            a_frag[mi, q] = x[q]
+                    for nj in range(MMAS_N // 2):
+                        row = warp_col + nj * 2 * MMA_N + lane_row
+                        y = ldmatrix_x4(b_stage + row * A_ROW_BYTES + chunk * CHUNK_BYTES)
+                        b_frag[2 * nj, 0] = y[0]  # n 0-7, first 16 bytes of the k-step
+                        b_frag[2 * nj, 1] = y[2]
+                        b_frag[2 * nj + 1, 0] = y[1]  # n 8-15
+                        b_frag[2 * nj + 1, 1] = y[3]
+                    for mi in range(MMAS_M):
+                        for ni in range(MMAS_N):
+                            d = mma(
+                                a_frag[mi, 0], a_frag[mi, 1], a_frag[mi, 2], a_frag[mi, 3],
+                                b_frag[ni, 0], b_frag[ni, 1],
+                                acc[mi, ni, 0], acc[mi, ni, 1], acc[mi, ni, 2], acc[mi, ni, 3],
+                            )  # fmt: skip
+                            for q in range(4):
+                                acc[mi, ni, q] = d[q]
+                cuda.syncthreads()
+        for mi in range(MMAS_M):
+            for ni in range(MMAS_N):
+                r = np.uint64(row0 + warp_row + mi * MMA_M + group)
+                col = np.uint64(col0 + warp_col + ni * MMA_N + 2 * tig)
+                c[r, col] = acc[mi, ni, 0]
+                c[r, col + np.uint64(1)] = acc[mi, ni, 1]
+                c[r + np.uint64(8), col] = acc[mi, ni, 2]
+                c[r + np.uint64(8), col + np.uint64(1)] = acc[mi, ni, 3]
+
+    gemm.__name__ = gemm.__qualname__ = name
+    return gemm
+
+
 gemm_tc_ampere_fp16 = _kernel(mma_f16, "gemm_tc_ampere_fp16")
 gemm_tc_ampere_bf16 = _kernel(mma_bf16, "gemm_tc_ampere_bf16")
+gemm_tc_ampere_tf32 = _kernel_tn(mma_tf32, np.float32, 4, "gemm_tc_ampere_tf32")
+gemm_tc_ampere_int8 = _kernel_tn(mma_int8, np.int32, 1, "gemm_tc_ampere_int8")

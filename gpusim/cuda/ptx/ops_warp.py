@@ -33,6 +33,8 @@ Handler = Callable[[Instruction, int, CompileContext], Step]
 MMA_OPCODES = {
     "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32": "f16",
     "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32": "bf16",
+    "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32": "tf32",
+    "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32": "s8",
 }
 """The mma forms the emulator runs, by their input type."""
 
@@ -142,37 +144,38 @@ def shuffle_source(mode: str, lane: Any, b: Any, c: Any) -> tuple[Any, Any]:
     return np.where(in_range, source, lane), in_range
 
 
-def _fragment_coordinates() -> dict[str, tuple[Any, Any]]:
-    """(row, column) of every fragment element, indexed [register, half, lane].
+ELEMENTS_PER_REGISTER = {"f16": 2, "bf16": 2, "tf32": 1, "s8": 4}
+"""Input elements one 32-bit fragment register holds; the mma's k is 8 times it."""
+TF32_DROPPED_BITS = 13
+"""The fp32 mantissa bits a tf32 lacks (23 - 10)."""
 
-    PTX ISA "Matrix Fragments for mma.m16n8k16 with floating point type": with
-    g = lane >> 2 and t = lane % 4, A element i sits at row g (+8 for i in 2,3,6,7) and
-    column 2t + (i & 1) (+8 for i >= 4); B element i at row 2t + (i & 1) (+8 for i >= 2),
-    column g; C element i at row g (+8 for i >= 2), column 2t + (i & 1). A register holds
-    elements 2r (low half) and 2r + 1 (high half).
+
+def _fragment_coordinates(per_register: int) -> dict[str, tuple[Any, Any]]:
+    """(row, column) of every fragment element, indexed [register, element, lane], for an
+    m16n8k(8 x ``per_register``) mma.
+
+    PTX ISA "Matrix Fragments for mma.m16n8k8 / m16n8k16 / m16n8k32": with g = lane >> 2,
+    t = lane % 4, E elements per register and k = 8E, A's register r holds row g (+8 for odd
+    r), columns E*t .. E*t + E-1 (+k/2 for r >= 2); B's register r holds rows E*t ..
+    E*t + E-1 (+k/2 for r = 1) of column g; C's element i sits at row g (+8 for i >= 2),
+    column 2t + (i & 1). Element j of a register is its j-th lowest E-th of the bits.
     """
     lane = np.arange(WARP_SIZE)
     g, t = lane >> 2, lane & 3
-    a_rows = np.empty((4, 2, WARP_SIZE), np.int64)
-    a_cols = np.empty((4, 2, WARP_SIZE), np.int64)
-    b_rows = np.empty((2, 2, WARP_SIZE), np.int64)
-    b_cols = np.empty((2, 2, WARP_SIZE), np.int64)
-    for register in range(4):
-        for half in range(2):
-            i = 2 * register + half
-            a_rows[register, half] = g + (8 if i in (2, 3, 6, 7) else 0)
-            a_cols[register, half] = 2 * t + (i & 1) + (8 if i >= 4 else 0)
-    for register in range(2):
-        for half in range(2):
-            i = 2 * register + half
-            b_rows[register, half] = 2 * t + (i & 1) + (8 if i >= 2 else 0)
-            b_cols[register, half] = g
+    half_k = 4 * per_register
+    element = np.arange(per_register)[:, None]
+    a_rows = np.stack(
+        [np.broadcast_to(g + 8 * (r & 1), (per_register, WARP_SIZE)) for r in range(4)]
+    )
+    a_cols = np.stack([per_register * t + element + half_k * (r >> 1) for r in range(4)])
+    b_rows = np.stack([per_register * t + element + half_k * r for r in range(2)])
+    b_cols = np.stack([np.broadcast_to(g, (per_register, WARP_SIZE)) for _ in range(2)])
     c_rows = np.stack([g + (8 if i >= 2 else 0) for i in range(4)])
     c_cols = np.stack([2 * t + (i & 1) for i in range(4)])
     return {"a": (a_rows, a_cols), "b": (b_rows, b_cols), "c": (c_rows, c_cols)}
 
 
-_FRAGMENTS = _fragment_coordinates()
+_FRAGMENTS = {per: _fragment_coordinates(per) for per in set(ELEMENTS_PER_REGISTER.values())}
 
 
 def _lane_words(m: Machine, reads: list[Reader], warps: Any) -> Any:
@@ -181,10 +184,19 @@ def _lane_words(m: Machine, reads: list[Reader], warps: Any) -> Any:
     return words.reshape(len(reads), -1, WARP_SIZE)[:, warps]
 
 
-def _halves(m: Machine, reads: list[Reader], warps: Any, input_type: str) -> Any:
-    """[register, half, warp, lane] elements (as f64) of ``.f16x2`` or ``.bf16x2`` registers
-    (a bf16 is the upper half of the f32 with the same bits)."""
+def _elements(m: Machine, reads: list[Reader], warps: Any, input_type: str) -> Any:
+    """[register, element, warp, lane] inputs (as f64) of fragment registers: ``.f16x2`` or
+    ``.bf16x2`` pairs (a bf16 is the upper half of the f32 with the same bits), one tf32
+    (the register's fp32 with its 13 low mantissa bits dropped: the tensor core reads 19
+    bits) or four s8."""
     words = _lane_words(m, reads, warps).astype(np.uint32)
+    if input_type == "tf32":
+        mask = ~np.uint32((1 << TF32_DROPPED_BITS) - 1)
+        return (words & mask).view(np.float32).astype(np.float64)[:, None]
+    if input_type == "s8":
+        shifts = np.arange(4, dtype=np.uint32)[None, :, None, None] * np.uint32(8)
+        codes = ((words[:, None] >> shifts) & np.uint32(0xFF)).astype(np.uint8)
+        return codes.view(np.int8).astype(np.float64)
     low_bits, high_bits = words & np.uint32(0xFFFF), words >> np.uint32(16)
     if input_type == "bf16":
         low = (low_bits << np.uint32(16)).view(np.float32)
@@ -212,42 +224,51 @@ def _registers(
 
 
 def mma(ins: Instruction, index: int, ctx: CompileContext) -> Step:
-    """D = A @ B + C of one m16n8k16 tile per warp (f16 or bf16 inputs, f32 accumulators).
+    """D = A @ B + C of one m16n8k tile per warp: f16 or bf16 (k16) or tf32 (k8) inputs with
+    f32 accumulators, s8 inputs (k32) with s32 accumulators.
 
-    Products of f16 or bf16 are exact in f64; each warp's 16-term dot products are summed in f64
-    and rounded once to f32. PTX does not specify the tensor core's internal accumulation
-    order or rounding, so hardware may differ from this in the last bit.
+    Products of these inputs are exact in f64; each warp's dot products are summed in f64
+    and rounded once to f32 (exact for s8, whose sums stay below 2^53, then wrapped to
+    s32). PTX does not specify the tensor core's internal accumulation order or rounding,
+    so hardware may differ from this in the last bit of an f32.
     """
     input_type = MMA_OPCODES.get(ins.opcode)
     if input_type is None:
-        raise ins.fail(f"only {' and '.join(MMA_OPCODES)} are supported")
+        raise ins.fail(f"only {', '.join(MMA_OPCODES)} are supported")
+    per_register = ELEMENTS_PER_REGISTER[input_type]
+    k = 8 * per_register
+    accumulator = "s32" if input_type == "s8" else "f32"
     d, a, b, c = expect_operands(ins, 4)
     if not isinstance(d, VectorOperand) or len(d.items) != 4:
         raise ins.fail("expected 4 destination registers")
-    writes = [writer(item, TYPES["f32"], ins) for item in d.items]
+    writes = [writer(item, TYPES[accumulator], ins) for item in d.items]
     read_a = _registers(a, 4, "b32", ins, ctx)
     read_b = _registers(b, 2, "b32", ins, ctx)
-    read_c = _registers(c, 4, "f32", ins, ctx)
+    read_c = _registers(c, 4, accumulator, ins, ctx)
+    fragments = _FRAGMENTS[per_register]
     (a_rows, a_cols), (b_rows, b_cols), (c_rows, c_cols) = (
-        _FRAGMENTS["a"],
-        _FRAGMENTS["b"],
-        _FRAGMENTS["c"],
+        fragments["a"],
+        fragments["b"],
+        fragments["c"],
     )
+    result_dtype = np.int32 if accumulator == "s32" else np.float32
 
     def run(m: Machine) -> None:
         by_warp = m.exec_mask.reshape(-1, WARP_SIZE)
         warps = np.flatnonzero(by_warp.any(axis=1))
         if not by_warp[warps].all():
             raise ins.fail("mma.sync.aligned needs all 32 lanes of the warp active")
-        a_matrix = _matrix((16, 16), _halves(m, read_a, warps, input_type), a_rows, a_cols)
-        b_matrix = _matrix((16, 8), _halves(m, read_b, warps, input_type), b_rows, b_cols)
+        a_matrix = _matrix((16, k), _elements(m, read_a, warps, input_type), a_rows, a_cols)
+        b_matrix = _matrix((k, 8), _elements(m, read_b, warps, input_type), b_rows, b_cols)
         c_values = _lane_words(m, read_c, warps).astype(np.float64)  # [register, warp, lane]
         c_matrix = _matrix((16, 8), c_values, c_rows, c_cols)
-        d_matrix = (a_matrix @ b_matrix + c_matrix).astype(np.float32)
-        d_values = d_matrix[:, c_rows, c_cols]  # [warp, register, lane]
+        d_matrix = a_matrix @ b_matrix + c_matrix
+        if accumulator == "s32":
+            d_matrix = d_matrix.astype(np.int64).astype(np.int32)
+        d_values = d_matrix.astype(result_dtype)[:, c_rows, c_cols]  # [warp, register, lane]
         lanes = (warps[:, None] * WARP_SIZE + np.arange(WARP_SIZE)).ravel()
         for register, write in enumerate(writes):
-            full = np.zeros(m.n_lanes, dtype=np.float32)
+            full = np.zeros(m.n_lanes, dtype=result_dtype)
             full[lanes] = d_values[:, register, :].ravel()
             write(m, full)
 
