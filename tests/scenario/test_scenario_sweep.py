@@ -130,7 +130,7 @@ def test_a_zip_of_values_that_fit_together_is_accepted() -> None:
         ),
         (
             '[sweep.axes]\n"workload.batch" = [1]\n',
-            "sweep.axes.workload.batch: unknown field (known: k, kernel, kind, m, n)",
+            "sweep.axes.workload.batch: unknown field (known: dtype, k, kernel, kind, m, n)",
         ),
         (
             '[sweep.axes]\n"workload.kind" = ["copy"]\n',
