@@ -43,7 +43,7 @@ from gpusim.cuda.kernels import (
     get_kernel,
 )
 from gpusim.cuda.kernels.allreduce_def import ring_phase_and_step
-from gpusim.cuda.kernels.kernel_def import random_nonzero
+from gpusim.cuda.kernels.operands import random_nonzero
 
 SEED = 20240501
 RING_ELEMENTS = 103  # not a multiple of the rank count: uneven chunks

@@ -19,11 +19,17 @@ A box is accepted only when all its probes match, so classes are exact wherever 
 per-CTA behaviour changes monotonically along each dimension (edge tiles, grid-stride
 remainders, per-rank rows) — true of every registered kernel; ``tests/cuda/
 test_trace_derivation.py`` proves it against the emulation of every CTA at small sizes.
+
+A registered kernel's operands are never allocated: each is a virtual array of the
+emulator's paged global memory (``traced_arguments``), so a trace costs the pages its
+emulated CTAs touch, not the problem's size; whether the operands fit the GPU is checked
+when a scenario or a trace command is loaded (``gpusim.cuda.fit``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,15 +38,17 @@ import numpy as np
 import numpy.typing as npt
 
 from gpusim.cuda.compile import compile_ptx
-from gpusim.cuda.fit import check_traceable
-from gpusim.cuda.kernels import KernelParams, get_kernel
+from gpusim.cuda.kernels import KernelDef, KernelParams, get_kernel
+from gpusim.cuda.kernels.operands import Operand
 from gpusim.cuda.ptx.emulator import (
     DEFAULT_MAX_LANES_PER_BATCH,
     EmulatorLaunch,
+    KernelArgument,
     PtxKernel,
     cta_batches,
 )
 from gpusim.cuda.ptx.ir import Module
+from gpusim.cuda.ptx.memory import VirtualArray
 from gpusim.cuda.ptx.program_table import build_instruction_table
 from gpusim.cuda.ptx.recorder import TraceRecorder
 from gpusim.cuda.trace import (
@@ -99,9 +107,8 @@ def _trace_registered(
 ) -> KernelTrace:
     kernel = get_kernel(kernel_name)
     config = kernel.launch(params)
-    check_traceable(kernel_name, params)  # the emulator runs on whole host operands
     compiled = compile_ptx(kernel, params, cc)
-    args = kernel.make_args(params, np.random.default_rng(seed))
+    args = traced_arguments(kernel, params, seed)
     request = TraceRequest(
         kernel=kernel_name,
         params=dataclasses.asdict(params),
@@ -113,6 +120,23 @@ def _trace_registered(
         static_shared_bytes=compiled.static_shared_bytes,
     )
     return trace_ptx(compiled.ptx, args, request, record_memory=record_memory)
+
+
+def traced_arguments(
+    kernel: KernelDef[Any], params: KernelParams, seed: int = DEFAULT_SEED
+) -> tuple[KernelArgument, ...]:
+    """The kernel's arguments with every array a ``VirtualArray`` of its operand, whose
+    values depend on ``seed``, the argument's position and the element index."""
+    return tuple(
+        _virtual(arg, seed, position) if isinstance(arg, Operand) else arg
+        for position, arg in enumerate(kernel.operands(params))
+    )
+
+
+def _virtual(operand: Operand, seed: int, position: int) -> VirtualArray:
+    state = np.random.SeedSequence((seed, position)).generate_state(1, np.uint64)
+    values = functools.partial(operand.elements_at, seed=int(state[0]))
+    return VirtualArray(operand.shape, operand.dtype, values)
 
 
 def trace_ptx(

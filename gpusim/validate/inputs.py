@@ -5,7 +5,7 @@ for the copy). ``KernelDef.make_args`` draws them in float64 on one thread, abou
 element here: minutes for the full suite. So the recorder draws every input of a run from
 one pool per dtype, generated once, in parallel, at the size of the largest case that needs
 it; each case takes fresh-looking data as consecutive views starting at a random offset.
-The values follow ``make_args``' contract (``kernel_def.random_nonzero``: magnitudes
+The values follow ``make_args``' contract (``operands.random_nonzero``: magnitudes
 uniform in [0.25, 1] with random signs, never zero), and ``tests/validate`` checks that the
 arguments the recorder builds have ``make_args``' shapes and dtypes for every kernel.
 

@@ -37,8 +37,8 @@ from gpusim.cuda.kernels.kernel_def import (
     LaunchConfig,
     SizeOptions,
     ceil_div,
-    random_nonzero,
 )
+from gpusim.cuda.kernels.operands import Operand, RandomNonzero
 from gpusim.cuda.kernels.params import AllreduceRingParams, AllreduceStepParams
 
 Phase = Literal["reduce_scatter", "all_gather"]
@@ -116,12 +116,10 @@ class RankStepKernelDef(KernelDef[AllreduceStepParams]):
         blocks = _blocks_per_rank(params.elements, params.ranks)
         return LaunchConfig(grid=(blocks, 1, 1), block=(THREADS_PER_BLOCK, 1, 1))
 
-    def make_args(
-        self, params: AllreduceStepParams, rng: np.random.Generator
-    ) -> tuple[KernelArg, ...]:
+    def operands(self, params: AllreduceStepParams) -> tuple[Operand | int, ...]:
         self.check(params)
-        buf = random_nonzero(rng, (params.elements,), np.float32)
-        recv = random_nonzero(rng, (params.elements,), np.float32)
+        buf = Operand.of((params.elements,), np.float32, RandomNonzero(np.float32))
+        recv = Operand.of((params.elements,), np.float32, RandomNonzero(np.float32))
         return buf, recv, params.step, params.ranks, params.rank
 
     def reference(
@@ -167,12 +165,10 @@ class RingKernelDef(KernelDef[AllreduceRingParams]):
         blocks = _blocks_per_rank(params.elements, params.ranks)
         return LaunchConfig(grid=(blocks, params.ranks, 1), block=(THREADS_PER_BLOCK, 1, 1))
 
-    def make_args(
-        self, params: AllreduceRingParams, rng: np.random.Generator
-    ) -> tuple[KernelArg, ...]:
+    def operands(self, params: AllreduceRingParams) -> tuple[Operand | int, ...]:
         self.check(params)
-        bufs = random_nonzero(rng, (params.ranks, params.elements), np.float32)
-        return bufs, params.step
+        shape = (params.ranks, params.elements)
+        return Operand.of(shape, np.float32, RandomNonzero(np.float32)), params.step
 
     def reference(
         self, args: tuple[KernelArg, ...], params: AllreduceRingParams

@@ -15,9 +15,8 @@ from gpusim.cuda.kernels.kernel_def import (
     KernelDef,
     LaunchConfig,
     ceil_div,
-    poisoned,
-    random_nonzero,
 )
+from gpusim.cuda.kernels.operands import POISONED, Operand, RandomNonzero
 from gpusim.cuda.kernels.params import CopyParams
 from gpusim.errors import KernelError
 
@@ -48,11 +47,14 @@ class CopyKernelDef(KernelDef[CopyParams]):
         blocks = min(ceil_div(vectors, THREADS_PER_BLOCK), MAX_BLOCKS)
         return LaunchConfig(grid=(blocks, 1, 1), block=(THREADS_PER_BLOCK, 1, 1))
 
-    def make_args(self, params: CopyParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
+    def operands(self, params: CopyParams) -> tuple[Operand, ...]:
+        """(src, dst) as 16-byte vectors: complex128, two fp64 draws each."""
         self.check(params)
         vectors = params.size_bytes // VECTOR_BYTES
-        src = random_nonzero(rng, (vectors, 2), np.float64).view(np.complex128).reshape(vectors)
-        return src, poisoned((vectors,), np.complex128)
+        return (
+            Operand.of((vectors,), np.complex128, RandomNonzero(np.float64)),
+            Operand.of((vectors,), np.complex128, POISONED),
+        )
 
     def reference(self, args: tuple[KernelArg, ...], params: CopyParams) -> npt.NDArray[Any]:
         return np.array(args[0], copy=True)

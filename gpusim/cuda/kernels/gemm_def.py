@@ -18,6 +18,7 @@ A new GEMM rung is its kernel function in a Numba module and its entry in ``VARI
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,9 +31,8 @@ from gpusim.cuda.kernels.kernel_def import (
     LaunchConfig,
     SizeOptions,
     ceil_div,
-    poisoned,
-    random_nonzero,
 )
+from gpusim.cuda.kernels.operands import POISONED, Constant, Operand, RandomNonzero
 from gpusim.cuda.kernels.params import GemmParams
 from gpusim.errors import KernelError
 
@@ -71,6 +71,7 @@ INT8_SCALE = 127
 INT32_POISON = int(np.iinfo(np.int32).max)
 """What an int32 output holds before the kernel writes it, all ones as integer outputs are
 poisoned (no GEMM of int8 codes reaches it below k = 2^31 / 127^2, about 133000)."""
+POISONED_INT32 = Constant(INT32_POISON)
 
 
 def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_name: str) -> None:
@@ -193,14 +194,18 @@ class GemmKernelDef(KernelDef[GemmParams]):
         grid = (columns, rows, 1) if self.grid_x_walks == "n" else (rows, columns, 1)
         return LaunchConfig(grid=grid, block=self.block)
 
-    def make_args(self, params: GemmParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
+    def operands(self, params: GemmParams) -> tuple[Operand, ...]:
+        """A and B drawn in fp32 and rounded to the input format; C poisoned."""
         self.check(params)
+        drawn = RandomNonzero(np.float32, functools.partial(to_input, input_dtype=self.input_dtype))
+        storage = storage_dtype(self.input_dtype)
         a_shape, b_shape = self.operand_shapes(params)
-        a = to_input(random_nonzero(rng, a_shape, np.float32), self.input_dtype)
-        b = to_input(random_nonzero(rng, b_shape, np.float32), self.input_dtype)
-        if self.number_format == "int8":
-            return a, b, np.full((params.m, params.n), INT32_POISON, np.int32)
-        return a, b, poisoned((params.m, params.n), np.float32)
+        poison = POISONED_INT32 if self.number_format == "int8" else POISONED
+        return (
+            Operand.of(a_shape, storage, drawn),
+            Operand.of(b_shape, storage, drawn),
+            Operand.of((params.m, params.n), self.output_dtype, poison),
+        )
 
     def reference(self, args: tuple[KernelArg, ...], params: GemmParams) -> npt.NDArray[Any]:
         """The exact product of the given inputs, rounded once to C's type.

@@ -30,6 +30,7 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from gpusim.cuda.kernels.operands import Operand
 from gpusim.cuda.kernels.params import KernelParams
 from gpusim.errors import KernelError
 
@@ -173,12 +174,19 @@ class KernelDef(ABC, Generic[P]):
         """The launch configuration, for sizes already checked."""
 
     @abstractmethod
-    def make_args(self, params: P, rng: np.random.Generator) -> tuple[KernelArg, ...]:
-        """Fresh host arguments: random non-zero inputs, outputs poisoned with NaN.
+    def operands(self, params: P) -> tuple[Operand | int | float, ...]:
+        """The arguments, arrays described (not allocated): random non-zero inputs, outputs
+        poisoned with NaN; raises KernelError like ``check`` for sizes it cannot run.
 
         No input element is zero, so an output element the kernel forgets to write can
         never equal the reference by accident (in-place outputs included).
         """
+
+    def make_args(self, params: P, rng: np.random.Generator) -> tuple[KernelArg, ...]:
+        """Fresh host arguments: ``operands`` materialised, drawn from ``rng`` in order."""
+        return tuple(
+            arg.dense(rng) if isinstance(arg, Operand) else arg for arg in self.operands(params)
+        )
 
     @abstractmethod
     def reference(self, args: tuple[KernelArg, ...], params: P) -> npt.NDArray[Any]:
@@ -238,18 +246,3 @@ def _specialised_dispatcher(pyfunc: Callable[..., None], signature: str) -> Any:
     from numba import cuda  # needs a device: imported only where one is used
 
     return cuda.jit(signature)(pyfunc)
-
-
-def random_nonzero(
-    rng: np.random.Generator, shape: tuple[int, ...], dtype: npt.DTypeLike
-) -> npt.NDArray[Any]:
-    """Uniform magnitudes in [0.25, 1) with random signs: never zero, even rounded to fp16."""
-    magnitude = rng.uniform(0.25, 1.0, size=shape)
-    sign = rng.choice(np.array([-1.0, 1.0]), size=shape)
-    values: npt.NDArray[Any] = (magnitude * sign).astype(dtype)
-    return values
-
-
-def poisoned(shape: tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
-    """An output buffer full of NaN: any element the kernel does not write stays NaN."""
-    return np.full(shape, np.nan, dtype=dtype)

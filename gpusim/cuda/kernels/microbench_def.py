@@ -47,8 +47,15 @@ from gpusim.cuda.kernels.kernel_def import (
     LaunchConfig,
     SizeOptions,
     ceil_div,
-    poisoned,
-    random_nonzero,
+)
+from gpusim.cuda.kernels.operands import (
+    POISONED,
+    Computed,
+    Constant,
+    Indices,
+    Operand,
+    RandomNonzero,
+    Values,
 )
 from gpusim.cuda.kernels.params import (
     KernelParams,
@@ -112,6 +119,21 @@ class MicrobenchmarkKernelDef(KernelDef[P]):
         return work / seconds
 
 
+@dataclasses.dataclass(frozen=True)
+class Chain(Computed):
+    """The chase's buffer: line i's last element holds the index of line i + 1's (the last
+    line's, line 0's); every other element is ``NOT_AN_INDEX``."""
+
+    lines: int
+
+    def values(self, indices: Indices, dtype: np.dtype[Any]) -> Values:
+        line, within = np.divmod(indices, INDICES_PER_LINE)
+        heads = (within == CHAIN_START) & (line < self.lines)
+        following = (line + 1) % self.lines * INDICES_PER_LINE + CHAIN_START
+        chained = np.where(heads, following.astype(np.uint64), np.uint64(NOT_AN_INDEX))
+        return chained.astype(dtype, copy=False)
+
+
 class PointerChaseDef(MicrobenchmarkKernelDef[PointerChaseParams]):
     """Arguments (chain, steps, out): the uint64 chain, the step count, the final index."""
 
@@ -159,15 +181,14 @@ class PointerChaseDef(MicrobenchmarkKernelDef[PointerChaseParams]):
     def launch_for(self, params: PointerChaseParams) -> LaunchConfig:
         return LaunchConfig(grid=(1, 1, 1), block=(1, 1, 1))
 
-    def make_args(
-        self, params: PointerChaseParams, rng: np.random.Generator
-    ) -> tuple[KernelArg, ...]:
+    def operands(self, params: PointerChaseParams) -> tuple[Operand | int, ...]:
         self.check(params)
-        lines = self.lines(params)
-        chain = np.full(params.working_set_bytes // INDEX_BYTES, NOT_AN_INDEX, np.uint64)
-        heads = np.arange(lines, dtype=np.uint64) * INDICES_PER_LINE + CHAIN_START
-        chain[heads] = np.roll(heads, -1)
-        return chain, params.steps, np.full(1, NOT_AN_INDEX, np.uint64)
+        chain = Chain(self.lines(params))
+        return (
+            Operand.of((params.working_set_bytes // INDEX_BYTES,), np.uint64, chain),
+            params.steps,
+            Operand.of((1,), np.uint64, Constant(NOT_AN_INDEX)),
+        )
 
     def reference(
         self, args: tuple[KernelArg, ...], params: PointerChaseParams
@@ -215,13 +236,11 @@ class ReadBandwidthDef(MicrobenchmarkKernelDef[ReadBandwidthParams]):
         blocks = min(ceil_div(elements, THREADS_PER_BLOCK), READ_BLOCKS)
         return LaunchConfig(grid=(blocks, 1, 1), block=(THREADS_PER_BLOCK, 1, 1))
 
-    def make_args(
-        self, params: ReadBandwidthParams, rng: np.random.Generator
-    ) -> tuple[KernelArg, ...]:
+    def operands(self, params: ReadBandwidthParams) -> tuple[Operand | int, ...]:
         self.check(params)
-        data = random_nonzero(rng, (params.size_bytes // FP64_BYTES,), np.float64)
+        data = Operand.of((params.size_bytes // FP64_BYTES,), np.float64, RandomNonzero(np.float64))
         threads = self.launch_for(params).blocks * THREADS_PER_BLOCK
-        return data, params.passes, poisoned((threads,), np.float64)
+        return data, params.passes, Operand.of((threads,), np.float64, POISONED)
 
     def reference(
         self, args: tuple[KernelArg, ...], params: ReadBandwidthParams
@@ -260,10 +279,14 @@ class StreamScaleDef(MicrobenchmarkKernelDef[StreamParams]):
         blocks = ceil_div(params.size_bytes // FP64_BYTES, STREAM_THREADS_PER_BLOCK)
         return LaunchConfig(grid=(blocks, 1, 1), block=(STREAM_THREADS_PER_BLOCK, 1, 1))
 
-    def make_args(self, params: StreamParams, rng: np.random.Generator) -> tuple[KernelArg, ...]:
+    def operands(self, params: StreamParams) -> tuple[Operand | float, ...]:
         self.check(params)
         elements = params.size_bytes // FP64_BYTES
-        return poisoned((elements,), np.float64), random_nonzero(rng, (elements,), np.float64), 3.0
+        return (
+            Operand.of((elements,), np.float64, POISONED),
+            Operand.of((elements,), np.float64, RandomNonzero(np.float64)),
+            3.0,
+        )
 
     def reference(self, args: tuple[KernelArg, ...], params: StreamParams) -> npt.NDArray[Any]:
         return np.asarray(args[1]) * float(args[2])

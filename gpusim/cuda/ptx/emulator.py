@@ -2,8 +2,8 @@
 
 ``PtxKernel`` runs nothing: it parses the PTX (when given text), lays out the kernel's
 variables, builds its CFG and compiles every instruction to a step. ``EmulatorLaunch`` binds
-arguments (NumPy arrays are mapped into global memory in place, so results land in them)
-and runs batches in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid
+arguments (NumPy arrays are mapped into global memory in place, so results land in them;
+``VirtualArray``s are paged, materialised where touched: see ``memory``) and runs batches in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid
 (``run_all``), or any lane layout (``execute``; e.g. single warps of a barrier-free
 kernel, to check that the lockstep streams are per-warp SIMT streams).
 
@@ -23,7 +23,7 @@ from gpusim.cuda.ptx.codegen import compile_instruction
 from gpusim.cuda.ptx.ir import Entry, Module, Param, Variable
 from gpusim.cuda.ptx.lanes import WARP_SIZE, Dim3, LaneGrid, check_dims
 from gpusim.cuda.ptx.machine import LaunchMemory, Machine, Observer
-from gpusim.cuda.ptx.memory import GlobalMemory
+from gpusim.cuda.ptx.memory import GlobalMemory, VirtualArray
 from gpusim.cuda.ptx.operands import CompileContext, SymbolInfo
 from gpusim.cuda.ptx.parser import parse_ptx
 from gpusim.cuda.ptx.simt import CompiledBlock, execute
@@ -31,7 +31,7 @@ from gpusim.errors import PtxError
 
 DEFAULT_MAX_BLOCK_STEPS = 20_000_000
 DEFAULT_MAX_LANES_PER_BATCH = 1 << 15
-KernelArgument = np.ndarray | int | float
+KernelArgument = np.ndarray | VirtualArray | int | float
 
 
 def _align_up(value: int, alignment: int) -> int:
@@ -168,7 +168,7 @@ class EmulatorLaunch:
     def _expand_arguments(self, args: Sequence[KernelArgument]) -> list[int | float]:
         values: list[int | float] = []
         for position, arg in enumerate(args):
-            if isinstance(arg, np.ndarray):
+            if isinstance(arg, (np.ndarray, VirtualArray)):
                 try:
                     base = self.global_memory.map_array(f"arg{position}", arg)
                 except ValueError as exc:

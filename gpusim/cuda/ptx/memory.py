@@ -1,9 +1,12 @@
 """The emulator's state spaces: flat global memory, per-CTA shared and per-thread local.
 
 Global memory is a flat 64-bit byte address space. Kernel array arguments are mapped into
-it in argument order, each at a 2 MiB boundary starting at ``GLOBAL_ARRAYS_BASE``, without
-copying: the emulator reads and writes the caller's NumPy arrays, so after a run they hold
-the kernel's results. Module-scope ``.global`` variables live below, from
+it in argument order, each at a 2 MiB boundary starting at ``GLOBAL_ARRAYS_BASE``. A NumPy
+array is mapped without copying: the emulator reads and writes the caller's array, so
+after a run it holds the kernel's results (numerical proofs). A ``VirtualArray`` (tracing)
+is never allocated whole: its ``PAGE_BYTES`` pages are materialised on first touch from
+its ``elements_at`` and kept, written or not, so a trace of a huge problem holds only the
+pages its emulated CTAs touch. Module-scope ``.global`` variables live below, from
 ``MODULE_GLOBALS_BASE``. These bases are part of the trace format (docs/trace-format.md):
 global addresses in a trace are addresses in this space.
 
@@ -17,8 +20,9 @@ names the PTX line and the thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +36,11 @@ SHARED_WINDOW_BASE = 1 << 48
 LOCAL_WINDOW_BASE = 2 << 48
 """Generic address of local-memory offset 0 (``cvta.local``)."""
 WINDOW_SIZE_BYTES = 1 << 32
+PAGE_BYTES = 1 << 10
+"""Granule of a virtual array's materialisation. Small, because a tiled GEMM's CTA reads a
+column panel of B (a few hundred bytes of every row): each row costs one page. The page
+table takes 4 bytes a page (0.4% of the array's virtual size)."""
+_PAGE_SHIFT = PAGE_BYTES.bit_length() - 1
 
 Words = npt.NDArray[Any]
 Group = tuple[Words, npt.NDArray[np.int64], npt.NDArray[np.int64] | slice]
@@ -51,21 +60,142 @@ def _align_up(value: int, alignment: int) -> int:
     return -(-value // alignment) * alignment
 
 
+@dataclass(frozen=True)
+class VirtualArray:
+    """A C-contiguous array argument known by its shape, dtype and ``elements_at`` (the
+    values at flat element indices, the same whatever the order of calls)."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    elements_at: Callable[[npt.NDArray[np.int64]], npt.NDArray[Any]]
+
+    def __post_init__(self) -> None:
+        itemsize = self.dtype.itemsize
+        if itemsize > PAGE_BYTES or PAGE_BYTES % itemsize:
+            raise ValueError(f"a virtual array's itemsize must divide {PAGE_BYTES}, got {itemsize}")
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Byte strides of the C-contiguous layout."""
+        strides, step = [], self.itemsize
+        for extent in reversed(self.shape):
+            strides.append(step)
+            step *= extent
+        return tuple(reversed(strides))
+
+
+class _Segment(Protocol):
+    name: str
+    base: int
+    nbytes: int
+
+    def group(
+        self,
+        offsets: npt.NDArray[np.int64],
+        width_bytes: int,
+        positions: npt.NDArray[np.int64] | slice,
+    ) -> Group:
+        """The words of ``width_bytes`` at byte ``offsets`` (all inside the segment)."""
+        ...
+
+
 @dataclass(eq=False)
-class _Segment:
+class _DenseSegment:
     name: str
     base: int
     nbytes: int
     data: npt.NDArray[np.uint8]
     views: dict[int, Words] = field(default_factory=dict)
 
-    def words(self, width_bytes: int) -> Words:
+    def group(
+        self,
+        offsets: npt.NDArray[np.int64],
+        width_bytes: int,
+        positions: npt.NDArray[np.int64] | slice,
+    ) -> Group:
+        return self._words(width_bytes), offsets // width_bytes, positions
+
+    def _words(self, width_bytes: int) -> Words:
         """This segment as unsigned words of ``width_bytes`` (a cached zero-copy view)."""
         view = self.views.get(width_bytes)
         if view is None:
             usable = self.nbytes - self.nbytes % width_bytes
             view = self.data[:usable].view(f"<u{width_bytes}")
             self.views[width_bytes] = view
+        return view
+
+
+class _PagedSegment:
+    """A virtual array's pages in a pool, in order of first touch; ``_slots`` maps a page
+    of the array to its slot in the pool (-1: not touched yet)."""
+
+    def __init__(self, name: str, base: int, array: VirtualArray) -> None:
+        self.name = name
+        self.base = base
+        self.nbytes = array.nbytes
+        self._array = array
+        self._slots = np.full(-(-self.nbytes // PAGE_BYTES), -1, dtype=np.int32)
+        self._pool = np.zeros(0, dtype=np.uint8)
+        self._used_pages = 0
+        self._views: dict[int, Words] = {}
+
+    @property
+    def resident_bytes(self) -> int:
+        """Bytes of the pages materialised so far."""
+        return self._used_pages * PAGE_BYTES
+
+    def group(
+        self,
+        offsets: npt.NDArray[np.int64],
+        width_bytes: int,
+        positions: npt.NDArray[np.int64] | slice,
+    ) -> Group:
+        pages = offsets >> _PAGE_SHIFT
+        slots = self._slots[pages]
+        untouched = slots < 0
+        if untouched.any():
+            self._materialise(np.unique(pages[untouched]))
+            slots = self._slots[pages]
+        pooled = slots.astype(np.int64) * PAGE_BYTES + (offsets & (PAGE_BYTES - 1))
+        return self._words(width_bytes), pooled // width_bytes, positions
+
+    def _materialise(self, pages: npt.NDArray[np.int64]) -> None:
+        """Fill ``pages`` (sorted, untouched) from the array's ``elements_at``."""
+        first_slot = self._used_pages
+        self._reserve(first_slot + pages.size)
+        self._slots[pages] = np.arange(first_slot, first_slot + pages.size, dtype=np.int32)
+        per_page = PAGE_BYTES // self._array.itemsize
+        indices = (pages[:, None] * per_page + np.arange(per_page)).reshape(-1)
+        indices = indices[indices < self._array.size]  # only the array's last page is partial
+        filled = self._pool[first_slot * PAGE_BYTES : self.resident_bytes].view(self._array.dtype)
+        filled[: indices.size] = self._array.elements_at(indices)
+
+    def _reserve(self, pages: int) -> None:
+        """Grow the pool (doubling) to hold ``pages`` pages; mark them used."""
+        if pages * PAGE_BYTES > self._pool.size:
+            pool = np.zeros(max(pages, 2 * self._pool.size // PAGE_BYTES) * PAGE_BYTES, np.uint8)
+            pool[: self._pool.size] = self._pool
+            self._pool = pool
+            self._views.clear()
+        self._used_pages = pages
+
+    def _words(self, width_bytes: int) -> Words:
+        view = self._views.get(width_bytes)
+        if view is None:
+            view = self._pool.view(f"<u{width_bytes}")
+            self._views[width_bytes] = view
         return view
 
 
@@ -79,18 +209,21 @@ class GlobalMemory:
         self._next_array_base = GLOBAL_ARRAYS_BASE
         self._next_module_base = MODULE_GLOBALS_BASE
 
-    def map_array(self, name: str, array: npt.NDArray[Any]) -> int:
-        """Map a C-contiguous array (no copy) at the next 2 MiB boundary; return its base."""
-        if not array.flags.c_contiguous:
-            raise ValueError(f"array argument {name} must be C-contiguous")
-        if not array.flags.writeable:
-            raise ValueError(f"array argument {name} must be writeable")
+    def map_array(self, name: str, array: npt.NDArray[Any] | VirtualArray) -> int:
+        """Map an array at the next 2 MiB boundary; return its base. A NumPy array must be
+        C-contiguous and writeable (it is used in place); a virtual one is paged."""
         base = self._next_array_base
-        data = array.reshape(-1).view(np.uint8)
-        self._add(_Segment(name, base, int(array.nbytes), data))
-        self._next_array_base = _align_up(
-            base + max(int(array.nbytes), 1), GLOBAL_ARRAY_ALIGN_BYTES
-        )
+        segment: _Segment
+        if isinstance(array, VirtualArray):
+            segment = _PagedSegment(name, base, array)
+        else:
+            if not array.flags.c_contiguous:
+                raise ValueError(f"array argument {name} must be C-contiguous")
+            if not array.flags.writeable:
+                raise ValueError(f"array argument {name} must be writeable")
+            segment = _DenseSegment(name, base, int(array.nbytes), array.reshape(-1).view(np.uint8))
+        self._add(segment)
+        self._next_array_base = _align_up(base + max(segment.nbytes, 1), GLOBAL_ARRAY_ALIGN_BYTES)
         return base
 
     def allocate_module_variable(
@@ -100,7 +233,7 @@ class GlobalMemory:
         base = _align_up(self._next_module_base, max(align_bytes, 1))
         data = np.zeros(max(nbytes, 1), dtype=np.uint8)
         data[: len(init)] = np.frombuffer(init, dtype=np.uint8)
-        self._add(_Segment(name, base, nbytes, data))
+        self._add(_DenseSegment(name, base, nbytes, data))
         self._next_module_base = base + max(nbytes, 1)
         if self._next_module_base > GLOBAL_ARRAYS_BASE:
             raise ValueError("module .global variables exceed their 1 GiB region")
@@ -115,6 +248,12 @@ class GlobalMemory:
     def segments(self) -> list[tuple[str, int, int]]:
         """(name, base address, size in bytes) of every mapped segment, by address."""
         return [(s.name, s.base, s.nbytes) for s in self._segments]
+
+    def resident_bytes(self) -> int:
+        """Host bytes the mapped arrays hold: dense ones whole, virtual ones' touched pages."""
+        return sum(
+            s.resident_bytes if isinstance(s, _PagedSegment) else s.nbytes for s in self._segments
+        )
 
     def locate(
         self, addresses: npt.NDArray[np.uint64], width_bytes: int, align_bytes: int
@@ -150,7 +289,7 @@ class GlobalMemory:
     ) -> Group:
         segment = self._segments[segment_index]
         offsets = (addresses - np.uint64(segment.base)).astype(np.int64)
-        return segment.words(width_bytes), offsets // width_bytes, positions
+        return segment.group(offsets, width_bytes, positions)
 
 
 class WindowedMemory:
