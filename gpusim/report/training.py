@@ -24,12 +24,9 @@ BAR_COLOURS = {
 }
 """One colour per kind of bar (the legend's entries)."""
 
-COMM_KINDS = frozenset({"send", "dp_allreduce"})
-
 
 def _row(bar: Bar) -> str:
-    stream = "comm" if bar.kind in COMM_KINDS else "compute"
-    return f"stage {bar.stage} {stream}"
+    return f"stage {bar.stage} {bar.stream}"
 
 
 def training_timeline_figure(result: TrainingResult) -> go.Figure:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gpusim.api import simulate_kernel
+from gpusim.api import Progress, simulate_kernel
 from gpusim.cache import cache_dir, warn_not_caching, writable_folder
-from gpusim.cuda.kernels import CopyParams, GemmParams
+from gpusim.cuda.kernels import CopyParams, GemmParams, KernelParams
 from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
 from gpusim.cuda.kernels.gemm_def import GemmKernelDef
 from gpusim.files import write_atomically
@@ -35,6 +36,10 @@ from gpusim.training.operators import Gemm, Operator
 COPY_KERNEL = "copy"
 COPY_REFERENCE_L2_MULTIPLE = 4
 """The reference copy moves four times L2's size, so its rate is DRAM's sustained rate."""
+
+LaunchWatch = Callable[[str, KernelParams], Progress | None]
+"""Told of each launch the engine is about to simulate (one no cache holds): its kernel and
+shape; returns the engine's progress callback for that launch, or ``None``."""
 
 
 def _round_up(value: int, multiple: int) -> int:
@@ -60,14 +65,17 @@ class OperatorCosts:
         *,
         mode: Mode = "fast",
         folder: Path | None = None,
+        watch: LaunchWatch | None = None,
     ) -> None:
-        """``folder`` keeps the durations (default: ``<gpusim cache>/training``)."""
+        """``folder`` keeps the durations (default: ``<gpusim cache>/training``); ``watch``
+        is told of each launch the engine simulates."""
         self.gpu = gpu
         self.kernel = kernel
         self.mode: Mode = mode
         self.simulated = 0
         """Engine simulations this object ran (the rest came from a cache)."""
         self._folder = cache_dir() / "training" if folder is None else folder
+        self._watch = watch
         # the SM engine never reads the GPU's NVLink ports (the network model does), so a
         # study of NVLink bandwidth reuses every operator's time
         spec = gpu.model_dump(exclude={"nvlink"})
@@ -91,7 +99,7 @@ class OperatorCosts:
             self._copy = (overhead_s, 2 * size / (total_s - overhead_s))
         return self._copy
 
-    def _launch(self, kernel: str, params: GemmParams | CopyParams) -> tuple[float, float]:
+    def _launch(self, kernel: str, params: KernelParams) -> tuple[float, float]:
         """One launch's time and launch overhead (s), from a cache or the engine."""
         name = _digest([self._spec_digest, self.mode, kernel, params])
         if name in self._launches:
@@ -102,7 +110,8 @@ class OperatorCosts:
             launch = (float(stored["time_s"]), float(stored["launch_overhead_s"]))
         except (OSError, ValueError, KeyError, TypeError):
             self.simulated += 1
-            result = simulate_kernel(self.gpu, kernel, params, mode=self.mode)
+            progress = None if self._watch is None else self._watch(kernel, params)
+            result = simulate_kernel(self.gpu, kernel, params, mode=self.mode, progress=progress)
             launch = (result.time_s, result.launch_overhead_s)
             self._store(path, launch)
         self._launches[name] = launch

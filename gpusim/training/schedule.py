@@ -38,6 +38,11 @@ from gpusim.training.model import PipelineSchedule
 
 SegmentKind = Literal["compute", "tp_allreduce"]
 BarKind = Literal["forward", "backward", "send", "dp_allreduce", "optimizer"]
+Stream = Literal["compute", "comm"]
+
+COMM_KINDS: frozenset[BarKind] = frozenset({"send", "dp_allreduce"})
+"""Bars on a GPU's communication stream; the others are on its compute stream (whose
+forward and backward bars include the tensor-parallel all-reduces that block it)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,11 @@ class Bar:
     label: str
     start_s: float
     end_s: float
+
+    @property
+    def stream(self) -> Stream:
+        """The stream of the stage's GPU the bar occupies."""
+        return "comm" if self.kind in COMM_KINDS else "compute"
 
 
 @dataclass

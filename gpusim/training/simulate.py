@@ -10,7 +10,7 @@ from gpusim.hw.sm.result import Mode
 from gpusim.roofline import tensor_flops_per_s
 from gpusim.spec.system import SystemSpec
 from gpusim.training.comms import CommCosts
-from gpusim.training.costs import OperatorCosts
+from gpusim.training.costs import LaunchWatch, OperatorCosts
 from gpusim.training.gemm_choice import choose_gemm_kernel
 from gpusim.training.memory import GRADIENT_BYTES_PER_PARAM, fullest_gpu_memory
 from gpusim.training.model import TrainingStepWorkload
@@ -38,13 +38,15 @@ def simulate_training(
     *,
     mode: Mode = "fast",
     costs_folder: Path | None = None,
+    watch: LaunchWatch | None = None,
 ) -> TrainingResult:
     """Simulate one optimizer step of ``workload`` on ``system`` (checked by the scenario).
 
-    ``costs_folder`` keeps the operators' durations (default: the gpusim cache's).
+    ``costs_folder`` keeps the operators' durations (default: the gpusim cache's);
+    ``watch`` is told of each operator launch the engine simulates (one no cache holds).
     """
     kernel = choose_gemm_kernel(workload.gemm_kernel, workload.dtype, system.gpu)
-    costs = OperatorCosts(system.gpu, kernel, mode=mode, folder=costs_folder)
+    costs = OperatorCosts(system.gpu, kernel, mode=mode, folder=costs_folder, watch=watch)
     comms = CommCosts(system, workload)
     plans = [stage_plan(workload, stage, costs.seconds, comms) for stage in range(workload.pp)]
     activation_bytes = tp_allreduce_bytes(workload)

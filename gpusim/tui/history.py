@@ -12,14 +12,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gpusim.collectives.result import CollectiveResult
 from gpusim.errors import GpusimError
-from gpusim.hw.sm.result import KernelResult, Mode
+from gpusim.hw.sm.result import Mode
 from gpusim.roofline import Bound
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.tui import values
 from gpusim.tui.fields import hardware_table, parameters, value_of
-from gpusim.tui.jobs import Outcome
+from gpusim.tui.jobs import Outcome, RunResult
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class RunRecord:
     outcome: Outcome
 
     @property
-    def result(self) -> KernelResult | CollectiveResult:
+    def result(self) -> RunResult:
         """The simulated result."""
         return self.outcome.result
 

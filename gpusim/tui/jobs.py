@@ -12,6 +12,10 @@ from typing import Any
 
 from gpusim.collectives.result import CollectiveResult
 from gpusim.hw.sm.result import KernelResult, Mode
+from gpusim.training.result import TrainingResult
+
+RunResult = KernelResult | CollectiveResult | TrainingResult
+"""What a run of any kind comes back with."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Job:
 class Outcome:
     """A job's result; a collective brings its busbw sweep over sizes beside it."""
 
-    result: KernelResult | CollectiveResult
+    result: RunResult
     sweep: tuple[CollectiveResult, ...] = ()
 
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gpusim.collectives.result import CollectiveResult
 from gpusim.hw.sm.result import KernelResult
-from gpusim.units import format_decimal, format_seconds
+from gpusim.training.result import TrainingResult
+from gpusim.tui.jobs import RunResult
+from gpusim.units import format_bytes, format_decimal, format_seconds
 
 Better = Literal["lower", "higher"] | None
 Verdict = Literal["better", "worse", "same", "changed"]
@@ -116,6 +117,28 @@ COLLECTIVE_METRICS: tuple[Metric, ...] = (
 """A collective run's figures, as nccl-tests reports them."""
 
 
-def metrics_of(result: KernelResult | CollectiveResult) -> tuple[Metric, ...]:
+TRAINING_METRICS: tuple[Metric, ...] = (
+    Metric("step time", lambda r: r.step_s, format_seconds, "lower"),
+    Metric(
+        "throughput",
+        lambda r: r.tokens_per_s,
+        lambda v: format_decimal(v, "tokens/s"),
+        "higher",
+    ),
+    Metric("MFU", lambda r: r.mfu, lambda v: f"{v:.1%}", "higher"),
+    Metric("compute", lambda r: r.compute_s, format_seconds, "lower"),
+    Metric("exposed comm", lambda r: r.exposed_comm_s, format_seconds, "lower"),
+    Metric("bubble", lambda r: r.bubble_s, format_seconds, "lower"),
+    Metric("memory per GPU", lambda r: r.memory.total_bytes, format_bytes, "lower"),
+)
+"""A training step's figures, as ``gpusim run`` prints them (the breakdown is the critical
+stage's)."""
+
+
+def metrics_of(result: RunResult) -> tuple[Metric, ...]:
     """The figures that apply to ``result``."""
-    return KERNEL_METRICS if isinstance(result, KernelResult) else COLLECTIVE_METRICS
+    if isinstance(result, KernelResult):
+        return KERNEL_METRICS
+    if isinstance(result, TrainingResult):
+        return TRAINING_METRICS
+    return COLLECTIVE_METRICS

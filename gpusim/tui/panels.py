@@ -14,14 +14,24 @@ from typing import Literal, Protocol
 
 from textual.widget import Widget
 
+from gpusim.collectives.result import CollectiveResult
 from gpusim.hw.sm.result import KernelResult
 from gpusim.tui.history import RunRecord
+from gpusim.tui.jobs import RunResult
 from gpusim.tui.widgets.bars import StallBars
 from gpusim.tui.widgets.heatmap import SmHeatmap
 from gpusim.tui.widgets.plots import BusbwView, RooflineView
 from gpusim.tui.widgets.summary import SummaryView
+from gpusim.tui.widgets.timeline import StepTimeline
 
-RunKind = Literal["any", "kernel", "collective"]
+RunKind = Literal["any", "kernel", "collective", "training"]
+
+
+def kind_of(result: RunResult) -> RunKind:
+    """Which kind of run came back with ``result``."""
+    if isinstance(result, KernelResult):
+        return "kernel"
+    return "collective" if isinstance(result, CollectiveResult) else "training"
 
 
 class RunView(Protocol):
@@ -59,8 +69,7 @@ class Panel:
 
     def applies_to(self, record: RunRecord) -> bool:
         """Whether this panel has something to show for ``record``."""
-        kernel = isinstance(record.result, KernelResult)
-        return self.runs == "any" or self.runs == ("kernel" if kernel else "collective")
+        return self.runs in ("any", kind_of(record.result))
 
 
 PANELS: tuple[Panel, ...] = (
@@ -76,5 +85,13 @@ PANELS: tuple[Panel, ...] = (
     Panel("heatmap", "SMs", SmHeatmap, "kernel", False, "per-SM activity"),
     Panel("roofline", "Roofline", RooflineView, "kernel", False, "roofline"),
     Panel("busbw", "busbw", BusbwView, "collective", False, "busbw against size for collectives"),
+    Panel(
+        "timeline",
+        "Timeline",
+        StepTimeline,
+        "training",
+        False,
+        "each pipeline stage's compute and communication over a training step",
+    ),
 )
 """In tab order; the History tab (this session's runs) follows them."""

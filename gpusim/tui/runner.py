@@ -13,16 +13,19 @@ import queue
 import signal
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from multiprocessing.queues import Queue
 
 from gpusim.api import kernel_of, kernel_trace, simulate_trace, trace_cc
 from gpusim.collectives import check_collective, simulate_collective, sweep_collective, sweep_sizes
+from gpusim.cuda.kernels import KernelParams
 from gpusim.cuda.tracecache import trace_path
-from gpusim.errors import GpusimError, ScenarioError
+from gpusim.errors import GpusimError
 from gpusim.hw.sm.engine_cache import engine_compiled
 from gpusim.scenario import Scenario, scenario_from_dict
 from gpusim.spec.system import SystemSpec
 from gpusim.training.model import TrainingStepWorkload
+from gpusim.training.simulate import simulate_training
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Outcome, Phase, Progress
 from gpusim.workload import CollectiveWorkload, KernelWorkload
 
@@ -65,10 +68,8 @@ def execute(job: Job, emit: Emit, *, warm: bool) -> Finished | Failed:
             assert isinstance(scenario.hardware, SystemSpec)  # checked on load
             outcome = _collective(job, scenario.hardware, scenario.workload, emit)
         elif isinstance(scenario.workload, TrainingStepWorkload):
-            raise ScenarioError(
-                f"{job.source}: workload.kind: the explorer has no training panel yet; "
-                "run a training_step with gpusim run (--html for its timeline)"
-            )
+            assert isinstance(scenario.hardware, SystemSpec)  # checked on load
+            outcome = _training(job, scenario.hardware, scenario.workload, emit, warm=warm)
         else:
             outcome = _kernel(job, scenario, scenario.workload, emit, warm=warm)
     except GpusimError as err:
@@ -89,7 +90,7 @@ def _kernel(
         emit(Phase(job.id, f"tracing {workload.describe()}: first run at this size, seconds"))
     trace = kernel_trace(gpu, kernel, params)
     if not warm:
-        emit(Phase(job.id, "loading the engine" if engine_compiled() else COMPILING))
+        emit(Phase(job.id, _engine_phase()))
     reporter = _ProgressReporter(job.id, emit, f"simulating ({job.mode} mode)")
     result = simulate_trace(gpu, trace, mode=job.mode, timeline=True, progress=reporter)
     return Outcome(result)
@@ -109,6 +110,39 @@ def _collective(job: Job, system: SystemSpec, workload: CollectiveWorkload, emit
 
     sweep = sweep_collective(system, workload, sizes, on_result=on_result)
     return Outcome(result, tuple(sweep))
+
+
+def _training(
+    job: Job, system: SystemSpec, workload: TrainingStepWorkload, emit: Emit, *, warm: bool
+) -> Outcome:
+    emit(Phase(job.id, f"simulating {workload.describe()}"))
+    result = simulate_training(
+        system, workload, mode=job.mode, watch=_LaunchReporter(job, emit, warm=warm)
+    )
+    return Outcome(result)
+
+
+class _LaunchReporter:
+    """A training step's ``LaunchWatch``: each operator shape no cache holds is a phase
+    (traced, then simulated on the engine, with its progress); cached ones take no time."""
+
+    def __init__(self, job: Job, emit: Emit, *, warm: bool) -> None:
+        self._job, self._emit, self._warm = job, emit, warm
+        self._launches = 0
+
+    def __call__(self, kernel: str, params: KernelParams) -> _ProgressReporter:
+        self._launches += 1
+        shape = " ".join(f"{name}={size}" for name, size in asdict(params).items())
+        what = f"operator {self._launches} not cached: {kernel} {shape}"
+        engine = "" if self._warm else f", then {_engine_phase()}"
+        self._emit(Phase(self._job.id, f"{what}: tracing{engine}"))
+        self._warm = True
+        simulating = f"{what}: simulating ({self._job.mode} mode)"
+        return _ProgressReporter(self._job.id, self._emit, simulating)
+
+
+def _engine_phase() -> str:
+    return "loading the engine" if engine_compiled() else COMPILING
 
 
 class _ProgressReporter:

@@ -56,16 +56,16 @@ class ResultsPane(Vertical):
     def show(self, record: RunRecord, baseline: RunRecord | None) -> None:
         """Show ``record`` in every panel that applies to it, against ``baseline``."""
         tabs = self.query_one(TabbedContent)
-        hidden = set()
+        applies = {panel.tab_id: panel.applies_to(record) for panel in PANELS}
+        if not applies.get(tabs.active, True):
+            # before hiding it: a hidden front tab would hand the front to the next (History)
+            tabs.active = PANELS[0].tab_id
         for panel in PANELS:
-            if panel.applies_to(record):
+            if applies[panel.tab_id]:
                 tabs.show_tab(panel.tab_id)
                 cast(RunView, self.query_one(f"#{panel.name}")).show(record, baseline)
             else:
                 tabs.hide_tab(panel.tab_id)
-                hidden.add(panel.tab_id)
-        if tabs.active in hidden:
-            tabs.active = PANELS[0].tab_id
 
     def focus_tabs(self) -> None:
         """Give the tab strip the focus (left and right then switch tabs)."""

@@ -9,9 +9,12 @@ from textual.widgets import Static
 
 from gpusim.collectives.result import CollectiveResult
 from gpusim.hw.sm.result import KernelResult
+from gpusim.spec.system import SystemSpec
+from gpusim.training.result import TrainingResult
+from gpusim.training.summary import summary_rows
 from gpusim.tui.history import RunRecord
 from gpusim.tui.metrics import Delta, delta, metrics_of
-from gpusim.units import format_decimal, format_seconds
+from gpusim.units import format_bytes, format_decimal, format_seconds
 
 VERDICT_STYLES = {"better": "bold green", "worse": "bold red", "same": "dim", "changed": "yellow"}
 
@@ -94,7 +97,23 @@ def _details(record: RunRecord) -> list[tuple[str, str]]:
                     f"{format_decimal(busiest.carried_bytes, 'B')} carried",
                 )
             )
+    elif isinstance(result, TrainingResult):
+        rows += [(what, detail) for what, _, detail in summary_rows(result) if detail]
+        rows.append(("HBM", _fit(record, result)))
     return rows
+
+
+def _fit(record: RunRecord, result: TrainingResult) -> str:
+    """The fullest GPU's memory against its HBM (a step that does not fit is refused before
+    it runs, naming the field)."""
+    system = record.scenario.hardware
+    assert isinstance(system, SystemSpec)  # a training step runs on a system
+    capacity_bytes = system.gpu.dram.capacity_bytes
+    used_bytes = result.memory.total_bytes
+    return (
+        f"fits: {format_bytes(used_bytes)} of {format_bytes(capacity_bytes)} "
+        f"({used_bytes / capacity_bytes:.0%}) on the fullest GPU"
+    )
 
 
 class SummaryView(Static):
