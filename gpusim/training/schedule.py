@@ -99,6 +99,9 @@ class StageTimes:
     compute_s: float = 0.0
     tp_allreduce_s: float = 0.0
     dp_exposed_s: float = 0.0
+    bubble_s: float = 0.0
+    """Waiting for another stage's micro-batch (summed as it happens, so a stage that never
+    waits reads exactly 0, not the rounding left by subtracting the rest from the end)."""
     end_s: float = 0.0
 
 
@@ -180,7 +183,9 @@ def _stage(
     for index, (phase, i) in enumerate(order):
         waits_for_peer = (phase == "F" and stage > 0) or (phase == "B" and stage < last)
         if waits_for_peer:
+            waiting_from_s = env.now
             yield run.arrived[(phase, stage, i)]
+            times.bubble_s += env.now - waiting_from_s
         final = index == len(order) - 1
         start_s = env.now
         segments = plan.forward if phase == "F" else plan.backward

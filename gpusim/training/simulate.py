@@ -74,7 +74,7 @@ def simulate_training(
         compute_s=times.compute_s,
         tp_allreduce_s=times.tp_allreduce_s,
         dp_exposed_s=times.dp_exposed_s,
-        bubble_s=times.end_s - times.compute_s - times.tp_allreduce_s - times.dp_exposed_s,
+        bubble_s=times.bubble_s,
         critical_stage=critical,
         memory=memory,
         memory_stage=memory_stage,

@@ -6,10 +6,13 @@ tensor-parallel ranks run the same bars at the same times, and it has a compute 
 a communication stream (``Bar.stream``). Each stage shown gets a row per stream; the time
 axis, from 0 to the step's end, is cut into equal slices, one per cell.
 
-A cell holds the kind of bar that covers most of its slice, so a bar shorter than a slice
-(a 1 ms send in a 4 s step) still marks the cell it falls in; a cell no bar overlaps is
-idle. When the stages are more than the rows, evenly spaced stages are shown, the first and
-the last among them.
+A cell holds the kind of bar that covers most of its slice; a cell no bar overlaps is idle.
+A bar that would then show in no cell (shorter than a slice, beside a longer bar of another
+kind) takes the cell of its midpoint, so every bar is seen: a 15 ms optimizer step after
+4 s of backward, a 1 ms send.
+
+When the stages are more than the rows, evenly spaced stages are shown, the first and the
+last among them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from gpusim.training.schedule import Bar, BarKind, Stream
 
@@ -59,14 +63,28 @@ def stream_rows(
     rows = []
     for stage in stages:
         for stream in STREAMS:
-            cover = np.zeros((len(KINDS), columns))
-            for bar in bars:
-                if bar.stage == stage and bar.stream == stream:
-                    overlap = np.minimum(edges[1:], bar.end_s) - np.maximum(edges[:-1], bar.start_s)
-                    cover[KINDS.index(bar.kind)] += np.clip(overlap, 0.0, None)
-            top = cover.argmax(axis=0)
-            cells = tuple(
-                KINDS[kind] if cover[kind, cell] > 0 else None for cell, kind in enumerate(top)
-            )
-            rows.append(StreamRow(stage, stream, cells))
+            row = [bar for bar in bars if bar.stage == stage and bar.stream == stream]
+            rows.append(StreamRow(stage, stream, _cells(row, edges)))
     return tuple(rows)
+
+
+def _cells(bars: Sequence[Bar], edges: npt.NDArray[np.float64]) -> tuple[BarKind | None, ...]:
+    """The kind each cell between ``edges`` shows, for the bars of one row."""
+    columns = len(edges) - 1
+    cover = np.zeros((len(KINDS), columns))
+    spans = []
+    for bar in bars:
+        overlap = np.minimum(edges[1:], bar.end_s) - np.maximum(edges[:-1], bar.start_s)
+        cover[KINDS.index(bar.kind)] += np.clip(overlap, 0.0, None)
+        spans.append(np.flatnonzero(overlap > 0))
+    top = cover.argmax(axis=0)
+    cells: list[BarKind | None] = [
+        KINDS[kind] if cover[kind, cell] > 0 else None for cell, kind in enumerate(top)
+    ]
+    for bar, span in zip(bars, spans, strict=True):
+        if len(span) and all(cells[cell] != bar.kind for cell in span):
+            middle_s = (bar.start_s + bar.end_s) / 2
+            cells[int(np.clip(np.searchsorted(edges, middle_s, "right") - 1, 0, columns - 1))] = (
+                bar.kind
+            )
+    return tuple(cells)

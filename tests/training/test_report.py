@@ -19,7 +19,7 @@ def _result() -> TrainingResult:
         tokens_per_step=1000, model_flops=10**12, peak_flops_per_s_per_gpu=1e12,
         compute_s=stage.compute_s, tp_allreduce_s=stage.tp_allreduce_s,
         dp_exposed_s=stage.dp_exposed_s,
-        bubble_s=stage.end_s - stage.compute_s - stage.tp_allreduce_s - stage.dp_exposed_s,
+        bubble_s=stage.bubble_s,
         critical_stage=0, memory=GpuMemory(2, 2, 12, 100), memory_stage=0,
         operators_simulated=0, timeline=timeline.bars,
     )  # fmt: skip

@@ -68,6 +68,8 @@ def test_gpipe_on_two_stages_runs_every_forward_then_every_backward() -> None:
     assert timeline.step_s == 10.25
     first = timeline.stages[0]
     assert (first.compute_s, first.tp_allreduce_s, first.dp_exposed_s) == (6.25, 0.0, 0.0)
+    # stage 0 waits for B0 from 2 to 6; stage 1 for F0 until 1.5
+    assert [stage.bubble_s for stage in timeline.stages] == [4.0, 1.5]
 
 
 def test_1f1b_stage_orders_warm_up_alternate_and_drain() -> None:

@@ -31,7 +31,7 @@ TWO_STAGE_BARS = (
     Bar(1, "send", "B0 to stage 0", 10.5 * MS, 11 * MS),
     Bar(1, "backward", "B1", 10.5 * MS, 14.5 * MS),
     Bar(1, "dp_allreduce", "bucket 0", 13 * MS, 15 * MS),
-    Bar(1, "send", "B1 to stage 0", 14.5 * MS, 15 * MS),
+    Bar(1, "send", "B1 to stage 0", 14.5 * MS, 15.5 * MS),
     Bar(1, "optimizer", "optimizer", 15 * MS, 16 * MS),
 )
 """A hand-made step of two stages, two micro-batches each, 16 ms long."""

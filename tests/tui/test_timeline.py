@@ -55,14 +55,21 @@ def test_cells_hold_the_kind_that_covers_most_of_them() -> None:
         # cell 6 is half forward, half backward: a tie goes to the kind listed first
         (1, "compute", "..FFFFFBBBBBBBBO"),
         # cell 14: the bucket covers all of it, the send half, so the bucket shows
-        (1, "comm", "..........S..AA."),
+        (1, "comm", "..........S..AAS"),
     ]
 
 
 def test_a_bar_shorter_than_a_cell_is_not_lost() -> None:
-    bars = (Bar(0, "send", "F0 to stage 1", 0.1 * MS, 0.2 * MS),)
+    bars = (
+        Bar(0, "backward", "B0", 0 * MS, 9.5 * MS),
+        Bar(0, "optimizer", "optimizer", 9.5 * MS, 10 * MS),  # a fifth of the last cell
+        Bar(0, "send", "B0 to stage 1", 0.1 * MS, 0.2 * MS),
+    )
     rows = stream_rows(bars, 10 * MS, (0,), 4)
-    assert [row.cells for row in rows] == [(None,) * 4, ("send", None, None, None)]
+    assert [row.cells for row in rows] == [
+        ("backward", "backward", "backward", "optimizer"),
+        ("send", None, None, None),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +88,7 @@ def test_the_panel_draws_each_stage_on_one_time_axis() -> None:
         "stage 0 compute ▒▒▒▒    ██████ ▓",
         "GPU 0-3 comm      ░ ░       ≡≡≡ ",
         "stage 1 compute   ▒▒▒▒▒████████▓",
-        "GPU 4-7 comm              ░  ≡≡ ",
+        "GPU 4-7 comm              ░  ≡≡░",
         "                0          16 ms",
     ]
     assert lines[7:9] == [
