@@ -83,8 +83,6 @@ def _cells(bars: Sequence[Bar], edges: npt.NDArray[np.float64]) -> tuple[BarKind
     ]
     for bar, span in zip(bars, spans, strict=True):
         if len(span) and all(cells[cell] != bar.kind for cell in span):
-            middle_s = (bar.start_s + bar.end_s) / 2
-            cells[int(np.clip(np.searchsorted(edges, middle_s, "right") - 1, 0, columns - 1))] = (
-                bar.kind
-            )
+            middle = int(np.searchsorted(edges, (bar.start_s + bar.end_s) / 2, "right")) - 1
+            cells[min(max(middle, 0), columns - 1)] = bar.kind
     return tuple(cells)

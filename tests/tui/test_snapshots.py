@@ -1,4 +1,5 @@
-"""The main screen after a run with one knob changed, at 80x24 and at 120x40.
+"""The main screen after a run with one knob changed, at 80x24 and at 120x40: a kernel's
+summary, and a training step's timeline.
 
 The runs are answered by a canned simulation service with fixed results, so a snapshot
 changes when the screen changes, not when the engine's calibration does (the engine has its
@@ -13,10 +14,11 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
 from gpusim.tui.app import ExplorerApp
 from tests.tui.canned import CannedService
-from tests.tui.conftest import SMALL_GEMM, run_and_wait, type_into
+from tests.tui.conftest import DATA, SMALL_GEMM, run_and_wait, type_into
 
 SnapCompare = Callable[..., bool]
 
@@ -33,3 +35,18 @@ async def slower_clock_then_run(pilot: Pilot[None]) -> None:
 def test_main_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = ExplorerApp([SMALL_GEMM], [], service=CannedService())
     assert snap_compare(app, terminal_size=size, run_before=slower_clock_then_run)
+
+
+async def slower_switch_then_timeline(pilot: Pilot[None]) -> None:
+    """Slow the NVSwitch's reductions, run the step, and show its timeline."""
+    await type_into(pilot, "system.nvswitch_reduce_efficiency", "0.5")
+    await pilot.press("escape")
+    await run_and_wait(pilot)
+    pilot.app.query_one(TabbedContent).active = "tab-timeline"
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_training_timeline(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = ExplorerApp([DATA / "tiny_training.toml"], [], service=CannedService())
+    assert snap_compare(app, terminal_size=size, run_before=slower_switch_then_timeline)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from gpusim.cuda.kernels import GemmParams
 from gpusim.scenario import load_scenario
@@ -22,6 +22,7 @@ from gpusim.tui.app import ExplorerApp
 from gpusim.tui.history import RunRecord
 from gpusim.tui.jobs import Event, Failed, Finished, Job, Outcome, Phase, Progress, RunResult
 from gpusim.tui.panels import PANELS
+from gpusim.tui.screens.compare import CompareScreen
 from gpusim.tui.step_timeline import stages_shown, stream_rows
 from gpusim.tui.widgets.timeline import StepTimeline, timeline_text
 from tests.tui.canned import (
@@ -32,7 +33,7 @@ from tests.tui.canned import (
     canned_result,
     canned_training_result,
 )
-from tests.tui.conftest import DATA, SMALL_GEMM, run_and_wait, shown_text, type_into
+from tests.tui.conftest import DATA, SMALL_GEMM, run_and_wait, shown_text, type_into, wait_until
 
 TINY_TRAINING = DATA / "tiny_training.toml"
 LETTERS = {
@@ -158,6 +159,27 @@ async def test_a_training_step_runs_and_reads_against_its_baseline() -> None:
         await run_and_wait(pilot)
         assert not tab_shown(app, "timeline") and tab_shown(app, "stalls")
         assert app.query_one(TabbedContent).active == "tab-summary"
+
+
+@pytest.mark.asyncio
+async def test_a_training_step_compares_and_exports(tmp_path: Path) -> None:
+    app = ExplorerApp([TINY_TRAINING], [], service=CannedService())
+    report = tmp_path / "step.html"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_into(pilot, "system.nvswitch_reduce_efficiency", "0.5")
+        await pilot.press("escape")
+        await run_and_wait(pilot)
+        await pilot.press("c")  # the preset's step (run #2), then the edited one (#1)
+        assert isinstance(app.screen, CompareScreen)
+        shown = shown_text(app.screen.query_one("#compare-table", Static))
+        assert re.search(r"step time\s+16 ms\s+20 ms\s+▲ \+25% worse", shown)
+        assert re.search(r"system\.nvswitch_reduce_efficiency\s+0\.85\s+0\.5", shown)
+        assert not app.screen.query_one("#compare-stalls").display
+        await pilot.press("escape", "e")
+        app.screen.query_one(Input).value = str(report)
+        await pilot.press("enter")
+        await wait_until(pilot, report.exists, timeout=60)
+    assert "Timeline of one step (20 ms)" in report.read_text()
 
 
 def fake_simulation(calls: list[dict[str, Any]]) -> Any:

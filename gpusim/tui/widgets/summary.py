@@ -19,9 +19,10 @@ from gpusim.units import format_bytes, format_decimal, format_seconds
 VERDICT_STYLES = {"better": "bold green", "worse": "bold red", "same": "dim", "changed": "yellow"}
 
 NO_RUN = (
-    "No run yet.\n\nPress r to simulate the scenario as edited; the figures, the stall "
-    "breakdown, per-SM activity and the roofline appear here, compared with the baseline "
-    "(by default the same workload on the unmodified preset)."
+    "No run yet.\n\nPress r to simulate the scenario as edited; its figures appear here, "
+    "compared with the baseline (by default the same workload on the unmodified preset), "
+    "and beside them a kernel's stalls, per-SM activity and roofline, a collective's busbw "
+    "curve, or a training step's timeline."
 )
 
 
