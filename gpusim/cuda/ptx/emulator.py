@@ -3,9 +3,10 @@
 ``PtxKernel`` runs nothing: it parses the PTX (when given text), lays out the kernel's
 variables, builds its CFG and compiles every instruction to a step. ``EmulatorLaunch`` binds
 arguments (NumPy arrays are mapped into global memory in place, so results land in them;
-``VirtualArray``s are paged, materialised where touched: see ``memory``) and runs batches in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid
-(``run_all``), or any lane layout (``execute``; e.g. single warps of a barrier-free
-kernel, to check that the lockstep streams are per-warp SIMT streams).
+``VirtualArray``s are paged, materialised where touched: see ``memory``) and runs batches
+in lockstep: all warps of a list of CTAs (``run``), every CTA of the grid (``run_all``), or
+any lane layout (``execute``; e.g. single warps of a barrier-free kernel, to check that
+the lockstep streams are per-warp SIMT streams).
 
 Kernel arguments follow Numba's calling convention: an array expands to (meminfo, parent,
 nitems, itemsize, data, shape..., strides...) parameters; a scalar is one parameter.
