@@ -2,7 +2,7 @@
 ``gpusim.hw.net``, reported in nccl-tests' terms (docs/collectives.md).
 
 Algorithms are registry entries (``ALGORITHMS``, ``CollectiveAlgorithm``) that carry their
-own run function, bound terms and topologies.
+own run function, bound terms, messages per slice and topologies.
 
 ``simulate_collective(system, workload)`` runs one collective workload and returns a
 ``CollectiveResult``; ``sweep_collective`` runs it at many sizes;

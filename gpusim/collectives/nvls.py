@@ -40,7 +40,7 @@ import math
 
 from gpusim.collectives.bounds import NetworkTerms, intra_node_hop_latency_s
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Slicing, check_messages
+from gpusim.collectives.placement import Slicing, capped_slicing
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
 from gpusim.hw.net.endpoints import Gpu, Switch
 from gpusim.spec.system import SystemSpec
@@ -69,11 +69,8 @@ def nvls_allreduce(run: CollectiveRun) -> None:
     gpus = run.placement.ranks
     heads = len(gpus)
     part_bytes = run.size_bytes / run.channels / heads
-    messages_per_slice = run.channels * heads * MESSAGES_PER_HEAD_SLICE
-    check_messages(messages_per_slice, run.max_messages)
     wanted = math.ceil(part_bytes / nvls_chunk_bytes(run.size_bytes, run.channels * heads))
-    count = max(1, min(wanted, run.max_messages // messages_per_slice))
-    cut = Slicing(count, part_bytes / count)
+    cut = capped_slicing(part_bytes, wanted, run.messages_per_slice, run.max_messages)
     lanes = _Lanes(run.comm, gpus, Switch(gpus[0].node), 1.0 / run.nvswitch_reduce_efficiency)
     for channel in range(run.channels):
         run.start(lanes.read_and_reduce(channel, cut))
@@ -140,6 +137,11 @@ class _Lanes:
         yield self.comm.env.timeout(done_ns - now_ns)
 
 
+def nvls_slice_messages(ranks: int, channels: int) -> int:
+    """Every GPU is a head: ``MESSAGES_PER_HEAD_SLICE`` per head and channel."""
+    return channels * ranks * MESSAGES_PER_HEAD_SLICE
+
+
 def nvls_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
     """Two GPU-to-GPU hops through the switch (the load-reduce's way there and back, then
     the store's and the multicast's; the switch's ports add no latency of their own), and
@@ -155,6 +157,7 @@ NVLS_ALLREDUCE = CollectiveAlgorithm(
     "nvls",
     nvls_allreduce,
     nvls_allreduce_terms,
+    nvls_slice_messages,
     topologies=frozenset({"nvswitch"}),
     needs_reducing_switch=True,
 )

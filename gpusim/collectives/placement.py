@@ -86,20 +86,18 @@ def slicing(
     step_bytes: float, protocol: ProtocolSpec, messages_per_slice: int, max_messages: int
 ) -> Slicing:
     """Slices of at most ``protocol.slice_bytes``, at least ``protocol.slices_per_chunk`` of
-    them (NCCL cuts a Simple chunk into two slices however small it is), but fewer and
-    larger ones where a collective sending ``messages_per_slice`` messages per slice would
-    exceed ``max_messages``."""
-    check_messages(messages_per_slice, max_messages)
+    them (NCCL cuts a Simple chunk into two slices however small it is), capped by
+    ``capped_slicing``."""
     wanted = max(protocol.slices_per_chunk, math.ceil(step_bytes / protocol.slice_bytes))
+    return capped_slicing(step_bytes, wanted, messages_per_slice, max_messages)
+
+
+def capped_slicing(
+    step_bytes: float, wanted: int, messages_per_slice: int, max_messages: int
+) -> Slicing:
+    """``wanted`` slices of ``step_bytes``, but fewer and larger ones where a collective
+    sending ``messages_per_slice`` messages per slice would exceed ``max_messages``; at
+    least one (``CollectiveAlgorithm.check_budget`` refuses a collective whose one slice is
+    already over)."""
     count = max(1, min(wanted, max_messages // messages_per_slice))
     return Slicing(count, step_bytes / count)
-
-
-def check_messages(messages_per_slice: int, max_messages: int) -> None:
-    """Refuse a collective whose single slice already costs more than ``max_messages``
-    messages (each one SimPy event): a ring all-reduce over 8000 ranks sends 10^9."""
-    if messages_per_slice > max_messages:
-        raise CollectiveError(
-            f"ranks: this collective sends at least {messages_per_slice} messages, over "
-            f"collective.max_messages ({max_messages}); use fewer ranks, or another algorithm"
-        )

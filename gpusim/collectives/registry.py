@@ -1,7 +1,8 @@
 """Collective algorithms by collective and by name; an unknown name lists the known ones.
 
 Each entry is a ``CollectiveAlgorithm`` defined beside its code (run function, bound terms,
-topologies); adding an algorithm is its module, one line in ``_ENTRIES``, and a test.
+messages per slice, topologies); adding an algorithm is its module, one line in
+``_ENTRIES``, and a test.
 """
 
 from __future__ import annotations

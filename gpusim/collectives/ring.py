@@ -30,8 +30,15 @@ from gpusim.collectives.bounds import (
 )
 from gpusim.collectives.comm import Communicator
 from gpusim.collectives.placement import Slicing
-from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
+from gpusim.collectives.run import (
+    CollectiveAlgorithm,
+    CollectiveRun,
+    RankProcess,
+    RunAlgorithm,
+    SliceMessages,
+)
 from gpusim.hw.net.endpoints import Gpu
+from gpusim.roofline import CollectiveKind
 from gpusim.spec.system import SystemSpec
 
 
@@ -64,7 +71,7 @@ def ring_reduce(run: CollectiveRun) -> None:
 
 def _ring(run: CollectiveRun, *, sends: int, reduced_sends: int) -> None:
     ranks = run.rank_count
-    cut = run.slices(run.size_bytes / run.channels / ranks, run.channels * ranks * sends)
+    cut = run.slices(run.size_bytes / run.channels / ranks)
     for channel in range(run.channels):
         ring = run.placement.ring(channel)
         for position, gpu in enumerate(ring):
@@ -113,7 +120,7 @@ def _ring_rank(
 
 def _chain(run: CollectiveRun, *, reduce: bool) -> None:
     root_gpu = run.placement.ranks[run.root]
-    cut = run.slices(run.size_bytes / run.channels, run.channels * (run.rank_count - 1))
+    cut = run.slices(run.size_bytes / run.channels)
     for channel in range(run.channels):
         ring = run.placement.ring(channel)
         start = ring.index(root_gpu) + (1 if reduce else 0)
@@ -186,18 +193,38 @@ def _ring_terms(hops_of: Callable[[int], int], *, chain: bool) -> BoundTerms:
     return terms
 
 
-RING_ALLREDUCE = CollectiveAlgorithm(
-    "allreduce", "ring", ring_allreduce, _ring_terms(lambda n: 2 * (n - 1), chain=False)
+def _ring_slice_messages(hops_of: Callable[[int], int], *, chain: bool) -> SliceMessages:
+    """Per slice of every channel: every rank sends one message per hop on a ring, and the
+    one slice in flight on a ``chain`` crosses each hop once."""
+
+    def slice_messages(ranks: int, channels: int) -> int:
+        senders = 1 if chain else ranks
+        return channels * senders * hops_of(ranks)
+
+    return slice_messages
+
+
+def _ring_algorithm(
+    collective: CollectiveKind,
+    run: RunAlgorithm,
+    hops_of: Callable[[int], int],
+    *,
+    chain: bool,
+) -> CollectiveAlgorithm:
+    """The ring algorithm of ``collective``, crossing ``hops_of(n)`` hops over n ranks."""
+    return CollectiveAlgorithm(
+        collective,
+        "ring",
+        run,
+        _ring_terms(hops_of, chain=chain),
+        _ring_slice_messages(hops_of, chain=chain),
+    )
+
+
+RING_ALLREDUCE = _ring_algorithm("allreduce", ring_allreduce, lambda n: 2 * (n - 1), chain=False)
+RING_ALLGATHER = _ring_algorithm("allgather", ring_allgather, lambda n: n - 1, chain=False)
+RING_REDUCESCATTER = _ring_algorithm(
+    "reducescatter", ring_reducescatter, lambda n: n - 1, chain=False
 )
-RING_ALLGATHER = CollectiveAlgorithm(
-    "allgather", "ring", ring_allgather, _ring_terms(lambda n: n - 1, chain=False)
-)
-RING_REDUCESCATTER = CollectiveAlgorithm(
-    "reducescatter", "ring", ring_reducescatter, _ring_terms(lambda n: n - 1, chain=False)
-)
-RING_BROADCAST = CollectiveAlgorithm(
-    "broadcast", "ring", ring_broadcast, _ring_terms(lambda n: n - 1, chain=True)
-)
-RING_REDUCE = CollectiveAlgorithm(
-    "reduce", "ring", ring_reduce, _ring_terms(lambda n: n - 1, chain=True)
-)
+RING_BROADCAST = _ring_algorithm("broadcast", ring_broadcast, lambda n: n - 1, chain=True)
+RING_REDUCE = _ring_algorithm("reduce", ring_reduce, lambda n: n - 1, chain=True)

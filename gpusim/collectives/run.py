@@ -37,6 +37,8 @@ class CollectiveRun:
     """nccl-tests' size: a rank's buffer, or the whole array for all-gather/reduce-scatter."""
     channels: int
     protocol: ProtocolSpec
+    messages_per_slice: int
+    """Messages one slice of every channel costs (``CollectiveAlgorithm.slice_messages``)."""
     max_messages: int
     root: int
     """Rank index of the root of a broadcast or reduce."""
@@ -48,10 +50,10 @@ class CollectiveRun:
         """Ranks taking part."""
         return len(self.placement.ranks)
 
-    def slices(self, step_bytes: float, messages_per_slice: int) -> Slicing:
-        """How each channel pipelines ``step_bytes``, when every slice costs the collective
+    def slices(self, step_bytes: float) -> Slicing:
+        """How each channel pipelines ``step_bytes``, every slice costing the collective
         ``messages_per_slice`` messages (over all channels and ranks)."""
-        return slicing(step_bytes, self.protocol, messages_per_slice, self.max_messages)
+        return slicing(step_bytes, self.protocol, self.messages_per_slice, self.max_messages)
 
     def start(self, process: RankProcess) -> None:
         """Run ``process`` from now on."""
@@ -60,6 +62,9 @@ class CollectiveRun:
 
 RunAlgorithm = Callable[[CollectiveRun], None]
 """Starts the processes of one collective algorithm."""
+SliceMessages = Callable[[int, int], int]
+"""Messages (SimPy events) the simulator sends per slice of every channel, as a function of
+the ranks and channels: the fewest a collective can cost it is this, at one slice."""
 
 ANY_TOPOLOGY: frozenset[Topology] = frozenset(get_args(Topology))
 """Every node topology gpusim builds."""
@@ -70,7 +75,9 @@ class CollectiveAlgorithm:
     """One algorithm of one collective, and the facts it carries.
 
     ``terms`` gives its alpha-beta bound (the bound beside every result, and the bound that
-    decides which protocols are worth simulating); ``topologies`` the node topologies it can
+    decides which protocols are worth simulating); ``slice_messages`` its cost to the
+    simulator per slice (``slice_messages(ranks, channels)``, checked against
+    ``collective.max_messages`` before it runs); ``topologies`` the node topologies it can
     run on (an algorithm that needs a reducing switch names ``nvswitch`` only, and sets
     ``needs_reducing_switch``).
     """
@@ -79,6 +86,7 @@ class CollectiveAlgorithm:
     name: str
     run: RunAlgorithm
     terms: BoundTerms
+    slice_messages: SliceMessages
     topologies: frozenset[Topology] = ANY_TOPOLOGY
     needs_reducing_switch: bool = False
     """Runs only inside one node whose NVSwitch reduces (NVLS)."""
@@ -113,4 +121,18 @@ class CollectiveAlgorithm:
             raise CollectiveError(
                 f"algo: {self.name} {self.collective} runs on {suited} nodes, "
                 f"but {system.name} is {system.topology}"
+            )
+
+    def check_budget(self, system: SystemSpec, size_bytes: int, ranks: int, channels: int) -> None:
+        """Raise ``CollectiveError`` (naming ``ranks``) if even one slice per channel of
+        ``size_bytes`` over ``ranks`` ranks and ``channels`` channels sends more messages
+        than ``collective.max_messages``: the simulation would cost more than it allows."""
+        max_messages = system.collective.max_messages
+        fewest = self.slice_messages(ranks, channels)
+        if fewest > max_messages:
+            raise CollectiveError(
+                f"ranks: {self.name} {self.collective} over {ranks} ranks at {size_bytes} B "
+                f"sends at least {fewest} messages, over collective.max_messages "
+                f"({max_messages}); use fewer ranks, another algorithm (--algo), or raise "
+                "collective.max_messages"
             )

@@ -56,28 +56,23 @@ def simulate_collective(
     or ``auto``) are NCCL's tuner's choice where not forced; ``oracle`` simulates every
     protocol and keeps the fastest. ``reduction`` times the reductions on each GPU
     (default: memory-bound at the GPU's sustained DRAM bandwidth). Raises
-    ``CollectiveError`` for ranks, sizes, roots, algorithms or protocols that do not fit.
+    ``CollectiveError`` for ranks, sizes, roots, algorithms or protocols that do not fit,
+    and, before simulating anything, for a collective that would send more messages than
+    ``collective.max_messages``.
     """
     ranks = check_collective(system, workload)
-    entries = algorithm_candidates(system, workload.kind, workload.algo, ranks)
+    _check_budget(system, workload, ranks)
     model = reduction or MemoryBoundReduction.for_gpu(system.gpu)
-    setting = system.collective.protocol
-    if setting != "oracle":
-        if workload.algo != "auto" and setting != "auto":
-            check_protocol(system, workload.algo, setting, ranks)
-        choice = choose(system, entries, workload.size_bytes, ranks, setting)
-        chosen = next(entry for entry in entries if entry.name == choice.algo)
-        return _simulate(system, workload, chosen, ranks, choice.protocol, model, timeline)
+    if system.collective.protocol != "oracle":
+        entry, protocol = _tuned(system, workload, ranks)
+        return _simulate(system, workload, entry, ranks, protocol, model, timeline)
     best: CollectiveResult | None = None
-    for entry in entries:
-        for protocol, lower_bound_s in protocol_candidates(
-            system, entry, workload.size_bytes, ranks
-        ):
-            if best is not None and lower_bound_s >= best.time_s:
-                continue
-            result = _simulate(system, workload, entry, ranks, protocol, model, timeline)
-            if best is None or result.time_s < best.time_s:
-                best = result
+    for entry, protocol, lower_bound_s in _oracle_candidates(system, workload, ranks):
+        if best is not None and lower_bound_s >= best.time_s:
+            continue
+        result = _simulate(system, workload, entry, ranks, protocol, model, timeline)
+        if best is None or result.time_s < best.time_s:
+            best = result
     assert best is not None  # the first candidate is always simulated
     return best
 
@@ -91,15 +86,60 @@ def sweep_collective(
 ) -> list[CollectiveResult]:
     """``workload`` at each of ``sizes`` (its own ``size_bytes`` is replaced), in order.
 
-    ``on_result`` is called after each size, for progress reporting.
+    Every size is checked (``collective.max_messages`` included) before any is simulated,
+    so a sweep that cannot finish is refused at once. ``on_result`` is called after each
+    size, for progress reporting.
     """
+    sized = [workload.with_overrides({"size_bytes": size_bytes}) for size_bytes in sizes]
+    for each in sized:
+        _check_budget(system, each, check_collective(system, each))
     results = []
-    for size_bytes in sizes:
-        result = simulate_collective(system, workload.with_overrides({"size_bytes": size_bytes}))
+    for each in sized:
+        result = simulate_collective(system, each)
         results.append(result)
         if on_result is not None:
             on_result(result)
     return results
+
+
+def _check_budget(system: SystemSpec, workload: CollectiveWorkload, ranks: int) -> None:
+    """Refuse ``workload`` if an algorithm and protocol it would simulate (the tuner's
+    choice, or every oracle candidate) sends more than ``collective.max_messages``."""
+    if system.collective.protocol == "oracle":
+        plans = [(entry, name) for entry, name, _ in _oracle_candidates(system, workload, ranks)]
+    else:
+        plans = [_tuned(system, workload, ranks)]
+    for entry, protocol in plans:
+        channels = tuned_channels(system, entry.name, protocol, workload.size_bytes, ranks)
+        entry.check_budget(system, workload.size_bytes, ranks, channels)
+
+
+def _tuned(
+    system: SystemSpec, workload: CollectiveWorkload, ranks: int
+) -> tuple[CollectiveAlgorithm, ProtocolName]:
+    """The algorithm and protocol NCCL's tuner picks for ``workload`` (either forced where
+    the workload or ``collective.protocol`` forces it)."""
+    entries = algorithm_candidates(system, workload.kind, workload.algo, ranks)
+    setting = system.collective.protocol
+    if workload.algo != "auto" and setting != "auto":
+        check_protocol(system, workload.algo, setting, ranks)
+    choice = choose(system, entries, workload.size_bytes, ranks, setting)
+    return next(entry for entry in entries if entry.name == choice.algo), choice.protocol
+
+
+def _oracle_candidates(
+    system: SystemSpec, workload: CollectiveWorkload, ranks: int
+) -> list[tuple[CollectiveAlgorithm, ProtocolName, float]]:
+    """Every algorithm and protocol the oracle may simulate, each with its lower bound (s),
+    algorithm by algorithm, best bound first."""
+    entries = algorithm_candidates(system, workload.kind, workload.algo, ranks)
+    return [
+        (entry, protocol, lower_bound_s)
+        for entry in entries
+        for protocol, lower_bound_s in protocol_candidates(
+            system, entry, workload.size_bytes, ranks
+        )
+    ]
 
 
 def _simulate(
@@ -137,6 +177,7 @@ def _simulate(
             size_bytes=workload.size_bytes,
             channels=channels,
             protocol=protocol,
+            messages_per_slice=entry.slice_messages(ranks, channels),
             max_messages=system.collective.max_messages,
             root=getattr(workload, "root", 0),
             nvswitch_reduce_efficiency=system.nvswitch_reduce_efficiency,

@@ -69,8 +69,7 @@ def tree_allreduce(run: CollectiveRun) -> None:
     """Reduce up and broadcast down each channel's tree, both pipelined by slices."""
     trees = double_binary_tree(run.rank_count)
     gpus = run.placement.ranks
-    # Each slice goes up and down every edge, and the root hands it to itself.
-    cut = run.slices(run.size_bytes / run.channels, run.channels * (2 * run.rank_count - 1))
+    cut = run.slices(run.size_bytes / run.channels)
     for channel in range(run.channels):
         parents = trees[channel % 2]
         children = children_of(parents)
@@ -108,6 +107,12 @@ def _broadcast_down(
             comm.send(channel, gpu, child, cut.slice_bytes)
 
 
+def tree_slice_messages(ranks: int, channels: int) -> int:
+    """Each slice goes up and down every edge of a channel's tree, and the root hands it to
+    itself: 2n - 1 messages per channel."""
+    return channels * (2 * ranks - 1)
+
+
 def tree_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
     """Up and down the trees' levels; the busbw bytes through one GPU's injection bandwidth."""
     levels = 2 * math.ceil(math.log2(ranks))
@@ -119,4 +124,6 @@ def tree_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> N
     )
 
 
-TREE_ALLREDUCE = CollectiveAlgorithm("allreduce", "tree", tree_allreduce, tree_allreduce_terms)
+TREE_ALLREDUCE = CollectiveAlgorithm(
+    "allreduce", "tree", tree_allreduce, tree_allreduce_terms, tree_slice_messages
+)

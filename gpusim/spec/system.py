@@ -178,7 +178,8 @@ class CollectiveSpec(FrozenModel):
         gt=0,
         le=1 << 22,
         description="simulation resolution: slices grow beyond slice_bytes rather than let "
-        "one collective send more messages than this (each message is one event)",
+        "one collective send more messages than this (each message is one event); one whose "
+        "single slice already sends more is refused before it runs",
     )
     simple: ProtocolSpec = Field(default=NCCL_SIMPLE, description="NCCL's Simple protocol")
     ll128: ProtocolSpec = Field(default=NCCL_LL128, description="NCCL's LL128 protocol")

@@ -43,7 +43,8 @@ k = 4096
 COMMANDS = {
     "run": ["run", "{folder}/big.toml", "--store", "{folder}/r.sqlite", "--html", "{folder}/r.html"],
     "trace": ["trace", "gemm_naive", "--size", "4096x4096x4096", "--out", "{folder}/t.npz"],
-    "collective": ["collective", "allreduce", "--system", "8xH100-NVSwitch", "--nodes", "32"],
+    "collective": ["collective", "allreduce", "--system", "8xH100-NVSwitch", "--nodes", "32",
+                   "--sizes", "8:1G"],
     "accuracy-table": ["validate", "accuracy-table"],
 }  # fmt: skip
 """Each command, as a user types it, at a size that takes tens of seconds."""

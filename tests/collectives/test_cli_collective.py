@@ -127,8 +127,9 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
          "--nodes: 2001 nodes need 16008 NIC ports (8 per node), more than a 3-level fat "
          "tree of 40-port switches wires (16000; nic.switch_radix, nic.switch_tiers)"),
         (["--system", "8xH100-NVSwitch", "--nodes", "1000", "--algo", "ring", "--sizes", "1G"],
-         "ranks: this collective sends at least 1023872000 messages, over "
-         "collective.max_messages (262144)"),
+         "ranks: ring allreduce over 8000 ranks at 1073741824 B sends at least 1023872000 "
+         "messages, over collective.max_messages (262144); use fewer ranks, another "
+         "algorithm (--algo), or raise collective.max_messages"),
         (["--system", "8xH100-NVSwitch", "--timeline", "t.json"],
          "--timeline: needs one size (e.g. --sizes 1M), got 31"),
     ],

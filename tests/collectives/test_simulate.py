@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,7 @@ from gpusim.collectives import (
     sweep_collective,
     sweep_sizes,
 )
-from gpusim.collectives.tuner import protocols_of
+from gpusim.collectives.tuner import protocols_of, tuned_channels
 from gpusim.errors import CollectiveError, SpecError
 from gpusim.schema import validate_model
 from gpusim.spec import SystemSpec, system_preset
@@ -26,6 +28,7 @@ from gpusim.workload import (
 )
 
 H100_NODE = system_preset("8xH100-NVSwitch")
+GIB = 1 << 30
 
 
 def test_an_unknown_system_lists_the_known_ones() -> None:
@@ -146,6 +149,52 @@ def test_a_sweep_replaces_the_size_and_keeps_the_rest() -> None:
     workload = AllreduceWorkload(size_bytes=4, algo="tree", ranks=4)
     results = sweep_collective(H100_NODE, workload, [64, 128])
     assert [(r.size_bytes, r.algo, r.ranks) for r in results] == [(64, "tree", 4), (128, "tree", 4)]
+
+
+@pytest.mark.parametrize(
+    ("collective", "name"),
+    [(collective, name) for collective, by_name in ALGORITHMS.items() for name in by_name],
+)
+def test_an_algorithm_at_its_message_cap_sends_one_slice_and_one_message_less_is_refused(
+    collective: str, name: str
+) -> None:
+    """``slice_messages`` is what the simulation sends per slice: with the cap at it, one
+    slice per channel runs; one message under it, the collective is refused unsimulated."""
+    entry = ALGORITHMS[collective][name]
+    system = H100_NODE.with_overrides({"collective.protocol": "simple"})
+    workload = COLLECTIVE_KINDS[collective](size_bytes=GIB, algo=name)
+    channels = tuned_channels(system, name, "simple", GIB, 8)
+    fewest = entry.slice_messages(8, channels)
+    capped = system.with_overrides({"collective.max_messages": fewest})
+    assert simulate_collective(capped, workload).messages == fewest
+    below = system.with_overrides({"collective.max_messages": fewest - 1})
+    message = (
+        f"ranks: {name} {collective} over 8 ranks at {GIB} B sends at least {fewest} "
+        f"messages, over collective.max_messages ({fewest - 1}); use fewer ranks, another "
+        "algorithm (--algo), or raise collective.max_messages"
+    )
+    with pytest.raises(CollectiveError, match=f"^{re.escape(message)}$"):
+        simulate_collective(below, workload)
+
+
+def test_a_sweep_too_large_to_simulate_is_refused_before_any_size_runs() -> None:
+    """On 32 nodes the tuner picks trees up to 1 GiB and the ring at 8 GiB, whose one slice
+    per step is 8 channels x 256 ranks x 510 sends: the 8 B size is never simulated."""
+    system = H100_NODE.with_overrides({"nodes": 32})
+    finished: list[int] = []
+    message = (
+        "ranks: ring allreduce over 256 ranks at 8589934592 B sends at least 1044480 "
+        "messages, over collective.max_messages (262144); use fewer ranks, another algorithm "
+        "(--algo), or raise collective.max_messages"
+    )
+    with pytest.raises(CollectiveError, match=f"^{re.escape(message)}$"):
+        sweep_collective(
+            system,
+            AllreduceWorkload(size_bytes=8),
+            [8, 8 * GIB],
+            on_result=lambda result: finished.append(result.size_bytes),
+        )
+    assert finished == []
 
 
 def test_sweep_sizes_round_per_rank_collectives_as_nccl_tests_does() -> None:
