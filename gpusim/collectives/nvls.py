@@ -40,10 +40,10 @@ import math
 
 from gpusim.collectives.bounds import NetworkTerms, intra_node_hop_latency_s
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Slicing, capped_slicing
+from gpusim.collectives.placement import Slicing, StepSlices
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
 from gpusim.hw.net.endpoints import Gpu, Switch
-from gpusim.spec.system import SystemSpec
+from gpusim.spec.system import ProtocolSpec, SystemSpec
 
 NVLS_MAX_CHUNK_BYTES = 131072
 """``maxChunkSize`` of NVLS in ``computeColl`` (src/enqueue.cc, v2.18.5)."""
@@ -53,6 +53,9 @@ size (same function)."""
 MESSAGES_PER_HEAD_SLICE = 4
 """Per slice of one channel and head: the read from one GPU, the sum to the head, the
 head's store and the multicast to one GPU."""
+SLICE_STAGES = 6
+"""What a slice goes through, one after another: the scatter copy, the read into the
+switch, the sum back to the head, the head's store, the multicast, the gather copy."""
 
 
 def nvls_chunk_bytes(size_bytes: float, concurrent_ops: int) -> int:
@@ -67,10 +70,7 @@ def nvls_chunk_bytes(size_bytes: float, concurrent_ops: int) -> int:
 def nvls_allreduce(run: CollectiveRun) -> None:
     """Every channel's part k is reduced in the switch for head k and multicast back."""
     gpus = run.placement.ranks
-    heads = len(gpus)
-    part_bytes = run.size_bytes / run.channels / heads
-    wanted = math.ceil(part_bytes / nvls_chunk_bytes(run.size_bytes, run.channels * heads))
-    cut = capped_slicing(part_bytes, wanted, run.messages_per_slice, run.max_messages)
+    cut = run.cut
     lanes = _Lanes(run.comm, gpus, Switch(gpus[0].node), 1.0 / run.nvswitch_reduce_efficiency)
     for channel in range(run.channels):
         run.start(lanes.read_and_reduce(channel, cut))
@@ -137,6 +137,21 @@ class _Lanes:
         yield self.comm.env.timeout(done_ns - now_ns)
 
 
+def nvls_step_slices(
+    size_bytes: float, ranks: int, channels: int, protocol: ProtocolSpec
+) -> StepSlices:
+    """Every GPU is a head: a channel pipelines each head's part in NCCL's NVLS chunks (the
+    protocol's own slices do not apply)."""
+    part_bytes = size_bytes / channels / ranks
+    chunk_bytes = nvls_chunk_bytes(size_bytes, channels * ranks)
+    return StepSlices(part_bytes, math.ceil(part_bytes / chunk_bytes))
+
+
+def nvls_pipeline_depth(ranks: int) -> int:
+    """``SLICE_STAGES``, however many GPUs: every head's slice passes them at once."""
+    return SLICE_STAGES
+
+
 def nvls_slice_messages(ranks: int, channels: int) -> int:
     """Every GPU is a head: ``MESSAGES_PER_HEAD_SLICE`` per head and channel."""
     return channels * ranks * MESSAGES_PER_HEAD_SLICE
@@ -158,6 +173,8 @@ NVLS_ALLREDUCE = CollectiveAlgorithm(
     nvls_allreduce,
     nvls_allreduce_terms,
     nvls_slice_messages,
+    nvls_step_slices,
+    nvls_pipeline_depth,
     topologies=frozenset({"nvswitch"}),
     needs_reducing_switch=True,
 )

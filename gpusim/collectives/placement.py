@@ -82,22 +82,24 @@ class Slicing:
     slice_bytes: float
 
 
-def slicing(
-    step_bytes: float, protocol: ProtocolSpec, messages_per_slice: int, max_messages: int
-) -> Slicing:
+@dataclass(frozen=True)
+class StepSlices:
+    """The data one channel pipelines (``step_bytes``) and the slices NCCL cuts it into."""
+
+    step_bytes: float
+    wanted: int
+
+    def capped(self, messages_per_slice: int, max_messages: int) -> Slicing:
+        """``wanted`` slices, but fewer and larger ones where a collective sending
+        ``messages_per_slice`` messages per slice would exceed ``max_messages``; at least
+        one (``CollectiveAlgorithm.check_budget`` refuses a collective whose one slice is
+        already over, or whose cap leaves its pipeline short)."""
+        count = max(1, min(self.wanted, max_messages // messages_per_slice))
+        return Slicing(count, self.step_bytes / count)
+
+
+def protocol_slices(step_bytes: float, protocol: ProtocolSpec) -> StepSlices:
     """Slices of at most ``protocol.slice_bytes``, at least ``protocol.slices_per_chunk`` of
-    them (NCCL cuts a Simple chunk into two slices however small it is), capped by
-    ``capped_slicing``."""
+    them (NCCL cuts a Simple chunk into two slices however small it is)."""
     wanted = max(protocol.slices_per_chunk, math.ceil(step_bytes / protocol.slice_bytes))
-    return capped_slicing(step_bytes, wanted, messages_per_slice, max_messages)
-
-
-def capped_slicing(
-    step_bytes: float, wanted: int, messages_per_slice: int, max_messages: int
-) -> Slicing:
-    """``wanted`` slices of ``step_bytes``, but fewer and larger ones where a collective
-    sending ``messages_per_slice`` messages per slice would exceed ``max_messages``; at
-    least one (``CollectiveAlgorithm.check_budget`` refuses a collective whose one slice is
-    already over)."""
-    count = max(1, min(wanted, max_messages // messages_per_slice))
-    return Slicing(count, step_bytes / count)
+    return StepSlices(step_bytes, wanted)

@@ -29,17 +29,19 @@ from gpusim.collectives.bounds import (
     intra_node_hop_latency_s,
 )
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Slicing
+from gpusim.collectives.placement import Slicing, StepSlices, protocol_slices
 from gpusim.collectives.run import (
     CollectiveAlgorithm,
     CollectiveRun,
+    PipelineDepth,
     RankProcess,
     RunAlgorithm,
     SliceMessages,
+    SliceSteps,
 )
 from gpusim.hw.net.endpoints import Gpu
 from gpusim.roofline import CollectiveKind
-from gpusim.spec.system import SystemSpec
+from gpusim.spec.system import ProtocolSpec, SystemSpec
 
 
 def ring_allreduce(run: CollectiveRun) -> None:
@@ -71,7 +73,7 @@ def ring_reduce(run: CollectiveRun) -> None:
 
 def _ring(run: CollectiveRun, *, sends: int, reduced_sends: int) -> None:
     ranks = run.rank_count
-    cut = run.slices(run.size_bytes / run.channels / ranks)
+    cut = run.cut
     for channel in range(run.channels):
         ring = run.placement.ring(channel)
         for position, gpu in enumerate(ring):
@@ -120,7 +122,7 @@ def _ring_rank(
 
 def _chain(run: CollectiveRun, *, reduce: bool) -> None:
     root_gpu = run.placement.ranks[run.root]
-    cut = run.slices(run.size_bytes / run.channels)
+    cut = run.cut
     for channel in range(run.channels):
         ring = run.placement.ring(channel)
         start = ring.index(root_gpu) + (1 if reduce else 0)
@@ -204,6 +206,32 @@ def _ring_slice_messages(hops_of: Callable[[int], int], *, chain: bool) -> Slice
     return slice_messages
 
 
+def _ring_step_slices(*, chain: bool) -> SliceSteps:
+    """A ring step moves one n-th of a channel's share, a ``chain`` the whole share; the
+    protocol cuts it into slices."""
+
+    def step_slices(
+        size_bytes: float, ranks: int, channels: int, protocol: ProtocolSpec
+    ) -> StepSlices:
+        step_bytes = size_bytes / channels if chain else size_bytes / channels / ranks
+        return protocol_slices(step_bytes, protocol)
+
+    return step_slices
+
+
+def _ring_pipeline_depth(*, chain: bool) -> PipelineDepth:
+    """A ``chain`` passes each slice along n-1 hops one after another and holds no other
+    data, so its n-1 links are all busy only with n-1 slices in flight. A ring's slice
+    crosses as many steps, but every rank sends its own chunk from the first step on, so the
+    ranks' chunks keep every link of the channel busy with a single slice each (one slice
+    per channel against 64 moves a 16-rank 1 GiB Simple ring all-reduce by 1.2%)."""
+
+    def pipeline_depth(ranks: int) -> int:
+        return ranks - 1 if chain else 1
+
+    return pipeline_depth
+
+
 def _ring_algorithm(
     collective: CollectiveKind,
     run: RunAlgorithm,
@@ -218,6 +246,8 @@ def _ring_algorithm(
         run,
         _ring_terms(hops_of, chain=chain),
         _ring_slice_messages(hops_of, chain=chain),
+        _ring_step_slices(chain=chain),
+        _ring_pipeline_depth(chain=chain),
     )
 
 

@@ -17,7 +17,7 @@ import simpy
 
 from gpusim.collectives.bounds import BoundTerms
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Placement, Slicing, slicing
+from gpusim.collectives.placement import Placement, Slicing, StepSlices
 from gpusim.errors import CollectiveError
 from gpusim.roofline import CollectiveKind
 from gpusim.spec.system import ProtocolSpec, SystemSpec, Topology
@@ -37,9 +37,8 @@ class CollectiveRun:
     """nccl-tests' size: a rank's buffer, or the whole array for all-gather/reduce-scatter."""
     channels: int
     protocol: ProtocolSpec
-    messages_per_slice: int
-    """Messages one slice of every channel costs (``CollectiveAlgorithm.slice_messages``)."""
-    max_messages: int
+    cut: Slicing
+    """How each channel pipelines its step (``CollectiveAlgorithm.slicing``)."""
     root: int
     """Rank index of the root of a broadcast or reduce."""
     nvswitch_reduce_efficiency: float
@@ -49,11 +48,6 @@ class CollectiveRun:
     def rank_count(self) -> int:
         """Ranks taking part."""
         return len(self.placement.ranks)
-
-    def slices(self, step_bytes: float) -> Slicing:
-        """How each channel pipelines ``step_bytes``, every slice costing the collective
-        ``messages_per_slice`` messages (over all channels and ranks)."""
-        return slicing(step_bytes, self.protocol, self.messages_per_slice, self.max_messages)
 
     def start(self, process: RankProcess) -> None:
         """Run ``process`` from now on."""
@@ -65,6 +59,12 @@ RunAlgorithm = Callable[[CollectiveRun], None]
 SliceMessages = Callable[[int, int], int]
 """Messages (SimPy events) the simulator sends per slice of every channel, as a function of
 the ranks and channels: the fewest a collective can cost it is this, at one slice."""
+SliceSteps = Callable[[float, int, int, ProtocolSpec], StepSlices]
+"""The step each channel pipelines and the slices NCCL cuts it into, as a function of the
+size (bytes), ranks, channels and protocol, before ``collective.max_messages`` caps them."""
+PipelineDepth = Callable[[int], int]
+"""The slices one channel needs in flight for every stage of its pipeline to be busy, as a
+function of the ranks: fewer, and the coarsened slices cross the stages one at a time."""
 
 ANY_TOPOLOGY: frozenset[Topology] = frozenset(get_args(Topology))
 """Every node topology gpusim builds."""
@@ -77,9 +77,10 @@ class CollectiveAlgorithm:
     ``terms`` gives its alpha-beta bound (the bound beside every result, and the bound that
     decides which protocols are worth simulating); ``slice_messages`` its cost to the
     simulator per slice (``slice_messages(ranks, channels)``, checked against
-    ``collective.max_messages`` before it runs); ``topologies`` the node topologies it can
-    run on (an algorithm that needs a reducing switch names ``nvswitch`` only, and sets
-    ``needs_reducing_switch``).
+    ``collective.max_messages`` before it runs); ``step_slices`` how it cuts each channel's
+    step; ``pipeline_depth`` the slices a channel needs in flight, below which the cap may
+    not coarsen it; ``topologies`` the node topologies it can run on (an algorithm that
+    needs a reducing switch names ``nvswitch`` only, and sets ``needs_reducing_switch``).
     """
 
     collective: CollectiveKind
@@ -87,6 +88,8 @@ class CollectiveAlgorithm:
     run: RunAlgorithm
     terms: BoundTerms
     slice_messages: SliceMessages
+    step_slices: SliceSteps
+    pipeline_depth: PipelineDepth
     topologies: frozenset[Topology] = ANY_TOPOLOGY
     needs_reducing_switch: bool = False
     """Runs only inside one node whose NVSwitch reduces (NVLS)."""
@@ -123,10 +126,31 @@ class CollectiveAlgorithm:
                 f"but {system.name} is {system.topology}"
             )
 
-    def check_budget(self, system: SystemSpec, size_bytes: int, ranks: int, channels: int) -> None:
-        """Raise ``CollectiveError`` (naming ``ranks``) if even one slice per channel of
-        ``size_bytes`` over ``ranks`` ranks and ``channels`` channels sends more messages
-        than ``collective.max_messages``: the simulation would cost more than it allows."""
+    def slicing(
+        self,
+        system: SystemSpec,
+        size_bytes: float,
+        ranks: int,
+        channels: int,
+        protocol: ProtocolSpec,
+    ) -> Slicing:
+        """Each channel's slices of ``size_bytes``, coarsened to ``collective.max_messages``."""
+        wanted = self.step_slices(size_bytes, ranks, channels, protocol)
+        return wanted.capped(self.slice_messages(ranks, channels), system.collective.max_messages)
+
+    def check_budget(
+        self,
+        system: SystemSpec,
+        size_bytes: int,
+        ranks: int,
+        channels: int,
+        protocol: ProtocolSpec,
+    ) -> None:
+        """Raise ``CollectiveError`` (naming ``ranks``) if ``collective.max_messages`` cannot
+        pay for ``size_bytes`` over ``ranks`` ranks and ``channels`` channels: even one slice
+        per channel sends more messages, or the slices it leaves a channel are fewer than
+        both the slices wanted and ``pipeline_depth`` (coarsening may merge slices only while
+        every stage of the pipeline still holds one; past that the time is the cap's)."""
         max_messages = system.collective.max_messages
         fewest = self.slice_messages(ranks, channels)
         if fewest > max_messages:
@@ -134,5 +158,17 @@ class CollectiveAlgorithm:
                 f"ranks: {self.name} {self.collective} over {ranks} ranks at {size_bytes} B "
                 f"sends at least {fewest} messages, over collective.max_messages "
                 f"({max_messages}); use fewer ranks, another algorithm (--algo), or raise "
+                "collective.max_messages"
+            )
+        left = max_messages // fewest
+        wanted = self.step_slices(size_bytes, ranks, channels, protocol).wanted
+        depth = self.pipeline_depth(ranks)
+        if left < min(wanted, depth):
+            raise CollectiveError(
+                f"ranks: {self.name} {self.collective} over {ranks} ranks at {size_bytes} B "
+                f"gets {left} slices per channel under collective.max_messages "
+                f"({max_messages}), too few to fill its pipeline (needs {min(wanted, depth)}: "
+                f"depth {depth}, {wanted} wanted); use fewer ranks, "
+                "another algorithm (--algo), smaller sizes (--sizes), or raise "
                 "collective.max_messages"
             )

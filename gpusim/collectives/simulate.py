@@ -57,8 +57,8 @@ def simulate_collective(
     protocol and keeps the fastest. ``reduction`` times the reductions on each GPU
     (default: memory-bound at the GPU's sustained DRAM bandwidth). Raises
     ``CollectiveError`` for ranks, sizes, roots, algorithms or protocols that do not fit,
-    and, before simulating anything, for a collective that would send more messages than
-    ``collective.max_messages``.
+    and, before simulating anything, for a collective that ``collective.max_messages``
+    cannot pay for (``CollectiveAlgorithm.check_budget``).
     """
     ranks = check_collective(system, workload)
     _check_budget(system, workload, ranks)
@@ -104,14 +104,16 @@ def sweep_collective(
 
 def _check_budget(system: SystemSpec, workload: CollectiveWorkload, ranks: int) -> None:
     """Refuse ``workload`` if an algorithm and protocol it would simulate (the tuner's
-    choice, or every oracle candidate) sends more than ``collective.max_messages``."""
+    choice, or every oracle candidate) costs more than ``collective.max_messages`` pays for
+    (``CollectiveAlgorithm.check_budget``)."""
     if system.collective.protocol == "oracle":
         plans = [(entry, name) for entry, name, _ in _oracle_candidates(system, workload, ranks)]
     else:
         plans = [_tuned(system, workload, ranks)]
     for entry, protocol in plans:
         channels = tuned_channels(system, entry.name, protocol, workload.size_bytes, ranks)
-        entry.check_budget(system, workload.size_bytes, ranks, channels)
+        protocol_spec = system.collective.protocol_spec(protocol)
+        entry.check_budget(system, workload.size_bytes, ranks, channels, protocol_spec)
 
 
 def _tuned(
@@ -177,8 +179,7 @@ def _simulate(
             size_bytes=workload.size_bytes,
             channels=channels,
             protocol=protocol,
-            messages_per_slice=entry.slice_messages(ranks, channels),
-            max_messages=system.collective.max_messages,
+            cut=entry.slicing(system, workload.size_bytes, ranks, channels, protocol),
             root=getattr(workload, "root", 0),
             nvswitch_reduce_efficiency=system.nvswitch_reduce_efficiency,
         )

@@ -23,10 +23,10 @@ from collections.abc import Sequence
 
 from gpusim.collectives.bounds import NetworkTerms, injection_bandwidth, intra_node_hop_latency_s
 from gpusim.collectives.comm import Communicator
-from gpusim.collectives.placement import Slicing
+from gpusim.collectives.placement import Slicing, StepSlices, protocol_slices
 from gpusim.collectives.run import CollectiveAlgorithm, CollectiveRun, RankProcess
 from gpusim.hw.net.endpoints import Gpu
-from gpusim.spec.system import SystemSpec
+from gpusim.spec.system import ProtocolSpec, SystemSpec
 
 
 def binary_tree_parents(ranks: int) -> list[int | None]:
@@ -69,7 +69,7 @@ def tree_allreduce(run: CollectiveRun) -> None:
     """Reduce up and broadcast down each channel's tree, both pipelined by slices."""
     trees = double_binary_tree(run.rank_count)
     gpus = run.placement.ranks
-    cut = run.slices(run.size_bytes / run.channels)
+    cut = run.cut
     for channel in range(run.channels):
         parents = trees[channel % 2]
         children = children_of(parents)
@@ -113,6 +113,36 @@ def tree_slice_messages(ranks: int, channels: int) -> int:
     return channels * (2 * ranks - 1)
 
 
+def tree_step_slices(
+    size_bytes: float, ranks: int, channels: int, protocol: ProtocolSpec
+) -> StepSlices:
+    """Each channel pipelines its share of the buffer, cut by the protocol."""
+    return protocol_slices(size_bytes / channels, protocol)
+
+
+def tree_height(parents: Sequence[int | None]) -> int:
+    """Edges from the deepest rank up to the root."""
+    levels: dict[int, int] = {}
+    for rank in range(len(parents)):
+        path = []
+        above: int | None = rank
+        while above is not None and above not in levels:
+            path.append(above)
+            above = parents[above]
+        level = -1 if above is None else levels[above]
+        for walked in reversed(path):
+            level += 1
+            levels[walked] = level
+    return max(levels.values())
+
+
+def tree_pipeline_depth(ranks: int) -> int:
+    """A slice crosses every level of its tree once going up (a rank forwards it when all
+    its children's have arrived) and once coming down, one hop after another: twice the
+    height of the taller of the two trees (the root's hand-off to itself is no hop)."""
+    return 2 * max(tree_height(parents) for parents in double_binary_tree(ranks))
+
+
 def tree_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> NetworkTerms:
     """Up and down the trees' levels; the busbw bytes through one GPU's injection bandwidth."""
     levels = 2 * math.ceil(math.log2(ranks))
@@ -125,5 +155,11 @@ def tree_allreduce_terms(system: SystemSpec, size_bytes: float, ranks: int) -> N
 
 
 TREE_ALLREDUCE = CollectiveAlgorithm(
-    "allreduce", "tree", tree_allreduce, tree_allreduce_terms, tree_slice_messages
+    "allreduce",
+    "tree",
+    tree_allreduce,
+    tree_allreduce_terms,
+    tree_slice_messages,
+    tree_step_slices,
+    tree_pipeline_depth,
 )

@@ -20,9 +20,9 @@ INFORMATIONAL_SYSTEM_FIELDS: dict[str, str] = {
     "gpu.nvlink.generation": "the per-link bandwidth and latency are their own fields; the "
     "generation names the part (0 marks a GPU without NVLink, which links = 0 also says)",
     "collective.max_messages": "a cap on the simulator's messages (its cost): it coarsens "
-    "the slicing only past that many messages, and on every preset the time of a "
-    "collective so large does not depend on the slicing beyond rounding (1e-14); a "
-    "collective whose one slice sends more is refused, not timed",
+    "the slicing only past that many messages and only while every channel keeps as many "
+    "slices as its pipeline is deep (or as it wants, if fewer); a collective whose one "
+    "slice sends more, or whose pipeline the cap would leave short, is refused, not timed",
     "nic.gpus_per_port": "a wiring limit: with switch_radix and switch_tiers it bounds the "
     "node count (ports a fat tree wires, checked at load); each GPU's network bandwidth is "
     "nic.bandwidth_bytes_per_s_per_direction, its share of the ports",

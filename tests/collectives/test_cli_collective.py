@@ -130,6 +130,11 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
          "ranks: ring allreduce over 8000 ranks at 1073741824 B sends at least 1023872000 "
          "messages, over collective.max_messages (262144); use fewer ranks, another "
          "algorithm (--algo), or raise collective.max_messages"),
+        (["--system", "8xA100-NVSwitch", "--nodes", "1000"],
+         "ranks: tree allreduce over 8000 ranks at 16777216 B gets 2 slices per channel "
+         "under collective.max_messages (262144), too few to fill its pipeline (needs 4: "
+         "depth 26, 4 wanted); use fewer ranks, another algorithm (--algo), smaller sizes "
+         "(--sizes), or raise collective.max_messages"),
         (["--system", "8xH100-NVSwitch", "--timeline", "t.json"],
          "--timeline: needs one size (e.g. --sizes 1M), got 31"),
     ],

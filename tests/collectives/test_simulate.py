@@ -152,29 +152,84 @@ def test_a_sweep_replaces_the_size_and_keeps_the_rest() -> None:
 
 
 @pytest.mark.parametrize(
-    ("collective", "name"),
-    [(collective, name) for collective, by_name in ALGORITHMS.items() for name in by_name],
+    ("collective", "name", "depth"),
+    [
+        ("allreduce", "ring", 1),  # every rank's chunk fills its link from the first step
+        ("allreduce", "tree", 6),  # up and down a tree of height 3
+        ("allreduce", "nvls", 6),  # copy, read, sum, store, multicast, copy
+        ("allgather", "ring", 1),
+        ("reducescatter", "ring", 1),
+        ("broadcast", "ring", 7),  # a chain of 7 hops
+        ("reduce", "ring", 7),
+    ],
 )
-def test_an_algorithm_at_its_message_cap_sends_one_slice_and_one_message_less_is_refused(
-    collective: str, name: str
+def test_the_smallest_cap_that_keeps_the_pipeline_full_runs_and_one_message_less_is_refused(
+    collective: str, name: str, depth: int
 ) -> None:
-    """``slice_messages`` is what the simulation sends per slice: with the cap at it, one
-    slice per channel runs; one message under it, the collective is refused unsimulated."""
+    """``slice_messages`` is what the simulation sends per slice and 1 GiB wants more slices
+    than any pipeline is deep: with the cap at ``depth`` slices, ``depth`` slices per channel
+    run; one message under it the collective is refused unsimulated (at depth 1 because even
+    one slice is over the cap, else because the pipeline would run short)."""
     entry = ALGORITHMS[collective][name]
     system = H100_NODE.with_overrides({"collective.protocol": "simple"})
     workload = COLLECTIVE_KINDS[collective](size_bytes=GIB, algo=name)
     channels = tuned_channels(system, name, "simple", GIB, 8)
     fewest = entry.slice_messages(8, channels)
-    capped = system.with_overrides({"collective.max_messages": fewest})
-    assert simulate_collective(capped, workload).messages == fewest
-    below = system.with_overrides({"collective.max_messages": fewest - 1})
-    message = (
-        f"ranks: {name} {collective} over 8 ranks at {GIB} B sends at least {fewest} "
-        f"messages, over collective.max_messages ({fewest - 1}); use fewer ranks, another "
-        "algorithm (--algo), or raise collective.max_messages"
-    )
+    wanted = entry.step_slices(GIB, 8, channels, system.collective.simple).wanted
+    assert entry.pipeline_depth(8) == depth < wanted
+    full = system.with_overrides({"collective.max_messages": depth * fewest})
+    assert simulate_collective(full, workload).messages == depth * fewest
+    below = system.with_overrides({"collective.max_messages": depth * fewest - 1})
+    if depth == 1:
+        message = (
+            f"ranks: {name} {collective} over 8 ranks at {GIB} B sends at least {fewest} "
+            f"messages, over collective.max_messages ({fewest - 1}); use fewer ranks, another "
+            "algorithm (--algo), or raise collective.max_messages"
+        )
+    else:
+        message = (
+            f"ranks: {name} {collective} over 8 ranks at {GIB} B gets {depth - 1} slices per "
+            f"channel under collective.max_messages ({depth * fewest - 1}), too few to fill "
+            f"its pipeline (needs {depth}: depth {depth}, {wanted} wanted); use fewer ranks, "
+            "another algorithm (--algo), smaller sizes (--sizes), or raise "
+            "collective.max_messages"
+        )
     with pytest.raises(CollectiveError, match=f"^{re.escape(message)}$"):
         simulate_collective(below, workload)
+
+
+def test_a_cap_that_leaves_the_slices_wanted_runs_however_shallow() -> None:
+    """Below 1 MiB a tree channel wants Simple's two slices, fewer than its depth of 6:
+    a cap that leaves those two runs them."""
+    entry = ALGORITHMS["allreduce"]["tree"]
+    system = H100_NODE.with_overrides({"collective.protocol": "simple"})
+    channels = tuned_channels(system, "tree", "simple", 1 << 20, 8)
+    fewest = entry.slice_messages(8, channels)
+    capped = system.with_overrides({"collective.max_messages": 2 * fewest})
+    workload = AllreduceWorkload(size_bytes=1 << 20, algo="tree")
+    assert simulate_collective(capped, workload).messages == 2 * fewest
+
+
+def test_a_sweep_whose_cap_would_starve_a_pipeline_is_refused_before_any_size_runs() -> None:
+    """On 1000 A100 nodes the tuner picks trees at every size; their one slice fits the cap,
+    but from 16 MiB on the two slices per channel the cap leaves cannot fill the 26 levels
+    of a tree over 8,000 ranks: the 8 B size is never simulated."""
+    system = system_preset("8xA100-NVSwitch").with_overrides({"nodes": 1000})
+    finished: list[int] = []
+    message = (
+        "ranks: tree allreduce over 8000 ranks at 16777216 B gets 2 slices per channel under "
+        "collective.max_messages (262144), too few to fill its pipeline (needs 4: depth 26, "
+        "4 wanted); use fewer ranks, another algorithm (--algo), smaller sizes (--sizes), or "
+        "raise collective.max_messages"
+    )
+    with pytest.raises(CollectiveError, match=f"^{re.escape(message)}$"):
+        sweep_collective(
+            system,
+            AllreduceWorkload(size_bytes=8),
+            [8, 16 << 20],
+            on_result=lambda result: finished.append(result.size_bytes),
+        )
+    assert finished == []
 
 
 def test_a_sweep_too_large_to_simulate_is_refused_before_any_size_runs() -> None:
