@@ -6,9 +6,9 @@ CPU time (user + sys of the command and its workers) of both runs.
 
 The engine's machine code is compiled once before timing (``gpusim run`` of the quick
 start) and shared by every run: it is the one-time compile the README announces apart, not
-a study's cost. The README's times are the warm run's wall clock on an otherwise idle
-2-core machine; the load average, printed before and after, says whether this machine was
-one. Run: ``.venv/bin/python bench/bench_studies.py [--only NAME ...] [--jobs N]``.
+a study's cost. The README's times are the warm run's CPU time (user + sys of the command
+and its workers), which a busy machine inflates far less than the wall clock; the load
+average, printed before and after, says how busy this machine was. Run: ``.venv/bin/python bench/bench_studies.py [--only NAME ...] [--jobs N]``.
 """
 
 from __future__ import annotations

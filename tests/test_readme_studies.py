@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"^\| [^|]+ \| `gpusim sweep (scenarios/\S+\.toml)` \| (\d+) s \|$", re.MULTILINE)
-ABOUT = re.compile(r"about\s+(\d+)\s+s\s+with\s+--jobs\s+2")
+ABOUT = re.compile(r"about\s+(\d+)\s+CPU\s+s\s+with\s+--jobs\s+2")
 A_FEW_SECONDS_S = 5
 """The most a README time may be where the description says "a few seconds"."""
 
