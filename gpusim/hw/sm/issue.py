@@ -13,10 +13,10 @@ Python runs no signal handler while jitted code runs, so Ctrl-C would wait for t
 up to minutes in detailed mode, whose CTAs all finish together. The jitted loop therefore
 runs in chunks of at most ``CHUNK_SM_CYCLES`` simulated SM-cycles, each resuming at the
 exact cycle the last one left (the cycle number is the loop's only state between cycles),
-so where a chunk ends never moves a result. A chunk costs up to about 1 us of CPU per
-SM-cycle (gemm_naive in detailed mode, 64 warps per SM, the slowest measured), so 2^16
-SM-cycles hand the interpreter back within about 0.07 s; a call's own cost, some
-microseconds, is lost in that.
+so where a chunk ends never moves a result. An SM-cycle costs up to about 1.2 us of CPU
+(detailed mode, busy SMs: gemm_naive and the 32x32 tiled GEMM measured), so 2^16 SM-cycles
+hand the interpreter back within about 0.08 s; a call's own cost, about 15 us (mostly
+handing the state's arrays over), is lost in that.
 
 Stall time is attributed when a warp issues, over the gap since its previous issue: first to
 the scoreboard (by what the awaited register waits on), then to its pipe being busy, the rest
@@ -80,7 +80,7 @@ _STALL_ASYNC = int(Stall.ASYNC_COPY_WAIT)
 
 CHUNK_SM_CYCLES = 1 << 16
 """The most SM-cycles (cycles visited times simulated SMs) one call into the jitted loop
-simulates before it hands the interpreter back: at most about 0.07 s of CPU."""
+simulates before it hands the interpreter back: at most about 0.08 s of CPU."""
 
 
 def run_until_ctas_complete(sim: Simulation, t_start: float, period_budget: int) -> float:
