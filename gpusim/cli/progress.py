@@ -10,10 +10,10 @@ Notes (a sweep's failed point) are printed on stderr either way.
 Ctrl-C is the root group's (``gpusim.cli.INTERRUPTED_EXIT_CODE``): wherever it strikes, the
 command ends with one line, ``interrupted``, and exit code 130. Files are written
 atomically and the results store in transactions, so an interrupted command leaves what was
-there before, whole. Python sees Ctrl-C only between bytecodes: inside the engine's jitted
-loop, which returns at each CTA completion, it waits for that return (a 4096^3 tiled GEMM
-on a loaded machine: 1.5 s in fast mode; in detailed mode, whose CTAs all finish together,
-220 s). A sweep's workers are terminated instead.
+there before, whole. Python sees Ctrl-C only between bytecodes, so the engine's jitted loop
+hands the interpreter back after every chunk of bounded work (``gpusim.hw.sm.issue``,
+``CHUNK_SM_CYCLES``: under 0.1 s of CPU), in fast and detailed mode alike. A pool
+sweep's workers are terminated.
 """
 
 from __future__ import annotations

@@ -2,14 +2,15 @@
 
 A sweep's parent killed outright (``kill -9``, the out-of-memory killer) runs no cleanup, and
 its workers would live on: an idle one waits on the pool's queue, whose pipe never closes
-(every worker holds its write end too), and a busy one is inside the engine's jitted loop,
-which runs no Python code until its point is done. So each worker arranges, as it starts, to
-die with its parent. On Linux the kernel does it (``prctl(PR_SET_PDEATHSIG, SIGKILL)``:
-immediate, busy or idle; Linux's parent is the thread that started the worker, which is the
-thread running the sweep, and that outlives its pool). Elsewhere a daemon thread polls the
-parent's pid every ``PARENT_POLL_S`` seconds; it ends an idle worker at once and a busy one
-as soon as the engine hands the interpreter back. With the workers gone, multiprocessing's
-resource tracker (which waits for the last holder of its pipe) ends too.
+(every worker holds its write end too), and a busy one goes on with its point. So each
+worker arranges, as it starts, to die with its parent. On Linux the kernel does it
+(``prctl(PR_SET_PDEATHSIG, SIGKILL)``: immediate, busy or idle; Linux's parent is the thread
+that started the worker, which is the thread running the sweep, and that outlives its
+pool). Elsewhere a daemon thread polls the parent's pid every ``PARENT_POLL_S`` seconds; it
+ends an idle worker at once and a busy one as soon as the engine's jitted loop hands the
+interpreter back (after its current chunk of work, well under a second). With the workers
+gone, multiprocessing's resource tracker (which waits for the last holder of its pipe) ends
+too.
 """
 
 from __future__ import annotations

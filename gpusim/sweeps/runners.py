@@ -11,8 +11,8 @@ engine's machine code from the Numba cache on disk, so no lock or thread of this
 ``jobs > 1`` therefore needs the usual ``if __name__ == "__main__":`` guard.
 
 Workers ignore Ctrl-C; the parent decides. A pool closed early terminates its workers
-rather than wait for them: a busy one is inside the engine's jitted loop, which no signal
-handler interrupts, and its point would be lost anyway. Each worker also dies with the
+rather than wait for them: a busy one's point would be lost anyway, and a terminated worker
+is gone at once, even inside the engine's jitted loop. Each worker also dies with the
 parent if the parent is killed (``parent_watch``).
 """
 

@@ -33,8 +33,9 @@ def stored(path: Path) -> int:
         return 0
 
 
-def gpusim_sweep(scenario: Path, store: Path) -> subprocess.Popen[str]:
-    """``gpusim sweep SCENARIO --jobs 2`` as a terminal's foreground job."""
+def gpusim_sweep(scenario: Path, store: Path, *options: str) -> subprocess.Popen[str]:
+    """``gpusim sweep SCENARIO --jobs 2`` (or as ``options`` say) as a terminal's foreground
+    job."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -42,8 +43,7 @@ def gpusim_sweep(scenario: Path, store: Path) -> subprocess.Popen[str]:
             "gpusim",
             "sweep",
             str(scenario),
-            "--jobs",
-            "2",
+            *(options or ("--jobs", "2")),
             "--store",
             str(store),
         ],
@@ -183,3 +183,31 @@ def test_a_killed_sweep_takes_its_workers_with_it(tmp_path: Path) -> None:
     process.kill()
     process.wait()
     assert still_alive(workers, STOP_WITHIN_S) == []
+
+
+ENGINE_CPU_S = 8.0
+"""CPU time by which a serial sweep of ``BUSY_SCENARIO`` is in the engine, in its first
+point (imports, plan and the 2048^3 trace take about 3 s)."""
+
+
+@needs_proc
+def test_ctrl_c_stops_a_serial_detailed_sweep_inside_the_engine(tmp_path: Path) -> None:
+    """In this process, in detailed mode, a point's CTAs all complete together after tens of
+    CPU seconds: Ctrl-C is seen between the jitted loop's chunks of work, not only there."""
+    scenario = tmp_path / "busy.toml"
+    scenario.write_text(BUSY_SCENARIO)
+    store = tmp_path / "results.sqlite"
+    process = gpusim_sweep(scenario, store, "--jobs", "1", "--detailed")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while cpu_s(process.pid) < ENGINE_CPU_S and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    struck_s = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - struck_s < STOP_WITHIN_S
+    assert process.returncode == 130, stderr
+    assert stderr.endswith(
+        "interrupted: 0 points finished and stored; run the same command again to resume\n"
+    )
+    assert stored(store) == 0

@@ -4,7 +4,8 @@ SimPy holds the GPU-level timeline: the launch overhead, then a CTA dispatcher t
 the SMs up to the occupancy limit and, each time CTAs complete, gives the freed slots the
 next CTAs. Between those events the jitted core (``gpusim.hw.sm.issue``) advances the
 simulated SMs cycle by cycle; it returns at every CTA completion, so dispatch decisions are
-SimPy events at the moment they happen.
+SimPy events at the moment they happen (and, between completions, hands the interpreter back
+every chunk of bounded work, so Ctrl-C ends a simulation within a fraction of a second).
 
 Two modes share that machinery (``gpusim.hw.sm.launch`` says which SMs each simulates):
 

@@ -9,6 +9,15 @@ Idle stretches are skipped: when nothing can issue, time jumps to the earliest m
 could. The loop returns to its caller, the SimPy layer, whenever CTAs complete, so the CTA
 dispatcher decides what runs next.
 
+Python runs no signal handler while jitted code runs, so Ctrl-C would wait for that return:
+up to minutes in detailed mode, whose CTAs all finish together. The jitted loop therefore
+runs in chunks of at most ``CHUNK_SM_CYCLES`` simulated SM-cycles, each resuming at the
+exact cycle the last one left (the cycle number is the loop's only state between cycles),
+so where a chunk ends never moves a result. An SM-cycle costs up to about 1.2 us of CPU
+(detailed mode, busy SMs: gemm_naive and the 32x32 tiled GEMM measured), so 2^16 SM-cycles
+hand the interpreter back within about 0.08 s; a call's own cost, about 15 us (mostly
+handing the state's arrays over), is lost in that.
+
 Stall time is attributed when a warp issues, over the gap since its previous issue: first to
 the scoreboard (by what the awaited register waits on), then to its pipe being busy, the rest
 to not being selected; time at a barrier is attributed when the barrier releases.
@@ -25,6 +34,8 @@ GEMM in fast mode); passing the parts keeps the speed of before.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -67,20 +78,44 @@ _STALL_NOT_SELECTED = int(Stall.NOT_SELECTED)
 _STALL_ASYNC = int(Stall.ASYNC_COPY_WAIT)
 
 
-@njit(cache=True, _nrt=False)
+CHUNK_SM_CYCLES = 1 << 16
+"""The most SM-cycles (cycles visited times simulated SMs) one call into the jitted loop
+simulates before it hands the interpreter back: at most about 0.08 s of CPU."""
+
+
 def run_until_ctas_complete(sim: Simulation, t_start: float, period_budget: int) -> float:
     """Simulate from ``t_start`` until at least one CTA completes (or nothing is left), or,
     with ``period_budget > 0``, until CTAs have begun that many loop periods.
 
     Returns the time of the cycle it stopped in (``NEVER`` if no warp is resident);
-    completions are listed in ``sim.state.completions``.
+    completions are listed in ``sim.state.completions``. The jitted loop runs in chunks of
+    at most ``CHUNK_SM_CYCLES``, each resuming at the cycle the last one left, so Ctrl-C
+    (and any other signal handler) runs within a chunk's time.
+    """
+    state = sim.state
+    state.completions.total[0] = 0
+    state.periods_begun[0] = 0
+    cycle = np.int64(math.ceil((t_start - EPS_NS) / sim.params.cycle_ns))
+    while True:
+        stopped, cycle, t = simulate_cycles(sim, cycle, period_budget, CHUNK_SM_CYCLES)
+        if stopped:
+            return t
+
+
+@njit(cache=True, _nrt=False)
+def simulate_cycles(
+    sim: Simulation, cycle: np.int64, period_budget: int, sm_cycle_budget: int
+) -> tuple[bool, np.int64, float]:
+    """Simulate from ``cycle`` for at most ``sm_cycle_budget`` SM-cycles, stopping early
+    where ``run_until_ctas_complete`` stops.
+
+    Returns ``(stopped, cycle, t)``: stopped, the cycle it stopped in and its time
+    (``NEVER`` if no warp is resident); else the next cycle to simulate (``t`` unused).
     """
     prog, params, mem_params, state, mem = sim
     warps = state.warps
-    state.completions.total[0] = 0
-    state.periods_begun[0] = 0
-    cycle = np.int64(np.ceil((t_start - EPS_NS) / params.cycle_ns))
     slots = warps.active.shape[1]
+    sm_cycles = 0
     while True:
         t = cycle * params.cycle_ns
         issued_any = False
@@ -100,18 +135,23 @@ def run_until_ctas_complete(sim: Simulation, t_start: float, period_budget: int)
         if state.completions.total[0] > 0 or (
             period_budget > 0 and state.periods_begun[0] >= period_budget
         ):
-            return t
+            return True, cycle, t
         if issued_any:
             cycle += np.int64(1)
-            continue
-        soonest = NEVER
-        for sm in range(params.sms):
-            for w in range(slots):
-                if warps.active[sm, w] and not warps.at_barrier[sm, w]:
-                    soonest = min(soonest, warps.next_ns[sm, w])
-        if soonest == NEVER:
-            return NEVER
-        cycle = max(cycle + np.int64(1), np.int64(np.ceil((soonest - EPS_NS) / params.cycle_ns)))
+        else:
+            soonest = NEVER
+            for sm in range(params.sms):
+                for w in range(slots):
+                    if warps.active[sm, w] and not warps.at_barrier[sm, w]:
+                        soonest = min(soonest, warps.next_ns[sm, w])
+            if soonest == NEVER:
+                return True, cycle, NEVER
+            cycle = max(
+                cycle + np.int64(1), np.int64(np.ceil((soonest - EPS_NS) / params.cycle_ns))
+            )
+        sm_cycles += params.sms
+        if sm_cycles >= sm_cycle_budget:
+            return False, cycle, t
 
 
 @njit(cache=True, _nrt=False, inline="always")
