@@ -135,10 +135,10 @@ _UNKNOWN = -2
 
 def _ptx_classes(program: InstructionTable) -> npt.NDArray[np.int64]:
     out = np.empty(program.n_instructions, dtype=np.int64)
-    for i, (op, code) in enumerate(zip(program.op_class, program.opcode, strict=True)):
+    for i, (op, opcode) in enumerate(program.opcodes()):
         try:
-            found = ptx_class(OpClass(int(op)), program.opcode_names[int(code)])
-        except (KeyError, ValueError):
+            found = ptx_class(op, opcode)
+        except KeyError:
             out[i] = _UNKNOWN
             continue
         out[i] = -1 if found is None else int(found)
