@@ -10,7 +10,7 @@ from gpusim.cuda.sass import sass_costing
 from gpusim.cuda.sass.classes import SassClass, access_bytes, sass_class
 from gpusim.cuda.sass.listing import parse_listing
 from gpusim.cuda.sass.loops import TOP_LEVEL, Loop, find_loops, region_of_blocks
-from gpusim.cuda.sass.mapping import unroll_factor
+from gpusim.cuda.sass.mapping import unroll_fit
 from gpusim.cuda.trace import OpClass
 from gpusim.cuda.tracecache import cached_trace
 from gpusim.errors import KernelError
@@ -56,6 +56,13 @@ def test_loops_are_closed_by_back_edges_and_nest_by_containment() -> None:
     assert region_of_blocks(loops, 6) == [TOP_LEVEL, 0, 1, 1, 0, TOP_LEVEL]
 
 
+def test_an_edge_back_to_a_block_that_does_not_dominate_its_source_closes_no_loop() -> None:
+    """LLVM's shared exit (block 1) placed before a second version of a loop (block 2)
+    that branches back to it: an earlier block, but a path reaches block 3 around it."""
+    edges = [(0, 1), (0, 2), (2, 2), (2, 3), (3, 1)]
+    assert find_loops(edges) == (Loop(header=2, last=2, parent=TOP_LEVEL, depth=1),)
+
+
 @pytest.mark.parametrize(
     ("opcode", "cls", "width"),
     [
@@ -78,15 +85,16 @@ def test_sass_classes_and_access_widths(opcode: str, cls: SassClass, width: int)
 
 def test_the_unroll_factor_is_the_common_ratio_of_every_measure() -> None:
     ptx = np.array([8.0, 0.0, 4.0, 0.0, 0.0, 1.0])
-    assert unroll_factor(ptx, 4 * ptx) == 4
-    assert unroll_factor(ptx, np.array([8.0, 0.0, 16.0, 0.0, 0.0, 1.0])) is None
-    assert unroll_factor(np.zeros(6), ptx) is None
+    assert unroll_fit(ptx, 4 * ptx) == (4, 0.0)
+    assert unroll_fit(ptx, np.array([8.0, 0.0, 16.0, 0.0, 0.0, 1.0])) is None
+    assert unroll_fit(np.zeros(6), ptx) is None
 
 
 def test_a_few_instructions_moved_across_a_loop_edge_still_pair_the_loops() -> None:
     """The Ampere tensor-core GEMM's outer loop: ptxas hoists 12 B of LDSM per lane from
     the inner loop into it (software pipelining), 12 against 64 B of cp.async."""
-    assert unroll_factor(np.array([0.0, 0, 64, 0, 0, 0]), np.array([12.0, 0, 64, 0, 0, 0])) == 1
+    fit = unroll_fit(np.array([0.0, 0, 64, 0, 0, 0]), np.array([12.0, 0, 64, 0, 0, 0]))
+    assert fit == (1, 12 / 64)
 
 
 def test_the_tiled_gemm_loop_is_charged_its_sass_forty_shared_loads_for_sixty_four() -> None:

@@ -11,11 +11,12 @@ loop's own blocks (those in no inner loop) and the blocks in no loop. Regions ar
   loads and stores, floating-point and tensor instructions, to within ``RATIO_TOLERANCE``
   of the work summed over the measures, counting each executed PTX block
   of the loop once (ptxas predicates short guarded blocks, whose SASS then issues every
-  iteration); among the SASS loops that fit,
-  the one unrolled most (largest ``k``: ptxas's main body, its remainder loop runs the
-  few iterations left) and then the first in layout order wins. ``k`` is ptxas's unroll
-  factor: a SASS iteration does ``k`` PTX iterations, so each PTX iteration is charged
-  ``1/k`` of the SASS loop body.
+  iteration); among the SASS loops that fit, the one unrolled most (largest ``k``:
+  ptxas's main body, its remainder loop runs the few iterations left), then the closest
+  fit (an outer loop's own blocks, a remainder's loads among them, may fit the measures
+  loosely beside the inner loop that fits them exactly), then the first in layout order
+  wins. ``k`` is ptxas's unroll factor: a SASS iteration does ``k`` PTX iterations, so
+  each PTX iteration is charged ``1/k`` of the SASS loop body.
 
 Inside a pair, the SASS instructions of each class (``gpusim.cuda.sass.classes``) per
 iteration are shared over the PTX instructions of the same class in proportion to how
@@ -135,10 +136,10 @@ _UNKNOWN = -2
 
 def _ptx_classes(program: InstructionTable) -> npt.NDArray[np.int64]:
     out = np.empty(program.n_instructions, dtype=np.int64)
-    for i, (op, code) in enumerate(zip(program.op_class, program.opcode, strict=True)):
+    for i, (op, opcode) in enumerate(program.opcodes()):
         try:
-            found = ptx_class(OpClass(int(op)), program.opcode_names[int(code)])
-        except (KeyError, ValueError):
+            found = ptx_class(op, opcode)
+        except KeyError:
             out[i] = _UNKNOWN
             continue
         out[i] = -1 if found is None else int(found)
@@ -190,18 +191,21 @@ def _ptx_signature(
     return signature
 
 
-def unroll_factor(ptx: npt.NDArray[np.float64], sass: npt.NDArray[np.float64]) -> int | None:
+def unroll_fit(
+    ptx: npt.NDArray[np.float64], sass: npt.NDArray[np.float64]
+) -> tuple[int, float] | None:
     """The whole ``k`` (1 to ``MAX_UNROLL``) that brings ``k`` x ``ptx`` closest to ``sass``
-    over all measures, if the distance is within RATIO_TOLERANCE of the SASS loop's work
-    (ptxas moves a few instructions across a loop's edge when it pipelines it); None if
-    none is, or the PTX loop does no measured work."""
+    over all measures, and that distance as a share of ``k`` x ``ptx``'s work, if it is
+    within RATIO_TOLERANCE (ptxas moves a few instructions across a loop's edge when it
+    pipelines it); None if it is not, or the PTX loop does no measured work."""
     total = float(ptx.sum())
     if total <= 0:
         return None
     distances = [float(np.abs(sass - k * ptx).sum()) for k in range(1, MAX_UNROLL + 1)]
     best = int(np.argmin(distances))
     k = best + 1
-    return k if distances[best] <= RATIO_TOLERANCE * k * total else None
+    share = distances[best] / (k * total)
+    return (k, share) if share <= RATIO_TOLERANCE else None
 
 
 MAX_UNROLL = 32
@@ -227,12 +231,12 @@ def _pair_loops(
         rows = np.flatnonzero(row_region == loop)
         ptx = _ptx_signature(program, classes, rows, row_static)
         fits = [
-            (k, -candidate)
+            (fit[0], -fit[1], -candidate)
             for candidate in sorted(free)
-            if (k := unroll_factor(ptx, sass_signature[candidate])) is not None
+            if (fit := unroll_fit(ptx, sass_signature[candidate])) is not None
         ]
         if fits:
-            k, negated = max(fits)
+            k, _, negated = max(fits)
             pairs[loop] = (-negated, k)
             free.discard(-negated)
     return pairs

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gpusim.cuda.trace.kinds import OpClass
+
 WARP_SIZE = 32
 
 Dim3 = tuple[int, int, int]
@@ -86,6 +88,13 @@ class InstructionTable:
     @property
     def n_blocks(self) -> int:
         return int(self.block_start.size - 1)
+
+    def opcodes(self) -> list[tuple[OpClass, str]]:
+        """Every instruction's class and opcode name (``ld.global.f64``), in table order."""
+        return [
+            (OpClass(int(op)), self.opcode_names[int(code)])
+            for op, code in zip(self.op_class, self.opcode, strict=True)
+        ]
 
     def issues_per_instruction(self, visit_block: IntArray) -> npt.NDArray[np.int64]:
         """Warp-level issues of every instruction, given a sequence of block visits."""

@@ -119,8 +119,8 @@ def _async_roles(
     ``cp.async.wait_group.N`` in the trace), its N."""
     roles = np.zeros(program.n_instructions, dtype=np.int8)
     pending = np.zeros(program.n_instructions, dtype=np.int8)
-    for i, (op, code) in enumerate(zip(program.op_class, program.opcode, strict=True)):
-        parts = program.opcode_names[int(code)].split(".")
+    for i, (op, opcode) in enumerate(program.opcodes()):
+        parts = opcode.split(".")
         if parts[:2] != ["cp", "async"]:
             continue
         if op == OpClass.LD_GLOBAL:
@@ -276,10 +276,7 @@ def costs_of(trace: KernelTrace, gpu: GpuSpec, sass: SassCosting | None = None) 
     """The cost of every static instruction of ``trace`` on ``gpu``: from the SASS it
     stands for where ``sass`` maps it, else the PTX heuristics (``instruction_cost``)."""
     program = trace.program
-    costs = [
-        instruction_cost(gpu, OpClass(int(op)), program.opcode_names[int(code)])
-        for op, code in zip(program.op_class, program.opcode, strict=True)
-    ]
+    costs = [instruction_cost(gpu, op, opcode) for op, opcode in program.opcodes()]
     if sass is None:
         return costs
     return [
