@@ -6,7 +6,7 @@ The issue's targets: a 7B step on 8 GPUs in <= 30 s the first time and <= 3 s ca
 (a fresh temporary one); traces and the engine's machine code may already be cached.
 
     python bench/bench_training.py                                  # the 7B scenario
-    python bench/bench_training.py scenarios/training_70b_64gpu.toml
+    python bench/bench_training.py docs/examples/training_70b_64gpu.toml
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from gpusim.training.simulate import simulate_training
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", nargs="?", default="scenarios/training_7b_8gpu.toml")
+    parser.add_argument("scenario", nargs="?", default="docs/examples/training_7b_8gpu.toml")
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
     assert isinstance(scenario.hardware, SystemSpec)

@@ -24,7 +24,22 @@ from gpusim.units import format_bytes, format_decimal
 if TYPE_CHECKING:
     from gpusim.cuda.trace import TraceSummary
 
-SIZE_HELP = "; ".join(dict.fromkeys(f"{kernel.family}: {kernel.size_syntax}" for kernel in KERNELS))
+
+def _size_help() -> str:
+    """Each family's size syntax; a family whose kernels differ lists them by name."""
+    syntaxes: dict[str, dict[str, str]] = {}
+    for kernel in KERNELS:
+        syntaxes.setdefault(kernel.family, {})[kernel.name] = kernel.size_syntax
+    parts: list[str] = []
+    for family, by_kernel in syntaxes.items():
+        if len(set(by_kernel.values())) == 1:
+            parts.append(f"{family}: {next(iter(by_kernel.values()))}")
+        else:
+            parts.extend(f"{name}: {syntax}" for name, syntax in by_kernel.items())
+    return "; ".join(parts)
+
+
+SIZE_HELP = _size_help()
 
 
 def trace(
