@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,7 @@ class LazyCommand:
         # own Typer app would add the options again below it.
         command.params = [param for param in command.params if param.name not in _COMPLETION]
         _show_flags_as_flags(command)
+        _flow_help(command)
         return command
 
 
@@ -82,6 +84,20 @@ def _show_flags_as_flags(command: click.Command) -> None:
     command.get_help_option = help_option  # type: ignore[method-assign]
     for subcommand in getattr(command, "commands", {}).values():
         _show_flags_as_flags(subcommand)
+
+
+def _flow_help(command: click.Command) -> None:
+    """A command's help from its docstring, as a terminal should show it: each paragraph one
+    line that Rich wraps to the terminal's width (Typer keeps the docstring's own line breaks,
+    which read as ragged lines at any other width), and ``literal`` as 'literal'."""
+    if command.help:
+        paragraphs = re.split(r"\n\s*\n", command.help.strip())
+        flowed = (
+            " ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs
+        )
+        command.help = re.sub(r"``([^`]+)``", r"'\1'", "\n\n".join(flowed))
+    for subcommand in getattr(command, "commands", {}).values():
+        _flow_help(subcommand)
 
 
 COMMANDS: tuple[LazyCommand, ...] = (
