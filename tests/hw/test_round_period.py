@@ -27,11 +27,14 @@ def run_rounds(
     hit_sectors: list[int],
     queued: int,
     settings: FastModeSettings = DEFAULT_SETTINGS,
+    l2_capacity_sectors: int = 10**9,
 ) -> tuple[float, list[list[int]], Counters, int]:
     """One SM with one CTA slot (a round is one CTA), CTAs back to back, each asking L2 for
     100 sectors of which ``hit_sectors`` hit; the skip is tried after every round. Returns
     the time skipped, the queue left, the counters and the rounds simulated before it."""
-    skipper = RoundSkipper(settings, cta_slots=1, simulated_sms=1)
+    skipper = RoundSkipper(
+        settings, cta_slots=1, simulated_sms=1, l2_capacity_sectors=l2_capacity_sectors
+    )
     counters = live_counters()
     queues = [list(range(queued))]
     t_ns = 0.0
@@ -80,3 +83,23 @@ def test_a_cycle_longer_than_the_longest_period_is_not_taken_for_steady() -> Non
     skipped_ns, _, _, simulated = run_rounds([500.0] + cycle_ns * 8, [90] * 41, 30, shorter)
     assert (skipped_ns, simulated) == (0.0, 41)
     assert run_rounds([500.0] + cycle_ns * 8, [90] * 41, 30)[3] == 1 + 2 * 5
+
+
+def test_rounds_are_not_skipped_while_l2_fills_if_the_skip_would_fill_it() -> None:
+    """A stream: every sector misses. L2 holds 500 sectors, 5 rounds' worth: rounds 2-3 are
+    steady but L2 has not evicted yet, so the skip waits for measured rounds that begin
+    with L2 full (rounds 6-7, after 5 rounds have filled it)."""
+    skipped_ns, queues, _, simulated = run_rounds(
+        [100.0] * 12, [0] * 12, 30, l2_capacity_sectors=500
+    )
+    assert simulated == 7
+    assert skipped_ns == pytest.approx(30 * 100.0)
+    assert queues == [[]]
+
+
+def test_rounds_are_skipped_early_when_l2_stays_short_of_full_to_the_end() -> None:
+    """The same stream with 20 rounds left over and L2 of 2500 sectors: 3 + 20 rounds fill
+    2300 sectors, so L2 never evicts, and the skip comes after the third round as usual."""
+    skipped_ns, _, _, simulated = run_rounds([100.0] * 12, [0] * 12, 20, l2_capacity_sectors=2500)
+    assert simulated == 3
+    assert skipped_ns == pytest.approx(20 * 100.0)

@@ -75,6 +75,12 @@ class Counters(NamedTuple):
             l2=HitCounts(int(total[C_L2_HIT_SECTORS]), int(l2_sectors)),
         )
 
+    def l2_sectors_taken_in(self) -> int:
+        """Sectors L2 has taken in so far: its load misses and its stores (write-allocate; a
+        store to a sector it holds counts too)."""
+        total = self.memory_totals()
+        return int(total[C_L2_MISS_SECTORS] + total[C_L2_STORE_SECTORS])
+
     def l2_load_hit_ratio_since(self, earlier: Counters) -> float:
         """The share of L2 load sectors that hit since ``earlier``."""
         grown = self.memory_totals() - earlier.memory_totals()

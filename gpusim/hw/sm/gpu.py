@@ -100,7 +100,7 @@ class _KernelRun:
             else None
         )
         self._rounds = (
-            RoundSkipper(launch.settings, launch.params.cta_slots, launch.simulated_sms)
+            RoundSkipper(launch.settings, launch.params.cta_slots, launch.simulated_sms, l2_sectors)
             if fast
             else None
         )
