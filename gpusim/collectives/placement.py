@@ -69,11 +69,6 @@ def place(system: SystemSpec, ranks: int, channels: int) -> Placement:
     return Placement(ranks=in_rank_order, rings=tuple(rings))
 
 
-def channels_for(size_bytes: float, protocol: ProtocolSpec, max_channels: int) -> int:
-    """Channels used for ``size_bytes``: one per ``min_channel_bytes``, within [1, max]."""
-    return max(1, min(max_channels, int(size_bytes // protocol.min_channel_bytes)))
-
-
 @dataclass(frozen=True)
 class Slicing:
     """A step's data on one channel, cut into ``count`` slices of ``slice_bytes``."""

@@ -10,8 +10,9 @@ and protocol (``ncclTopoGetAlgoTime``, src/graph/tuning.cc) and takes the least:
   intra-node link (NVLink or PCI) of which ``nInterSteps`` at the network's; a tree
   ``2 x ((ranks per node - 1) x intra + log2(nodes) x inter)``; NVLS its base only on one
   node (src/graph/tuning.cc ``ncclTopoTuneModel``);
-- bandwidth: the graph's bandwidth over all channels (here: the algorithm's bound
-  bandwidth at the links' payload efficiency), refined per protocol: ring LL a quarter,
+- bandwidth: the graph's channels x speed (ring and tree: the ring graph of
+  ``gpusim.collectives.channels``; NVLS: one GPU's NVLinks at NCCL's rate), refined per
+  protocol: ring LL a quarter,
   capped at ``llMaxBw``; ring LL128 x0.92, capped at ``perChMaxRingLL128Bw`` per channel;
   tree x0.92 capped at ``perChMaxTreeBw`` per channel, LL /3.8, LL128 x7/9; then turned into
   algorithm bandwidth by ``nranks / nsteps`` (ring), 5/6 (NVLS) or 1/2 (tree);
@@ -20,7 +21,8 @@ and protocol (``ncclTopoGetAlgoTime``, src/graph/tuning.cc) and takes the least:
 
 LL128 runs only over NVLink (``typeIntra <= PATH_NVB``); NVLS only on one node with an
 NVSwitch that reduces (multi-node NVLS needs CollNet, not modelled), and only with Simple.
-Channels: ``getAlgoInfo`` (src/enqueue.cc) lowers the channel count while
+Channels: ``getAlgoInfo`` (src/enqueue.cc) starts from the communicator's channels
+(``gpusim.collectives.channels``) and lowers the count while
 ``bytes < channels x threads x threadThreshold`` (ring LL's threshold times the rank count);
 NVLS opens ``nvls_channels``.
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gpusim.collectives.channels import ring_graph
 from gpusim.collectives.run import CollectiveAlgorithm
 from gpusim.errors import CollectiveError
 from gpusim.spec.system import ProtocolName, SystemSpec
@@ -143,9 +146,10 @@ def predicted_s(
     per_node = ranks // nodes
     arch = architecture(system)
     column = min(nodes, 3) - 1
-    channels = system.collective.channels
-    bus_gbps = _graph_gbps(system, ranks)
     algo = entry.name
+    graph = ring_graph(system, ranks)
+    channels = graph.searched
+    bus_gbps = _nvls_gbps(system) if algo == "nvls" else graph.bus_gbps
     intra = "pcie" if system.topology == "pcie_tree" else "nvlink"
     intra_us = HOP_LATENCY_US[intra][algo][protocol]
     inter_us = HOP_LATENCY_US["net"][algo][protocol]
@@ -207,14 +211,16 @@ def tuned_channels(
     system: SystemSpec, algo: str, protocol: ProtocolName, size_bytes: int, ranks: int
 ) -> int:
     """Channels NCCL opens (``getAlgoInfo``, src/enqueue.cc): NVLS its own count; ring and
-    tree one fewer while the bytes are under channels x threads x threshold (ring LL's
-    threshold times the rank count)."""
+    tree start from the communicator's channels (``collective.channels`` where forced,
+    else NCCL's rule, ``gpusim.collectives.channels``) and open one fewer while the bytes
+    are under channels x threads x threshold (ring LL's threshold times the rank count)."""
     if algo == "nvls":
         return system.collective.nvls_channels
+    most = system.collective.channels or ring_graph(system, ranks).channels
     per_channel = system.collective.protocol_spec(protocol).min_channel_bytes
     if algo == "ring" and protocol == "ll":
         per_channel *= ranks
-    return max(1, min(system.collective.channels, size_bytes // per_channel))
+    return max(1, min(most, size_bytes // per_channel))
 
 
 def _ring_steps(collective: str, ranks: int) -> int:
@@ -236,16 +242,8 @@ def _ring_inter_steps(collective: str, nodes: int) -> int:
     return nodes
 
 
-def _graph_gbps(system: SystemSpec, ranks: int) -> float:
-    """The bandwidth NCCL's graph search finds over all channels (GB/s): one GPU's links at
-    their payload rates (NCCL's topology rates are payload rates: ``SM90_NVLINK_BW`` and
-    the like, src/graph/topo.h), and across nodes no more than the node's NICs together."""
-    gpu, efficiency = system.gpu, system.link_efficiency
-    if system.topology == "pcie_tree":
-        bandwidth = gpu.pcie.bandwidth_bytes_per_s_per_direction * efficiency.pcie
-    else:
-        bandwidth = gpu.nvlink.bandwidth_bytes_per_s_per_direction * efficiency.nvlink
-    if ranks > system.gpus_per_node:
-        nics = system.nic.bandwidth_bytes_per_s_per_direction * efficiency.nic
-        bandwidth = min(bandwidth, system.gpus_per_node * nics)
-    return bandwidth / 1e9
+def _nvls_gbps(system: SystemSpec) -> float:
+    """The bandwidth of NVLS's graph (GB/s): one GPU's NVLinks at their payload rate
+    (NCCL's ``SM90_NVLINK_BW``, src/graph/topo.h); NVLS runs inside one node."""
+    nvlink = system.gpu.nvlink.bandwidth_bytes_per_s_per_direction
+    return nvlink * system.link_efficiency.nvlink / 1e9

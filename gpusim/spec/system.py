@@ -152,7 +152,14 @@ class CollectiveSpec(FrozenModel):
         description="protocol of every collective; auto: NCCL's tuning model chooses, size "
         "by size; oracle: every protocol is simulated and the fastest kept",
     )
-    channels: int = Field(gt=0, le=64, description="parallel rings or trees the data is split over")
+    channels: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="parallel rings or trees the data is split over, at most; unset: as "
+        "NCCL opens them on the topology (gpusim/collectives/channels.py), set: forced "
+        "(NCCL_MIN_NCHANNELS = NCCL_MAX_NCHANNELS)",
+    )
     nvls_channels: int = Field(
         default=16,
         gt=0,

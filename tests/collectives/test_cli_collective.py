@@ -127,13 +127,13 @@ def test_a_timeline_is_written_as_a_chrome_trace(tmp_path: Path) -> None:
          "--nodes: 2001 nodes need 16008 NIC ports (8 per node), more than a 3-level fat "
          "tree of 40-port switches wires (16000; nic.switch_radix, nic.switch_tiers)"),
         (["--system", "8xH100-NVSwitch", "--nodes", "1000", "--algo", "ring", "--sizes", "1G"],
-         "ranks: ring allreduce over 8000 ranks at 1073741824 B sends at least 1023872000 "
+         "ranks: ring allreduce over 8000 ranks at 1073741824 B sends at least 4095488000 "
          "messages, over collective.max_messages (262144); use fewer ranks, another "
          "algorithm (--algo), or raise collective.max_messages"),
         (["--system", "8xA100-NVSwitch", "--nodes", "1000"],
-         "ranks: tree allreduce over 8000 ranks at 16777216 B gets 2 slices per channel "
-         "under collective.max_messages (262144), too few to fill its pipeline (needs 4: "
-         "depth 26, 4 wanted); use fewer ranks, another algorithm (--algo), smaller sizes "
+         "ranks: tree allreduce over 8000 ranks at 16777216 B gets 1 slices per channel "
+         "under collective.max_messages (262144), too few to fill its pipeline (needs 2: "
+         "depth 26, 2 wanted); use fewer ranks, another algorithm (--algo), smaller sizes "
          "(--sizes), or raise collective.max_messages"),
         (["--system", "8xH100-NVSwitch", "--timeline", "t.json"],
          "--timeline: needs one size (e.g. --sizes 1M), got 31"),

@@ -87,15 +87,16 @@ def test_the_gathers_reach_the_link_in_bus_bandwidth(workload: CollectiveWorkloa
 def test_a_chain_reaches_the_link_once_its_pipeline_is_full(workload: CollectiveWorkload) -> None:
     """Broadcast and reduce pass 1 MiB slices along 7 hops: the link's time for the whole
     buffer, plus at most the last slice's way down the chain, where at each hop it can wait
-    behind the window of every channel (4 slots of NCCL_STEPS = 8 at two steps a slice, 8
+    behind the window of every channel (4 slots of NCCL_STEPS = 8 at two steps a slice, 24
     channels sharing the port), then pass the CTA and one hop latency."""
     system = _simple("8xH100-NVSwitch")
     result = simulate_collective(system, workload)
     gpu, collective = system.gpu, system.collective
     window = collective.steps_per_channel // collective.simple.slice_steps
     cta_bytes_per_s = gpu.sm.clock_hz * gpu.l1.bandwidth_bytes_per_cycle / 3
+    assert result.channels == 24
     per_hop_s = (
-        window * (1 << 20) / (H100_NVLINK_BYTES_PER_S / collective.channels)
+        window * (1 << 20) / (H100_NVLINK_BYTES_PER_S / result.channels)
         + (1 << 20) / cta_bytes_per_s
         + collective.simple.nvlink_hop_latency_s
     )

@@ -114,7 +114,7 @@ def test_small_messages_open_fewer_channels() -> None:
         simulate_collective(system, AllreduceWorkload(size_bytes=size, algo="ring")).channels
         for size in (8, 64 << 10, 1 << 20)
     ]
-    assert channels == [1, 2, 8]  # one per 32 KiB, at most the system's 8
+    assert channels == [1, 2, 24]  # one per 32 KiB, at most the 24 NCCL opens on 8 H100s
 
 
 def test_the_timeline_is_recorded_only_when_asked_for() -> None:
@@ -211,15 +211,16 @@ def test_a_cap_that_leaves_the_slices_wanted_runs_however_shallow() -> None:
 
 
 def test_a_sweep_whose_cap_would_starve_a_pipeline_is_refused_before_any_size_runs() -> None:
-    """On 1000 A100 nodes the tuner picks trees at every size; their one slice fits the cap,
-    but from 16 MiB on the two slices per channel the cap leaves cannot fill the 26 levels
-    of a tree over 8,000 ranks: the 8 B size is never simulated."""
+    """On 1000 A100 nodes the tuner picks trees at every size; their one slice fits the cap
+    (16 channels x 15,999 messages), but from 16 MiB on the one slice per channel the cap
+    leaves cannot fill the 26 levels of a tree over 8,000 ranks: the 8 B size is never
+    simulated."""
     system = system_preset("8xA100-NVSwitch").with_overrides({"nodes": 1000})
     finished: list[int] = []
     message = (
-        "ranks: tree allreduce over 8000 ranks at 16777216 B gets 2 slices per channel under "
-        "collective.max_messages (262144), too few to fill its pipeline (needs 4: depth 26, "
-        "4 wanted); use fewer ranks, another algorithm (--algo), smaller sizes (--sizes), or "
+        "ranks: tree allreduce over 8000 ranks at 16777216 B gets 1 slices per channel under "
+        "collective.max_messages (262144), too few to fill its pipeline (needs 2: depth 26, "
+        "2 wanted); use fewer ranks, another algorithm (--algo), smaller sizes (--sizes), or "
         "raise collective.max_messages"
     )
     with pytest.raises(CollectiveError, match=f"^{re.escape(message)}$"):
@@ -234,11 +235,11 @@ def test_a_sweep_whose_cap_would_starve_a_pipeline_is_refused_before_any_size_ru
 
 def test_a_sweep_too_large_to_simulate_is_refused_before_any_size_runs() -> None:
     """On 32 nodes the tuner picks trees up to 1 GiB and the ring at 8 GiB, whose one slice
-    per step is 8 channels x 256 ranks x 510 sends: the 8 B size is never simulated."""
+    per step is 32 channels x 256 ranks x 510 sends: the 8 B size is never simulated."""
     system = H100_NODE.with_overrides({"nodes": 32})
     finished: list[int] = []
     message = (
-        "ranks: ring allreduce over 256 ranks at 8589934592 B sends at least 1044480 "
+        "ranks: ring allreduce over 256 ranks at 8589934592 B sends at least 4177920 "
         "messages, over collective.max_messages (262144); use fewer ranks, another algorithm "
         "(--algo), or raise collective.max_messages"
     )

@@ -41,10 +41,12 @@ def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, An
 
 
 def _numeric_fields(spec: GpuSpec | SystemSpec) -> list[str]:
+    """Numeric fields, and optional ones left unset (``None``: a rule applies unless a
+    number is given, as ``collective.channels``)."""
     return [
         path
         for path, value in _leaves(spec.model_dump())
-        if isinstance(value, int | float) and not isinstance(value, bool)
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool))
     ]
 
 
