@@ -3,13 +3,14 @@
 ``numba.cuda.jit`` links with LTO when nvJitLink is present, so the PTX a GPU executes is
 the LTO-linked one (for fp16 kernels it differs from ``compile_ptx``'s: operator calls are
 inlined only at link time). ``compile_ptx`` here reproduces it without a GPU: Numba compiles
-the kernel to LTO-IR for the target cc, nvJitLink links it with ``-lto -ptx``, and the linked
-PTX is what the emulator and the trace see. ptxas's figures (registers per thread, static
-shared memory, stack, spills) come from a second nvJitLink run that links the same LTO-IR
-straight to a cubin with ``-verbose``, as numba-cuda does to load a kernel: that cubin is
-the code the GPU runs (ptxas run on the linked PTX text can differ by a few registers), and
-its info log reports them. Without nvJitLink the plain NVVM PTX is returned
-(``ptx_kind == "nvvm"``) and there are no ptxas figures or cubin.
+the kernel to LTO-IR for the target cc (with the architecture-specific ``a`` suffix from 9.0
+on, ``sm_90a``, as numba-cuda does on a device of that cc), nvJitLink links it with
+``-lto -ptx``, and the linked PTX is what the emulator and the trace see. ptxas's figures
+(registers per thread, static shared memory, stack, spills) come from a second nvJitLink
+run that links the same LTO-IR straight to a cubin with ``-verbose``, as numba-cuda does to
+load a kernel: that cubin is the code the GPU runs (ptxas run on the linked PTX text can
+differ by a few registers), and its info log reports them. Without nvJitLink the plain NVVM
+PTX is returned (``ptx_kind == "nvvm"``) and there are no ptxas figures or cubin.
 
 Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel module's
 source (each kernel module holds everything its kernels compile), the Numba signature, the
@@ -149,6 +150,7 @@ def _cache_key(
         "source_sha256": source_sha256(kernel),
         "signature": signature,
         "cc": list(cc),
+        "arch_suffix": arch_suffix(cc),
         "numba_cuda": version("numba-cuda"),
         "nvjitlink": nvjitlink_version(),
         "ptx_kind": ptx_kind,
@@ -156,15 +158,23 @@ def _cache_key(
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
+def arch_suffix(cc: tuple[int, int]) -> str:
+    """``"a"`` for compute capability 9.0 and newer, as numba-cuda compiles for a device of
+    that cc (``sm_90a``: the architecture-specific target whose ``wgmma`` and
+    ``setmaxnreg`` the Hopper kernels need), ``""`` before."""
+    return "a" if cc >= (9, 0) else ""
+
+
 def _build(
     kernel: KernelDef[Any], signature: str, cc: tuple[int, int], ptx_kind: PtxKind
 ) -> CompiledKernel:
+    suffix = arch_suffix(cc)
     codes, _ = compile_all(
         kernel.pyfunc,
         signature,
         device=False,
         abi="numba",
-        cc=cc,
+        cc=(*cc, suffix),
         output="ltoir" if ptx_kind == "lto" else "ptx",
     )
     if len(codes) != 1:
@@ -172,7 +182,7 @@ def _build(
     resources: PtxasResources | None = None
     cubin: bytes | None = None
     if ptx_kind == "lto":
-        arch = f"-arch=sm_{cc[0]}{cc[1]}"
+        arch = f"-arch=sm_{cc[0]}{cc[1]}{suffix}"
         ptx_bytes, _ = _nvjitlink(codes[0], [arch, "-lto", "-ptx"], output="ptx")
         ptx = ptx_bytes.decode()
         cubin, info_log = _nvjitlink(codes[0], [arch, "-lto", "-verbose"], output="cubin")
