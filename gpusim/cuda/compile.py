@@ -12,9 +12,10 @@ load a kernel: that cubin is the code the GPU runs (ptxas run on the linked PTX 
 differ by a few registers), and its info log reports them. Without nvJitLink the plain NVVM
 PTX is returned (``ptx_kind == "nvvm"``) and there are no ptxas figures or cubin.
 
-Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel module's
-source (each kernel module holds everything its kernels compile), the Numba signature, the
-cc, and the numba-cuda and nvJitLink versions. The cache lives in ``$GPUSIM_CACHE_DIR``, else
+Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel module's source
+and of the kernel modules it imports from (together they hold everything its kernels
+compile), the Numba signature, the cc (and its ``a`` suffix), and the numba-cuda and
+nvJitLink versions. The cache lives in ``$GPUSIM_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gpusim``, else ``~/.cache/gpusim``; entries are written atomically (temp
 file and rename), an unreadable entry is recompiled and replaced, and a cache folder that
 cannot be written costs only the caching (one warning line), never an error.
@@ -22,10 +23,12 @@ cannot be written costs only the caching (one warning line), never an error.
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import functools
 import hashlib
+import importlib.util
 import inspect
 import json
 import logging
@@ -48,6 +51,7 @@ from gpusim.files import write_atomically
 
 CACHE_FORMAT_VERSION = 1
 DEFAULT_CC = (9, 0)
+KERNELS_PACKAGE = "gpusim.cuda.kernels."
 PtxKind = Literal["lto", "nvvm"]
 
 _log = logging.getLogger(__name__)
@@ -134,11 +138,20 @@ def nvjitlink_version() -> tuple[int, int] | None:
 
 
 def source_sha256(kernel: KernelDef[Any]) -> str:
-    """SHA-256 of the source file of the module that defines the kernel function."""
+    """SHA-256 of the source file of the module that defines the kernel function, and of
+    the other kernel modules it imports from (``gpusim.cuda.kernels.*``: the Hopper GEMM
+    borrows the Ampere module's inline-asm helpers)."""
     source_file = inspect.getsourcefile(kernel.pyfunc)
     if source_file is None:
         raise KernelError(f"{kernel.name}: the kernel function has no source file")
-    return hashlib.sha256(Path(source_file).read_bytes()).hexdigest()
+    source = Path(source_file).read_bytes()
+    digest = hashlib.sha256(source)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(KERNELS_PACKAGE):
+            spec = importlib.util.find_spec(node.module or "")
+            if spec is not None and spec.origin is not None:
+                digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()
 
 
 def _cache_key(

@@ -23,8 +23,10 @@ from gpusim.cuda.ptx.tensor_map import MAP_WORDS, TensorMap2d
 DATA_TYPES = {
     "bfloat16": "CU_TENSOR_MAP_DATA_TYPE_BFLOAT16",
     "float16": "CU_TENSOR_MAP_DATA_TYPE_FLOAT16",
+    "float8_e4m3": "CU_TENSOR_MAP_DATA_TYPE_UINT8",
 }
-"""``CUtensorMapDataType`` of each input storage the Hopper kernels take."""
+"""``CUtensorMapDataType`` of each input storage the Hopper kernels take (the TMA moves
+bytes: fp8 travels as uint8, as CUTLASS maps it)."""
 SWIZZLES = {
     0: "CU_TENSOR_MAP_SWIZZLE_NONE",
     32: "CU_TENSOR_MAP_SWIZZLE_32B",

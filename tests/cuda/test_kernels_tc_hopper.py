@@ -4,10 +4,14 @@ cannot run are refused with one line naming the field."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from gpusim.cuda.compile import compile_ptx, sass_opcode_counts
+from gpusim.cuda.compile import compile_ptx, sass_opcode_counts, source_sha256
 from gpusim.cuda.kernels import GemmParams
 from gpusim.cuda.kernels.gemm_def import (
     GEMM_TC_HOPPER_BF16,
@@ -146,3 +150,14 @@ def test_tracing_refuses_what_the_engine_cannot_cost() -> None:
     args = kernel.make_args(params, np.random.default_rng(0))
     with pytest.raises(PtxError, match="the engine does not cost wgmma, mbarrier or TMA"):
         trace_ptx(compile_ptx(kernel, params).ptx, args, request)
+
+
+def test_the_compile_cache_key_covers_the_borrowed_ampere_helpers() -> None:
+    """The kernel module takes its inline-asm helpers from gemm_tc_ampere (and a constant
+    from kernel_def): an edit there must not serve a stale compile."""
+    kernels = Path(inspect.getsourcefile(GEMM_TC_HOPPER_BF16.pyfunc) or "").parent
+    sources = [
+        kernels / name for name in ("gemm_tc_hopper.py", "gemm_tc_ampere.py", "kernel_def.py")
+    ]
+    expected = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    assert source_sha256(GEMM_TC_HOPPER_BF16) == expected

@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from gpusim.cuda.kernels import GemmParams
-from gpusim.cuda.kernels.gemm_def import GEMM_TC_HOPPER_BF16, GEMM_TC_HOPPER_FP16
+from gpusim.cuda.kernels.gemm_def import (
+    GEMM_TC_HOPPER_BF16,
+    GEMM_TC_HOPPER_FP8,
+    GEMM_TC_HOPPER_FP16,
+)
 from gpusim.validate.inputs import HostInputs
 from gpusim.validate.runners import host_args
 from gpusim.validate.tensor_maps import TiledEncoding, tiled_encoding
@@ -27,6 +31,10 @@ def test_the_driver_gets_the_kernels_boxes_over_the_device_arrays() -> None:
     encoding = tiled_encoding(fp16_b_map, "float16", 0x7F0000400000)
     assert encoding.data_type == "CU_TENSOR_MAP_DATA_TYPE_FLOAT16"
     assert encoding.global_dims == (256, 512) and encoding.box_dims == (64, 128)
+    fp8_a_map = GEMM_TC_HOPPER_FP8.tensor_maps(GemmParams(1024, 512, 256))[0]
+    encoding = tiled_encoding(fp8_a_map, "float8_e4m3", 0x7F0000800000)
+    assert encoding.data_type == "CU_TENSOR_MAP_DATA_TYPE_UINT8"
+    assert encoding.global_strides_bytes == (256,) and encoding.box_dims == (128, 128)
 
 
 def test_host_arguments_have_make_args_shapes_with_the_maps_fourth() -> None:

@@ -37,7 +37,7 @@ barriers would never see the consumers arrive.
 (2, 16), row 0 A's 128-byte ``CUtensorMap`` and row 1 B's, read by the TMA from global
 memory (the PTX ISA allows a tensor map in .param, .const or .global). On a GPU they are
 made by the driver (``cuTensorMapEncodeTiled``, ``gpusim.validate.tensor_maps``). The
-emulator cannot read the driver's opaque encoding; ``gemm_def.emulator_tensor_maps``
+emulator cannot read the driver's opaque encoding; ``HopperGemmKernelDef.operands``
 fills the rows with gpusim's documented one (``gpusim.cuda.ptx.tensor_map``), which names
 the tensor by its kernel argument position instead of its address.
 
@@ -58,6 +58,7 @@ from numba.cuda.extending import intrinsic
 
 from gpusim.cuda.kernels.gemm_tc_ampere import _asm, shared_address
 from gpusim.cuda.kernels.kernel_def import THREADS_PER_WARP
+from gpusim.cuda.ptx.tensor_map import MAP_WORDS
 
 STAGES = 4
 """Shared-memory stages of the TMA ring."""
@@ -74,9 +75,8 @@ STAGE_BYTES = 2 * TILE_BYTES
 K_STEP_BYTES = 32  # one wgmma's k: 16 bf16/fp16, 32 e4m3
 K_STEPS = ROW_BYTES // K_STEP_BYTES  # 4
 SWIZZLE_ALIGN_BYTES = 1024
-"""A 128-byte swizzle atom (8 rows of 128 bytes): stages start on its boundary."""
-DYNAMIC_SHARED_BYTES = STAGES * STAGE_BYTES + SWIZZLE_ALIGN_BYTES
-"""The stages plus the slack that aligns them (dynamic shared memory starts 16-aligned)."""
+"""A 128-byte swizzle atom (8 rows of 128 bytes): stages start on its boundary, which the
+launch's dynamic shared memory (``gemm_def.HopperGemmKernelDef``) leaves room for."""
 GROUP_STRIDE_BYTES = 8 * ROW_BYTES  # 1024: stride byte offset of 8-row groups
 DESCRIPTOR_SWIZZLE_128B = 1 << 62
 DESCRIPTOR_LEADING_BYTE_OFFSET = 1 << 16
@@ -86,8 +86,6 @@ DESCRIPTOR_FIXED = (
 )
 BARRIERS = 2 * STAGES
 """A full and an empty mbarrier per stage."""
-MAP_WORDS = 16
-"""A CUtensorMap's 128 bytes as uint64 words."""
 
 FENCE_PROXY_ASYNC_PTX = "fence.proxy.async.shared::cta;"
 MBARRIER_INIT_PTX = "mbarrier.init.shared::cta.b64 [$0], $1;"

@@ -198,7 +198,8 @@ def _mbarrier_init(ins: Instruction, ctx: CompileContext) -> Step:
         if ((counts < 1) | (counts >= 1 << COUNT_BITS)).any():
             raise ins.fail(f"an mbarrier's count must be in [1, {(1 << COUNT_BITS) - 1}]")
         view, words = _shared_u64(m, ins, positions, addresses)
-        view[words] = counts.astype(np.uint64) | (counts.astype(np.uint64) << np.uint64(20))
+        fresh = [BarrierState(int(c), int(c), 0, 0).encode() for c in counts]
+        view[words] = np.array(fresh, np.uint64)
 
     return run
 
