@@ -9,7 +9,13 @@ import pytest
 
 from gpusim.cuda.ptx.emulator import PtxKernel
 from gpusim.cuda.ptx.fp8 import e4m3_to_float64, float_to_e4m3
-from gpusim.cuda.ptx.ops_hopper import BarrierState, _descriptors, operand_addresses
+from gpusim.cuda.ptx.ops_hopper import (
+    BarrierState,
+    _accumulator_coordinates,
+    _descriptors,
+    operand_addresses,
+)
+from gpusim.cuda.ptx.ops_warp import _FRAGMENTS
 from gpusim.cuda.ptx.parser import parse_ptx
 from gpusim.cuda.ptx.tensor_map import TensorMap2d, swizzled
 from gpusim.errors import PtxError
@@ -144,3 +150,92 @@ def test_values_round_to_the_nearest_e4m3_ties_to_even_and_saturate() -> None:
     # around 1: codes 0x38 (1.0), 0x39 (1.125), 0x3A (1.25)
     values = np.array([1.0625, 1.1875, 1.2, -0.3, 500.0, -1e9, 2.0**-10], np.float32)
     assert float_to_e4m3(values).tolist() == [0x38, 0x3A, 0x3A, 0xAA, 0x7E, 0xFE, 0x00]
+
+
+_PARAMS = ", ".join(
+    f".param .u64 {name}{i}" for name, count in (("p", 9), ("q", 9), ("r", 7)) for i in range(count)
+)  # a 2-D tensor, its 2-D maps, a 1-D output: Numba's array parameters, data pointer 4th
+TMA_KERNEL = (
+    HEADER
+    + f".visible .entry k({_PARAMS})\n"
+    + """
+{
+    .reg .b32 %r<8>;
+    .reg .b64 %rd<8>;
+    .reg .pred %p<4>;
+    .shared .align 1024 .b8 tile[2048];
+    .shared .align 8 .b64 bar;
+    mov.u32 %r1, bar;
+    mov.u32 %r2, tile;
+    mov.u32 %r3, %tid.x;
+    setp.ne.u32 %p1, %r3, 0;
+    @%p1 bra WAIT;
+    mbarrier.init.shared::cta.b64 [%r1], 1;
+    mbarrier.arrive.expect_tx.shared::cta.b64 %rd5, [%r1], 1024;
+    ld.param.u64 %rd1, [q4];
+    mov.u32 %r4, 16;
+    mov.u32 %r5, 3;
+    cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%r2], [%rd1, {%r4, %r5}], [%r1];
+WAIT:
+    bar.sync 0;
+    mbarrier.try_wait.parity.shared::cta.b64 %p2, [%r1], 0;
+    mul.wide.u32 %rd2, %r3, 4;
+    cvt.u64.u32 %rd6, %r2;
+    add.s64 %rd6, %rd6, %rd2;
+    cvt.u32.u64 %r6, %rd6;
+    ld.shared.u32 %r7, [%r6];
+    selp.b32 %r7, %r7, 0xFFFFFFFF, %p2;
+    ld.param.u64 %rd3, [r4];
+    add.s64 %rd3, %rd3, %rd2;
+    st.global.u32 [%rd3], %r7;
+    ret;
+}
+"""
+)
+
+
+def test_a_tma_box_lands_swizzled_and_completes_its_bytes() -> None:
+    """An 8 x 128-byte box at (element 16, row 3) of a 16 x 96 uint16 tensor: shared word
+    ``i`` holds the box's row ``r`` chunk ``c ^ r`` (128-byte swizzle), and the barrier's
+    phase completes once the 1024 bytes are in (else every word would be all ones)."""
+    tensor = np.arange(16 * 96, dtype=np.uint32).astype(np.uint16).reshape(16, 96)
+    maps = TensorMap2d(0, 2, (96, 16), 192, (64, 8), 128).words()[None, :]
+    out = np.zeros(256, np.uint32)
+    PtxKernel(TMA_KERNEL).launch([tensor, maps, out], (1, 1, 1), (256, 1, 1)).run([(0, 0, 0)])
+    shared = out.view(np.uint16).reshape(8, 8, 8)  # [row, 16-byte chunk, element]
+    box = tensor[3:11, 16:80].reshape(8, 8, 8)
+    for r in range(8):
+        for c in range(8):
+            assert shared[r, c ^ r].tolist() == box[r, c].tolist()
+
+
+def test_the_wgmma_accumulators_tile_the_mma_sync_c_fragment() -> None:
+    """PTX ISA: each warp's 16 rows of a wgmma D hold, per 8 columns, the m16n8 C fragment
+    of mma.sync (the layout the Ampere kernels are proven with)."""
+    rows, cols = _accumulator_coordinates(128)  # [register, warpgroup lane]
+    c_rows, c_cols = _FRAGMENTS[2]["c"]  # [register 0-3, lane]
+    for warp in range(4):
+        lanes = slice(32 * warp, 32 * warp + 32)
+        for j in range(16):
+            block = slice(4 * j, 4 * j + 4)
+            assert (rows[block, lanes] == 16 * warp + c_rows).all()
+            assert (cols[block, lanes] == 8 * j + c_cols).all()
+
+
+def test_a_wgmma_without_its_whole_warpgroup_is_refused() -> None:
+    source = HEADER + """
+.visible .entry k()
+{
+    .reg .f32 %f<4>;
+    .reg .b64 %rd<2>;
+    .reg .pred %p1;
+    mov.b64 %rd0, 0;
+    mov.b64 %rd1, 0;
+    setp.eq.u32 %p1, 1, 1;
+    wgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {%f0, %f1, %f2, %f3}, %rd0, %rd1, %p1, 1, 1, 0, 0;
+    ret;
+}
+"""
+    launch = PtxKernel(source).launch([], (1, 1, 1), (64, 1, 1))
+    with pytest.raises(PtxError, match="needs every thread of its warpgroups active"):
+        launch.run([(0, 0, 0)])
