@@ -223,7 +223,9 @@ def test_the_wgmma_accumulators_tile_the_mma_sync_c_fragment() -> None:
 
 
 def test_a_wgmma_without_its_whole_warpgroup_is_refused() -> None:
-    source = HEADER + """
+    source = (
+        HEADER
+        + """
 .visible .entry k()
 {
     .reg .f32 %f<4>;
@@ -236,6 +238,7 @@ def test_a_wgmma_without_its_whole_warpgroup_is_refused() -> None:
     ret;
 }
 """
+    )
     launch = PtxKernel(source).launch([], (1, 1, 1), (64, 1, 1))
     with pytest.raises(PtxError, match="needs every thread of its warpgroups active"):
         launch.run([(0, 0, 0)])
