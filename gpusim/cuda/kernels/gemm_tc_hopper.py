@@ -202,8 +202,8 @@ def zero_accumulators(typingctx):
 
 
 def _wgmma(input_type: str) -> Any:
-    """An intrinsic: D = A B + D (``scale_d`` 1) or A B (0) of one m64n128k16 wgmma on
-    shared-memory descriptors of A and B, ``input_type`` in, D an fp32 tuple."""
+    """An intrinsic: D = A B + D (``scale_d`` 1) or A B (0) of one m64n128 wgmma (32 bytes
+    of k) on shared-memory descriptors of A and B, ``input_type`` in, D an fp32 tuple."""
     text = wgmma_ptx(input_type)
 
     @no_type_check
