@@ -97,7 +97,7 @@ class GemmWorkload(FrozenModel):
                 f"kernels for {self.dtype}: {', '.join(takers)}"
                 if takers
                 else f"no registered kernel computes in {self.dtype} yet (the Hopper "
-                "wgmma kernel it needs is not built)"
+                "wgmma kernels are emulated, not yet costed by the engine)"
             )
             raise ValueError(f"dtype: {self.kernel} computes in {own}, not {self.dtype}; {offer}")
         return self

@@ -3,17 +3,19 @@
 ``numba.cuda.jit`` links with LTO when nvJitLink is present, so the PTX a GPU executes is
 the LTO-linked one (for fp16 kernels it differs from ``compile_ptx``'s: operator calls are
 inlined only at link time). ``compile_ptx`` here reproduces it without a GPU: Numba compiles
-the kernel to LTO-IR for the target cc, nvJitLink links it with ``-lto -ptx``, and the linked
-PTX is what the emulator and the trace see. ptxas's figures (registers per thread, static
-shared memory, stack, spills) come from a second nvJitLink run that links the same LTO-IR
-straight to a cubin with ``-verbose``, as numba-cuda does to load a kernel: that cubin is
-the code the GPU runs (ptxas run on the linked PTX text can differ by a few registers), and
-its info log reports them. Without nvJitLink the plain NVVM PTX is returned
-(``ptx_kind == "nvvm"``) and there are no ptxas figures or cubin.
+the kernel to LTO-IR for the target cc (with the architecture-specific ``a`` suffix from 9.0
+on, ``sm_90a``, as numba-cuda does on a device of that cc), nvJitLink links it with
+``-lto -ptx``, and the linked PTX is what the emulator and the trace see. ptxas's figures
+(registers per thread, static shared memory, stack, spills) come from a second nvJitLink
+run that links the same LTO-IR straight to a cubin with ``-verbose``, as numba-cuda does to
+load a kernel: that cubin is the code the GPU runs (ptxas run on the linked PTX text can
+differ by a few registers), and its info log reports them. Without nvJitLink the plain NVVM
+PTX is returned (``ptx_kind == "nvvm"``) and there are no ptxas figures or cubin.
 
-Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel module's
-source (each kernel module holds everything its kernels compile), the Numba signature, the
-cc, and the numba-cuda and nvJitLink versions. The cache lives in ``$GPUSIM_CACHE_DIR``, else
+Results are cached on disk, keyed by kernel name, the SHA-256 of the kernel module's source
+and of the kernel modules it imports from (together they hold everything its kernels
+compile), the Numba signature, the cc (and its ``a`` suffix), and the numba-cuda and
+nvJitLink versions. The cache lives in ``$GPUSIM_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gpusim``, else ``~/.cache/gpusim``; entries are written atomically (temp
 file and rename), an unreadable entry is recompiled and replaced, and a cache folder that
 cannot be written costs only the caching (one warning line), never an error.
@@ -21,10 +23,12 @@ cannot be written costs only the caching (one warning line), never an error.
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import functools
 import hashlib
+import importlib.util
 import inspect
 import json
 import logging
@@ -47,6 +51,7 @@ from gpusim.files import write_atomically
 
 CACHE_FORMAT_VERSION = 1
 DEFAULT_CC = (9, 0)
+KERNELS_PACKAGE = "gpusim.cuda.kernels."
 PtxKind = Literal["lto", "nvvm"]
 
 _log = logging.getLogger(__name__)
@@ -133,11 +138,20 @@ def nvjitlink_version() -> tuple[int, int] | None:
 
 
 def source_sha256(kernel: KernelDef[Any]) -> str:
-    """SHA-256 of the source file of the module that defines the kernel function."""
+    """SHA-256 of the source file of the module that defines the kernel function, and of
+    the other kernel modules it imports from (``gpusim.cuda.kernels.*``: the Hopper GEMM
+    borrows the Ampere module's inline-asm helpers)."""
     source_file = inspect.getsourcefile(kernel.pyfunc)
     if source_file is None:
         raise KernelError(f"{kernel.name}: the kernel function has no source file")
-    return hashlib.sha256(Path(source_file).read_bytes()).hexdigest()
+    source = Path(source_file).read_bytes()
+    digest = hashlib.sha256(source)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(KERNELS_PACKAGE):
+            spec = importlib.util.find_spec(node.module or "")
+            if spec is not None and spec.origin is not None:
+                digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()
 
 
 def _cache_key(
@@ -149,6 +163,7 @@ def _cache_key(
         "source_sha256": source_sha256(kernel),
         "signature": signature,
         "cc": list(cc),
+        "arch_suffix": arch_suffix(cc),
         "numba_cuda": version("numba-cuda"),
         "nvjitlink": nvjitlink_version(),
         "ptx_kind": ptx_kind,
@@ -156,15 +171,23 @@ def _cache_key(
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
+def arch_suffix(cc: tuple[int, int]) -> str:
+    """``"a"`` for compute capability 9.0 and newer, as numba-cuda compiles for a device of
+    that cc (``sm_90a``: the architecture-specific target whose ``wgmma`` and
+    ``setmaxnreg`` the Hopper kernels need), ``""`` before."""
+    return "a" if cc >= (9, 0) else ""
+
+
 def _build(
     kernel: KernelDef[Any], signature: str, cc: tuple[int, int], ptx_kind: PtxKind
 ) -> CompiledKernel:
+    suffix = arch_suffix(cc)
     codes, _ = compile_all(
         kernel.pyfunc,
         signature,
         device=False,
         abi="numba",
-        cc=cc,
+        cc=(*cc, suffix),
         output="ltoir" if ptx_kind == "lto" else "ptx",
     )
     if len(codes) != 1:
@@ -172,7 +195,7 @@ def _build(
     resources: PtxasResources | None = None
     cubin: bytes | None = None
     if ptx_kind == "lto":
-        arch = f"-arch=sm_{cc[0]}{cc[1]}"
+        arch = f"-arch=sm_{cc[0]}{cc[1]}{suffix}"
         ptx_bytes, _ = _nvjitlink(codes[0], [arch, "-lto", "-ptx"], output="ptx")
         ptx = ptx_bytes.decode()
         cubin, info_log = _nvjitlink(codes[0], [arch, "-lto", "-verbose"], output="cubin")

@@ -23,12 +23,18 @@ from numba import cuda
 
 from gpusim.cuda.kernels import CopyParams, GemmParams, KernelArg, KernelDef, LaunchConfig
 from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
-from gpusim.cuda.kernels.gemm_def import GemmKernelDef, gemm_draw_dtype, to_input
+from gpusim.cuda.kernels.gemm_def import (
+    GemmKernelDef,
+    HopperGemmKernelDef,
+    gemm_draw_dtype,
+    to_input,
+)
 from gpusim.cuda.selfcheck import RING_REL_TOLERANCE
 from gpusim.validate.checks import judge, sample_spans
 from gpusim.validate.inputs import HostInputs, Shape
 from gpusim.validate.measurements import Correctness, LaunchRecord
 from gpusim.validate.suite import KernelCase, RingAllreduceCase
+from gpusim.validate.tensor_maps import allow_dynamic_shared, device_tensor_maps
 
 GEMM_SAMPLE_ROWS = 8
 VECTOR_SAMPLE_SPAN = 1 << 16
@@ -48,12 +54,18 @@ class PreparedCase:
 def host_args(
     kernel: KernelDef[Any], params: GemmParams | CopyParams, inputs: HostInputs
 ) -> tuple[KernelArg, ...]:
-    """A GEMM's (A, B, C) or a copy's (src, dst), shaped as ``kernel.make_args`` shapes them."""
+    """A GEMM's (A, B, C) or a copy's (src, dst), shaped as ``kernel.make_args`` shapes them;
+    a Hopper GEMM's fourth argument, its tensor maps, in the emulator's encoding (the device
+    gets the driver's, ``prepare_kernel_case``)."""
     if isinstance(kernel, GemmKernelDef) and isinstance(params, GemmParams):
         shapes = list(kernel.operand_shapes(params))
         draws = inputs.random(shapes, gemm_draw_dtype(kernel.input_dtype))
         a, b = (to_input(x, kernel.input_dtype) for x in draws)
-        return a, b, inputs.poisoned((params.m, params.n), kernel.output_dtype)
+        c = inputs.poisoned((params.m, params.n), kernel.output_dtype)
+        if isinstance(kernel, HopperGemmKernelDef):
+            maps = kernel.operands(params)[3]
+            return a, b, c, maps.dense(np.random.default_rng(0))
+        return a, b, c
     if isinstance(params, CopyParams):
         vectors = params.size_bytes // VECTOR_BYTES
         (pairs,) = inputs.random([(2 * vectors,)], np.float64)
@@ -110,6 +122,9 @@ def prepare_kernel_case(
     params = case.params
     args = host_args(kernel, params, inputs)
     device_args = _to_device(args)
+    if isinstance(kernel, HopperGemmKernelDef) and isinstance(params, GemmParams):
+        device_args[3] = device_tensor_maps(kernel, params, device_args[0], device_args[1])
+        allow_dynamic_shared(kernel.dispatcher(params), kernel.launch(params).dynamic_shared_bytes)
     launcher = kernel.launcher(params)
 
     def repeat() -> None:
@@ -132,7 +147,7 @@ def _check_gemm(
     rng: np.random.Generator,
 ) -> Correctness:
     """Sampled rows of C against the kernel's reference for those rows of A (a GEMM too)."""
-    a, b, c = (np.asarray(arg) for arg in args)
+    a, b, c = (np.asarray(arg) for arg in args[:3])
     spans = sample_spans(params.m, GEMM_SAMPLE_ROWS, rng)
     out = np.concatenate([device_c[start:stop].copy_to_host() for start, stop in spans])
     rows = np.concatenate([np.arange(start, stop) for start, stop in spans])

@@ -103,7 +103,8 @@ def test_a_format_the_gpu_lacks_is_one_line_and_exit_2(gpusim: Invoke, tmp_path:
     path = write(tmp_path, text + 'dtype = "fp8"\n')
     message = (
         f"{path}: workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; no registered "
-        "kernel computes in fp8 yet (the Hopper wgmma kernel it needs is not built)"
+        "kernel computes in fp8 yet (the Hopper wgmma kernels are emulated, not yet costed "
+        "by the engine)"
     )
     for command in ("run", "scenario check"):
         assert_user_error(gpusim(*command.split(), str(path)), message)

@@ -36,7 +36,7 @@ def test_parses_real_lto_ptx(name: str) -> None:
     compiled = compile_ptx(name, GemmParams(64, 64, 32))
     module = parse_ptx(compiled.ptx)
     entry = module.entry()
-    assert module.target == "sm_90" and module.address_size == 64
+    assert module.target == "sm_90a" and module.address_size == 64
     assert entry.name == compiled.entry_name
     assert len(entry.params) == 27  # three 2-D arrays, 9 parameters each
     assert {v.space for v in entry.variables} == {"shared"}

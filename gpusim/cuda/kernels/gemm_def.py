@@ -32,29 +32,41 @@ from gpusim.cuda.kernels.kernel_def import (
     SizeOptions,
     ceil_div,
 )
-from gpusim.cuda.kernels.operands import POISONED, Constant, Operand, RandomNonzero
+from gpusim.cuda.kernels.operands import (
+    POISONED,
+    Computed,
+    Constant,
+    Indices,
+    Operand,
+    RandomNonzero,
+    Values,
+)
 from gpusim.cuda.kernels.params import GemmParams
+from gpusim.cuda.ptx.fp8 import e4m3_to_float64, float_to_e4m3
+from gpusim.cuda.ptx.tensor_map import MAP_WORDS, TensorMap2d
 from gpusim.errors import KernelError
 
 SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
 LADDER_MODULE = "gpusim.cuda.kernels.gemm_ladder"
 TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
 TC_AMPERE_MODULE = "gpusim.cuda.kernels.gemm_tc_ampere"
+TC_HOPPER_MODULE = "gpusim.cuda.kernels.gemm_tc_hopper"
 
 
 NumberFormat = Literal["fp32", "tf32", "fp16", "bf16", "int8", "fp8"]
 """The number formats a GEMM's A and B can hold (a scenario's ``workload.dtype``)."""
-InputDtype = Literal["float32", "tfloat32", "float16", "bfloat16", "int8"]
-"""How a kernel's A and B are held: NumPy's name, or ``tfloat32`` / ``bfloat16`` (fp32 and
-uint16 storage holding values of that format)."""
+InputDtype = Literal["float32", "tfloat32", "float16", "bfloat16", "int8", "float8_e4m3"]
+"""How a kernel's A and B are held: NumPy's name, or ``tfloat32`` / ``bfloat16`` /
+``float8_e4m3`` (fp32, uint16 and uint8 storage holding values of that format)."""
 INPUT_DTYPES: dict[NumberFormat, InputDtype] = {
     "fp32": "float32",
     "tf32": "tfloat32",
     "fp16": "float16",
     "bf16": "bfloat16",
     "int8": "int8",
+    "fp8": "float8_e4m3",
 }
-"""The storage of each format some registered kernel takes (no kernel takes fp8 yet)."""
+"""The storage of each format some kernel takes (fp8: e4m3, the Hopper kernel's)."""
 TENSOR_CORE_MIN_COMPUTE_CAPABILITY: dict[NumberFormat, tuple[int, int]] = {
     "fp16": (7, 0),
     "int8": (7, 5),
@@ -87,13 +99,16 @@ def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_na
 def storage_dtype(input_dtype: str) -> npt.DTypeLike:
     """The NumPy dtype an input format is held in: bf16 as its 16 bits (uint16), tf32 in
     fp32."""
-    return {"bfloat16": np.uint16, "tfloat32": np.float32}.get(input_dtype, input_dtype)
+    storage = {"bfloat16": np.uint16, "tfloat32": np.float32, "float8_e4m3": np.uint8}
+    return storage.get(input_dtype, input_dtype)
 
 
 def to_input(values: npt.NDArray[np.float32], input_dtype: str) -> npt.NDArray[Any]:
     """fp32 values rounded to nearest (ties to even) in ``input_dtype``'s storage: bf16 keeps
-    the upper 16 bits, tf32 the upper 19 (10 mantissa bits), int8 takes codes of values in
-    (-1, 1) (``INT8_SCALE``)."""
+    the upper 16 bits, tf32 the upper 19 (10 mantissa bits), e4m3 as ``fp8`` rounds
+    (saturating at 448), int8 takes codes of values in (-1, 1) (``INT8_SCALE``)."""
+    if input_dtype == "float8_e4m3":
+        return float_to_e4m3(values)
     if input_dtype == "int8":
         codes: npt.NDArray[np.int8] = np.rint(values * np.float32(INT8_SCALE)).astype(np.int8)
         return codes
@@ -110,12 +125,15 @@ def to_input(values: npt.NDArray[np.float32], input_dtype: str) -> npt.NDArray[A
 
 def gemm_draw_dtype(input_dtype: str) -> npt.DTypeLike:
     """The dtype inputs are drawn in before ``to_input``: fp32 for the formats NumPy lacks
-    (bf16, tf32) or that take codes (int8), the format itself otherwise."""
-    return np.float32 if input_dtype in ("bfloat16", "tfloat32", "int8") else input_dtype
+    (bf16, tf32, e4m3) or that take codes (int8), the format itself otherwise."""
+    drawn_in_fp32 = ("bfloat16", "tfloat32", "int8", "float8_e4m3")
+    return np.float32 if input_dtype in drawn_in_fp32 else input_dtype
 
 
 def input_as_float64(array: Any, input_dtype: str) -> npt.NDArray[np.float64]:
     """An input array's values, exactly, in fp64 (bf16 bits are an fp32's upper half)."""
+    if input_dtype == "float8_e4m3":
+        return e4m3_to_float64(np.asarray(array, np.uint8))
     if input_dtype != "bfloat16":
         return np.asarray(array, np.float64)
     widened = np.asarray(array, np.uint16).astype(np.uint32) << np.uint32(16)
@@ -373,6 +391,103 @@ GEMM_TC_AMPERE_FP16 = _tc_ampere("fp16", 32, "k_by_n", 1e-4)
 GEMM_TC_AMPERE_BF16 = _tc_ampere("bf16", 32, "k_by_n", 1e-4)
 GEMM_TC_AMPERE_TF32 = _tc_ampere("tf32", 16, "n_by_k", 1e-4)
 GEMM_TC_AMPERE_INT8 = _tc_ampere("int8", 64, "n_by_k", 0.0)
+
+HOPPER_STAGES = 4
+HOPPER_ROW_BYTES = 128
+"""A k-tile row of A and B: one 128-byte swizzle span (64 bf16/fp16, 128 e4m3)."""
+HOPPER_SWIZZLE_BYTES = 128
+HOPPER_ALIGN_BYTES = 1024
+"""Slack that lets the kernel start its stages on a 128-byte swizzle atom (8 x 128 bytes)."""
+
+
+@dataclass(frozen=True)
+class TensorMaps(Computed):
+    """A Hopper GEMM's fourth argument: A's and B's tensor maps, one 16-word row each, in
+    the emulator's encoding (``gpusim.cuda.ptx.tensor_map``); a GPU run replaces them with
+    the driver's (``gpusim.validate.tensor_maps``)."""
+
+    maps: tuple[TensorMap2d, ...]
+
+    def values(self, indices: Indices, dtype: np.dtype[Any]) -> Values:
+        words = np.concatenate([tensor_map.words() for tensor_map in self.maps])
+        return words[indices].astype(dtype)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HopperGemmKernelDef(GemmKernelDef):
+    """The Hopper GEMM (``gemm_tc_hopper``): A m x k and B n x k through the TMA, whose
+    tensor maps are a fourth argument (``tensor_maps``), and a dynamic shared-memory ring
+    of ``HOPPER_STAGES`` stages of A's and B's ``cta_tile`` rows of ``HOPPER_ROW_BYTES``
+    (``k_multiple`` elements)."""
+
+    def tensor_maps(self, params: GemmParams) -> tuple[TensorMap2d, TensorMap2d]:
+        """A's box of 128 bytes of k by ``cta_tile_m`` rows and B's by ``cta_tile_n``,
+        128-byte swizzle (arguments 0 and 1)."""
+        element_bytes = np.dtype(storage_dtype(self.input_dtype)).itemsize
+        return (
+            self._map(0, params.m, params.k, self.cta_tile_m, element_bytes),
+            self._map(1, params.n, params.k, self.cta_tile_n, element_bytes),
+        )
+
+    @staticmethod
+    def _map(argument: int, rows: int, k: int, box_rows: int, element_bytes: int) -> TensorMap2d:
+        return TensorMap2d(
+            argument=argument,
+            element_bytes=element_bytes,
+            dims=(k, rows),
+            row_stride_bytes=k * element_bytes,
+            box=(HOPPER_ROW_BYTES // element_bytes, box_rows),
+            swizzle_bytes=HOPPER_SWIZZLE_BYTES,
+        )
+
+    def numba_signature(self, params: GemmParams) -> str:
+        return super().numba_signature(params).replace("])", "], uint64[:, ::1])")
+
+    def launch_for(self, params: GemmParams) -> LaunchConfig:
+        grid = super().launch_for(params).grid
+        stage_bytes = (self.cta_tile_m + self.cta_tile_n) * HOPPER_ROW_BYTES
+        dynamic = HOPPER_STAGES * stage_bytes + HOPPER_ALIGN_BYTES
+        return LaunchConfig(grid=grid, block=self.block, dynamic_shared_bytes=dynamic)
+
+    def operands(self, params: GemmParams) -> tuple[Operand, ...]:
+        maps = self.tensor_maps(params)
+        return (
+            *super().operands(params),
+            Operand.of((len(maps), MAP_WORDS), np.uint64, TensorMaps(maps)),
+        )
+
+
+def _tc_hopper(
+    number_format: Literal["fp16", "bf16", "fp8"], element_bytes: int, rel_tolerance: float
+) -> HopperGemmKernelDef:
+    """The Hopper GEMM for one input format of ``element_bytes``."""
+    k_tile = HOPPER_ROW_BYTES // element_bytes
+    return HopperGemmKernelDef(
+        name=f"gemm_tc_hopper_{number_format}",
+        kernel_module=TC_HOPPER_MODULE,
+        sample_params=GemmParams(m=128, n=256, k=5 * k_tile),
+        tensor_cores=True,
+        cta_tile_m=128,
+        cta_tile_n=128,
+        block=(256, 1, 1),
+        number_format=number_format,
+        b_layout="n_by_k",
+        m_multiple=128,
+        n_multiple=128,
+        k_multiple=k_tile,
+        rel_tolerance=rel_tolerance,
+        runs_on_cudasim=False,
+        min_compute_capability=(9, 0),  # wgmma, cp.async.bulk.tensor: sm_90a
+        planning_flops_per_s=600e12,
+    )
+
+
+# As the Ampere kernel: the tensor core's accumulation order and rounding are not specified
+# by PTX. fp8 wgmma on H800 accumulates with about 14 bits of precision (DeepSeek-V3
+# technical report, 2024, section 3.3.2), far from fp32's 24: 1e-2 bounds its error.
+GEMM_TC_HOPPER_BF16 = _tc_hopper("bf16", 2, 1e-4)
+GEMM_TC_HOPPER_FP16 = _tc_hopper("fp16", 2, 1e-4)
+GEMM_TC_HOPPER_FP8 = _tc_hopper("fp8", 1, 1e-2)
 
 VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_NAIVE_UNCOALESCED,

@@ -22,6 +22,7 @@ from gpusim.cuda.ptx.ir import (
     Sink,
     SpecialReg,
     Symbol,
+    TensorAddress,
     VectorOperand,
 )
 from gpusim.cuda.ptx.lexer import Token
@@ -131,7 +132,7 @@ class InstructionParser:
             )
         return Label(token.text) if is_branch else Symbol(token.text)
 
-    def _memory_operand(self) -> MemOperand:
+    def _memory_operand(self) -> MemOperand | TensorAddress:
         cursor = self._cursor
         token = cursor.next()
         base: RegOperand | Symbol | None
@@ -152,5 +153,14 @@ class InstructionParser:
                 negative = not negative
             value = cursor.expect_int()
             offset += -value if negative else value
+        address = MemOperand(base, offset)
+        if cursor.accept(","):
+            coordinates = self._single_operand(is_branch=False)
+            if not isinstance(coordinates, VectorOperand):
+                raise PtxError(
+                    f"PTX line {token.line}: expected {{coordinates}} after a tensor map"
+                )
+            cursor.expect("]")
+            return TensorAddress(address, coordinates)
         cursor.expect("]")
-        return MemOperand(base, offset)
+        return address

@@ -96,6 +96,15 @@ class MemOperand:
 
 
 @dataclass(frozen=True)
+class TensorAddress:
+    """``[tensorMap, {c0, c1, ...}]``: a tensor map's address and the coordinates of a
+    box in its tensor (``cp.async.bulk.tensor``)."""
+
+    tensor_map: MemOperand
+    coordinates: VectorOperand
+
+
+@dataclass(frozen=True)
 class DualOperand:
     """``d|p``: a destination with a second (predicate) destination."""
 
@@ -115,6 +124,7 @@ Operand: TypeAlias = (
     | Sink
     | VectorOperand
     | MemOperand
+    | TensorAddress
     | DualOperand
 )
 

@@ -25,6 +25,7 @@ from gpusim.cuda.ptx.ir import ImmInt, Instruction, VectorOperand
 from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.machine import Machine
 from gpusim.cuda.ptx.operands import CompileContext, Step, writer
+from gpusim.cuda.ptx.ops_hopper import tma_copy
 from gpusim.cuda.ptx.ops_memory import _address_reader, _lane_addresses, _locate, _resolve
 from gpusim.cuda.ptx.types import TYPES
 
@@ -61,9 +62,12 @@ def cp_async_bytes(ins: Instruction) -> int:
 
 def cp_async(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     """``cp.async.{ca,cg}.shared.global``, or its ``commit_group`` / ``wait_group`` /
-    ``wait_all`` (issue slots only: the copy below has completed)."""
+    ``wait_all`` (issue slots only: the copy below has completed); the TMA's
+    ``cp.async.bulk.tensor`` is ``ops_hopper``'s."""
     if ins.modifiers[1:2] in (("commit_group",), ("wait_group",), ("wait_all",)):
         return lambda m: None
+    if ins.modifiers[1:2] == ("bulk",):
+        return tma_copy(ins, index, ctx)
     if "shared" not in ins.modifiers or "global" not in ins.modifiers:
         raise ins.fail("only cp.async between .shared and .global is supported")
     size = cp_async_bytes(ins)

@@ -32,6 +32,8 @@ from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
 """The ``.mMnNkK`` shape of an ``mma`` opcode: 2 x m x n x k operations per warp."""
 
+UNCOSTED_BASES = frozenset({"wgmma", "mbarrier"})
+"""Hopper's asynchronous instructions, which the emulator runs and the engine cannot cost."""
 _NO_DESTINATION = frozenset(
     {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit", "cp"}
 )
@@ -87,6 +89,11 @@ def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str
     ``commit_group`` / ``wait_group`` are memory fences; ``ldmatrix`` is a shared load.
     """
     base = ins.base
+    if base in UNCOSTED_BASES or ins.modifiers[:2] == ("async", "bulk"):
+        raise ins.fail(
+            "the engine does not cost wgmma, mbarrier or TMA (cp.async.bulk) instructions "
+            "yet: kernels using them are emulated, not traced"
+        )
     if base == "cp":
         if ins.modifiers[1:2] in (("commit_group",), ("wait_group",), ("wait_all",)):
             return OpClass.MEMBAR, None
