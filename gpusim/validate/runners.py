@@ -24,6 +24,7 @@ from numba import cuda
 from gpusim.cuda.kernels import CopyParams, GemmParams, KernelArg, KernelDef, LaunchConfig
 from gpusim.cuda.kernels.copy_def import VECTOR_BYTES
 from gpusim.cuda.kernels.gemm_def import (
+    STATIC_SHARED_LIMIT_BYTES,
     GemmKernelDef,
     HopperGemmKernelDef,
     gemm_draw_dtype,
@@ -124,7 +125,9 @@ def prepare_kernel_case(
     device_args = _to_device(args)
     if isinstance(kernel, HopperGemmKernelDef) and isinstance(params, GemmParams):
         device_args[3] = device_tensor_maps(kernel, params, device_args[0], device_args[1])
-        allow_dynamic_shared(kernel.dispatcher(params), kernel.launch(params).dynamic_shared_bytes)
+    dynamic_shared_bytes = kernel.launch(params).dynamic_shared_bytes
+    if dynamic_shared_bytes > STATIC_SHARED_LIMIT_BYTES:
+        allow_dynamic_shared(kernel.dispatcher(params), dynamic_shared_bytes)
     launcher = kernel.launcher(params)
 
     def repeat() -> None:

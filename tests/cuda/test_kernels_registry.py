@@ -33,6 +33,7 @@ from gpusim.errors import KernelError
 from gpusim.workload import CopyWorkload, GemmWorkload
 
 TC_AMPERE_FORMATS = ("fp16", "bf16", "tf32", "int8")
+TC_AMPERE_DEPTH_NAMES = tuple(f"gemm_tc_ampere_fp16_stages{s}" for s in (1, 2, 4))
 
 EXPECTED_NAMES = (
     "allreduce_reduce_scatter_step",
@@ -52,6 +53,7 @@ EXPECTED_NAMES = (
     "gemm_tc_ampere_bf16",
     "gemm_tc_ampere_tf32",
     "gemm_tc_ampere_int8",
+    *TC_AMPERE_DEPTH_NAMES,
     "pointer_chase",
     "read_bandwidth",
     "stream_scale",
@@ -72,6 +74,7 @@ LAUNCH_PARAMS: dict[str, KernelParams] = {
     "gemm_tc_ampere_bf16": GemmParams(m=256, n=384, k=64),
     "gemm_tc_ampere_tf32": GemmParams(m=256, n=384, k=32),
     "gemm_tc_ampere_int8": GemmParams(m=256, n=384, k=128),
+    **dict.fromkeys(TC_AMPERE_DEPTH_NAMES, GemmParams(m=256, n=384, k=64)),
     "copy": CopyParams(size_bytes=16_000),
     "allreduce_reduce_scatter_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
     "allreduce_all_gather_step": AllreduceStepParams(elements=10, ranks=4, step=0, rank=0),
@@ -86,15 +89,15 @@ def test_registry_lists_every_kernel_in_order() -> None:
     assert KERNEL_NAMES == EXPECTED_NAMES
     assert [kernel.name for kernel in KERNELS] == list(EXPECTED_NAMES)
     assert [get_kernel(name).family for name in EXPECTED_NAMES] == (
-        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 13 + ["microbenchmark"] * 3
+        ["allreduce"] * 3 + ["copy"] + ["gemm"] * 16 + ["microbenchmark"] * 3
     )
 
 
 def test_names_by_family_come_from_the_registry() -> None:
     assert kernel_names("allreduce") == EXPECTED_NAMES[:3]
     assert kernel_names("copy") == ("copy",)
-    assert kernel_names("gemm") == EXPECTED_NAMES[4:17]
-    assert kernel_names("microbenchmark") == EXPECTED_NAMES[17:]
+    assert kernel_names("gemm") == EXPECTED_NAMES[4:20]
+    assert kernel_names("microbenchmark") == EXPECTED_NAMES[20:]
 
 
 def test_the_registry_loads_without_numba() -> None:
@@ -115,7 +118,8 @@ def test_the_kernel_function_is_its_modules_namesake(name: str) -> None:
 
 def test_only_the_tensor_core_gemms_need_a_newer_gpu() -> None:
     needs = {kernel.name: kernel.min_compute_capability for kernel in KERNELS}
-    for name in ("gemm_tensor_core", *(f"gemm_tc_ampere_{f}" for f in TC_AMPERE_FORMATS)):
+    ampere = (*(f"gemm_tc_ampere_{f}" for f in TC_AMPERE_FORMATS), *TC_AMPERE_DEPTH_NAMES)
+    for name in ("gemm_tensor_core", *ampere):
         assert needs.pop(name) == (8, 0)
     assert set(needs.values()) == {None}
     tensor_core = get_kernel("gemm_tensor_core")
@@ -404,6 +408,7 @@ def test_only_the_tensor_core_gemms_need_a_real_device() -> None:
     assert [kernel.name for kernel in KERNELS if not kernel.runs_on_cudasim] == [
         "gemm_tensor_core",
         *(f"gemm_tc_ampere_{f}" for f in TC_AMPERE_FORMATS),
+        *TC_AMPERE_DEPTH_NAMES,
     ]
 
 

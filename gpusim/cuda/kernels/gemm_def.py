@@ -50,6 +50,22 @@ SIMT_MODULE = "gpusim.cuda.kernels.gemm_simt"
 LADDER_MODULE = "gpusim.cuda.kernels.gemm_ladder"
 TENSOR_CORE_MODULE = "gpusim.cuda.kernels.gemm_tensor_core"
 TC_AMPERE_MODULE = "gpusim.cuda.kernels.gemm_tc_ampere"
+TC_AMPERE_STAGES = 3
+"""The Ampere-class kernel's pipeline depth (``gemm_tc_ampere.STAGES``)."""
+TC_AMPERE_STAGE_BYTES = 16 * 1024
+"""One stage of it: A's 128 x 64-byte and B's 32 x 256-byte slabs."""
+STATIC_SHARED_LIMIT_BYTES = 48 * 1024
+"""The most static shared memory a kernel may declare; more is dynamic and needs the
+kernel's maximum raised at launch (CUDA C Programming Guide, "Shared Memory")."""
+
+
+def tc_ampere_dynamic_shared_bytes(stages: int) -> int:
+    """Dynamic shared memory the Ampere-class kernel of ``stages`` launches with: none while
+    its stages fit the static limit, all of them beyond it."""
+    size = stages * TC_AMPERE_STAGE_BYTES
+    return size if size > STATIC_SHARED_LIMIT_BYTES else 0
+
+
 TC_HOPPER_MODULE = "gpusim.cuda.kernels.gemm_tc_hopper"
 
 
@@ -168,6 +184,8 @@ class GemmKernelDef(KernelDef[GemmParams]):
     n_multiple: int = 1
     k_multiple: int = 1
     grid_x_walks: Literal["n", "m"] = "n"
+    dynamic_shared_bytes: int = 0
+    """Dynamic shared memory each CTA launches with (0: its shared memory is all static)."""
 
     @property
     def input_dtype(self) -> InputDtype:
@@ -210,7 +228,9 @@ class GemmKernelDef(KernelDef[GemmParams]):
         columns = ceil_div(params.n, self.cta_tile_n)
         rows = ceil_div(params.m, self.cta_tile_m)
         grid = (columns, rows, 1) if self.grid_x_walks == "n" else (rows, columns, 1)
-        return LaunchConfig(grid=grid, block=self.block)
+        return LaunchConfig(
+            grid=grid, block=self.block, dynamic_shared_bytes=self.dynamic_shared_bytes
+        )
 
     def operands(self, params: GemmParams) -> tuple[Operand, ...]:
         """A and B drawn in fp32 and rounded to the input format; C poisoned."""
@@ -361,11 +381,15 @@ def _tc_ampere(
     k_tile: int,
     b_layout: Literal["k_by_n", "n_by_k"],
     rel_tolerance: float,
+    stages: int = TC_AMPERE_STAGES,
 ) -> GemmKernelDef:
     """The Ampere-class tensor-core GEMM (``gemm_tc_ampere``) for one input format: the same
-    128 x 128 tile and 64-byte k-rows of A in every format, so ``k_tile`` elements each."""
+    128 x 128 tile and 64-byte k-rows of A in every format, so ``k_tile`` elements each.
+    Other pipeline depths than ``TC_AMPERE_STAGES`` (fp16 only) carry it in their name."""
+    suffix = "" if stages == TC_AMPERE_STAGES else f"_stages{stages}"
     return GemmKernelDef(
-        name=f"gemm_tc_ampere_{number_format}",
+        name=f"gemm_tc_ampere_{number_format}{suffix}",
+        dynamic_shared_bytes=tc_ampere_dynamic_shared_bytes(stages),
         kernel_module=TC_AMPERE_MODULE,
         sample_params=GemmParams(m=128, n=256, k=4 * k_tile),
         tensor_cores=True,
@@ -391,6 +415,10 @@ GEMM_TC_AMPERE_FP16 = _tc_ampere("fp16", 32, "k_by_n", 1e-4)
 GEMM_TC_AMPERE_BF16 = _tc_ampere("bf16", 32, "k_by_n", 1e-4)
 GEMM_TC_AMPERE_TF32 = _tc_ampere("tf32", 16, "n_by_k", 1e-4)
 GEMM_TC_AMPERE_INT8 = _tc_ampere("int8", 64, "n_by_k", 0.0)
+GEMM_TC_AMPERE_FP16_DEPTHS = tuple(
+    _tc_ampere("fp16", 32, "k_by_n", 1e-4, stages) for stages in (1, 2, 4)
+)
+"""The fp16 kernel with a pipeline of 1, 2 and 4 stages (``gemm_tc_ampere_fp16`` has 3)."""
 
 HOPPER_STAGES = 4
 HOPPER_ROW_BYTES = 128
@@ -503,5 +531,6 @@ VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_TC_AMPERE_BF16,
     GEMM_TC_AMPERE_TF32,
     GEMM_TC_AMPERE_INT8,
+    *GEMM_TC_AMPERE_FP16_DEPTHS,
 )
 """Every GEMM variant, in the order the registry lists them."""

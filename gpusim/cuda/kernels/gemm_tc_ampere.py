@@ -10,7 +10,10 @@ its 8 warps (2 along m x 4 along n) own 64 x 32 warp tiles (4 x 4 ``mma`` tiles 
   and two for B's 32 x 128 slab, into one of ``STAGES`` shared-memory stages; each k-tile's
   copies are one ``commit_group``. The loop runs ``STAGES - 1`` k-tiles ahead of the
   compute: at k-tile ``c`` it copies k-tile ``c + STAGES - 1`` and ``wait_group``s until
-  at most ``STAGES - 1`` groups are pending, i.e. k-tile ``c`` has landed.
+  at most ``STAGES - 1`` groups are pending, i.e. k-tile ``c`` has landed. The fp16 kernel
+  also comes with 1, 2 and 4 stages (``gemm_tc_ampere_fp16_stagesN``) for studies of the
+  pipeline's depth; 4 stages (64 KiB) pass the 48 KiB static limit and live in dynamic
+  shared memory.
 * **Fragments.** ``ldmatrix.x4`` loads the A fragments of a 16 x 16 mma tile (four 8 x 8
   matrices: rows 0-7 / 8-15 x k 0-7 / 8-15, in the a0..a3 order of the PTX ISA's m16n8k16
   fragment layout); ``ldmatrix.x4.trans`` loads the B fragments of two n8 tiles from B's
@@ -51,10 +54,16 @@ from numba import cuda
 from numba.cuda import types
 from numba.cuda.extending import intrinsic
 
+from gpusim.cuda.kernels.gemm_def import (
+    TC_AMPERE_STAGE_BYTES,
+    TC_AMPERE_STAGES,
+    tc_ampere_dynamic_shared_bytes,
+)
 from gpusim.cuda.kernels.kernel_def import THREADS_PER_WARP
 
-STAGES = 3
-"""Shared-memory stages of the copy pipeline."""
+STAGES = TC_AMPERE_STAGES
+"""Shared-memory stages of the copy pipeline (the fp16 kernel also comes with 1, 2 and 4,
+for studies of the pipeline's depth: ``gemm_def.GEMM_TC_AMPERE_FP16_DEPTHS``)."""
 CTA_TILE_M = 128
 CTA_TILE_N = 128
 CTA_TILE_K = 32
@@ -80,11 +89,10 @@ A_COPY_ROW_STEP = THREADS // A_ROW_CHUNKS  # 64 rows between a thread's two A ch
 B_COPY_ROW_STEP = THREADS // B_ROW_CHUNKS  # 16 k-rows between a thread's two B chunks
 A_COPY_SHARED_STEP = A_COPY_ROW_STEP * A_ROW_BYTES
 B_COPY_SHARED_STEP = B_COPY_ROW_STEP * B_ROW_BYTES
+assert A_STAGE_BYTES + B_STAGE_BYTES == TC_AMPERE_STAGE_BYTES  # gemm_def's figure
 WORD_BYTES = 4
 A_TILES_WORDS = STAGES * A_STAGE_BYTES // WORD_BYTES  # shared memory of all A stages
-B_TILES_WORDS = STAGES * B_STAGE_BYTES // WORD_BYTES
 
-WAIT_PTX = f"cp.async.wait_group {STAGES - 1};"
 CP_ASYNC_PTX = "cp.async.cg.shared.global [$0], [$1], 16;"
 LDMATRIX_PTX = "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {$0, $1, $2, $3}, [$4];"
 LDMATRIX_TRANS_PTX = "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {$0, $1, $2, $3}, [$4];"
@@ -159,17 +167,26 @@ def cp_async_commit(typingctx):
     return sig, codegen
 
 
-@intrinsic
-@no_type_check
-def cp_async_wait(typingctx):
-    """Wait until at most ``STAGES - 1`` of this thread's committed groups are pending."""
-    sig = types.void()
+def _cp_async_wait(pending: int) -> Any:
+    """An intrinsic that waits until at most ``pending`` of this thread's committed groups
+    are still in flight."""
 
-    def codegen(context, builder, signature, args):
-        _asm(builder, ir.VoidType(), [], WAIT_PTX, "")
-        return context.get_dummy_value()
+    @intrinsic
+    @no_type_check
+    def cp_async_wait(typingctx):
+        sig = types.void()
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            _asm(builder, ir.VoidType(), [], f"cp.async.wait_group {pending};", "")
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return cp_async_wait
+
+
+cp_async_wait = _cp_async_wait(STAGES - 1)
+"""k-tile ``c`` has landed once at most the ``STAGES - 1`` newer ones are pending."""
 
 
 def _ldmatrix(text: str) -> Any:
@@ -224,13 +241,21 @@ mma_tf32 = _mma(MMA_TF32_PTX, types.float32, MMA_CONSTRAINTS)
 mma_int8 = _mma(MMA_INT8_PTX, types.int32, MMA_INT8_CONSTRAINTS)
 
 
-def _kernel(mma: Callable[..., Any], name: str) -> Any:
-    """The GEMM kernel, named ``name``, with ``mma`` as its tensor-core instruction."""
+def _kernel(mma: Callable[..., Any], name: str, stages: int = STAGES) -> Any:
+    """The GEMM kernel, named ``name``, with ``mma`` as its tensor-core instruction and a
+    pipeline of ``stages``. A's and B's stages are two static shared arrays while they fit
+    the static limit; beyond it both names declare the dynamic array (size 0, sized by the
+    launch: ``gemm_def.tc_ampere_dynamic_shared_bytes``), B's stages after A's."""
+    dynamic = tc_ampere_dynamic_shared_bytes(stages) > 0
+    a_words = 0 if dynamic else stages * A_STAGE_BYTES // WORD_BYTES
+    b_words = 0 if dynamic else stages * B_STAGE_BYTES // WORD_BYTES
+    b_tiles_offset = stages * A_STAGE_BYTES if dynamic else 0
+    wait_for_oldest = _cp_async_wait(stages - 1)
 
     @no_type_check
     def gemm(a, b, c):
-        a_tiles = cuda.shared.array(A_TILES_WORDS, np.uint32)
-        b_tiles = cuda.shared.array(B_TILES_WORDS, np.uint32)
+        a_tiles = cuda.shared.array(a_words, np.uint32)
+        b_tiles = cuda.shared.array(b_words, np.uint32)
         acc = cuda.local.array((MMAS_M, MMAS_N, 4), np.float32)
         a_frag = cuda.local.array((MMAS_M, 4), np.uint32)
         b_frag = cuda.local.array((MMAS_N, 2), np.uint32)
@@ -249,7 +274,7 @@ def _kernel(mma: Callable[..., Any], name: str) -> Any:
         a_row, a_chunk = tid // A_ROW_CHUNKS, tid % A_ROW_CHUNKS
         b_row, b_chunk = tid // B_ROW_CHUNKS, tid % B_ROW_CHUNKS
         a_shared = shared_address(a_tiles)
-        b_shared = shared_address(b_tiles)
+        b_shared = shared_address(b_tiles) + b_tiles_offset
         a_copy_to = a_row * A_ROW_BYTES + ((a_chunk ^ ((a_row >> 1) & 3)) * CHUNK_BYTES)
         b_copy_to = b_row * B_ROW_BYTES + ((b_chunk ^ (b_row & 7)) * CHUNK_BYTES)
         a_copy_from = global_address(a) + ((row0 + a_row) * k + a_chunk * 8) * ELEMENT_BYTES
@@ -262,9 +287,9 @@ def _kernel(mma: Callable[..., Any], name: str) -> Any:
         group = lane // 4
         tig = lane % 4
         tiles = k // CTA_TILE_K
-        for t in range(tiles + STAGES - 1):
+        for t in range(tiles + stages - 1):
             if t < tiles:
-                stage = t % STAGES
+                stage = t % stages
                 for i in range(COPIES_PER_THREAD):
                     cp_async_16(
                         a_shared + stage * A_STAGE_BYTES + a_copy_to + i * A_COPY_SHARED_STEP,
@@ -275,12 +300,12 @@ def _kernel(mma: Callable[..., Any], name: str) -> Any:
                         b_copy_from + (t * CTA_TILE_K + i * B_COPY_ROW_STEP) * n * ELEMENT_BYTES,
                     )  # fmt: skip
             cp_async_commit()
-            ready = t - (STAGES - 1)
+            ready = t - (stages - 1)
             if ready >= 0:
-                cp_async_wait()
+                wait_for_oldest()
                 cuda.syncthreads()
-                a_stage = a_shared + (ready % STAGES) * A_STAGE_BYTES
-                b_stage = b_shared + (ready % STAGES) * B_STAGE_BYTES
+                a_stage = a_shared + (ready % stages) * A_STAGE_BYTES
+                b_stage = b_shared + (ready % stages) * B_STAGE_BYTES
                 for ks in range(K_STEPS):
                     for mi in range(MMAS_M):
                         row = warp_row + mi * MMA_M + lane_row
@@ -408,6 +433,9 @@ def _kernel_tn(mma: Callable[..., Any], accumulator: Any, element_bytes: int, na
 
 
 gemm_tc_ampere_fp16 = _kernel(mma_f16, "gemm_tc_ampere_fp16")
+gemm_tc_ampere_fp16_stages1 = _kernel(mma_f16, "gemm_tc_ampere_fp16_stages1", stages=1)
+gemm_tc_ampere_fp16_stages2 = _kernel(mma_f16, "gemm_tc_ampere_fp16_stages2", stages=2)
+gemm_tc_ampere_fp16_stages4 = _kernel(mma_f16, "gemm_tc_ampere_fp16_stages4", stages=4)
 gemm_tc_ampere_bf16 = _kernel(mma_bf16, "gemm_tc_ampere_bf16")
 gemm_tc_ampere_tf32 = _kernel_tn(mma_tf32, np.float32, 4, "gemm_tc_ampere_tf32")
 gemm_tc_ampere_int8 = _kernel_tn(mma_int8, np.int32, 1, "gemm_tc_ampere_int8")
