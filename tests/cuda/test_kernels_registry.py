@@ -253,6 +253,11 @@ def test_launch_config_counts() -> None:
             GemmParams(m=64, n=64, k=48),
             "gemm_tensor_core: k must be a multiple of 32, got 48",
         ),
+        (
+            "gemm_naive",
+            GemmParams(m=1, n=1, k=2**31 + 1),
+            "gemm_naive: k must be at most 2147483648 for its 32-bit k loop, got 2147483649",
+        ),
         ("copy", CopyParams(size_bytes=100), "copy: size_bytes must be a multiple of 16, got 100"),
         ("copy", GemmParams(1, 1, 1), "copy: params must be CopyParams, got GemmParams"),
     ],

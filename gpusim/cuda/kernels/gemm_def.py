@@ -72,6 +72,9 @@ INT32_POISON = int(np.iinfo(np.int32).max)
 """What an int32 output holds before the kernel writes it, all ones as integer outputs are
 poisoned (no GEMM of int8 codes reaches it below k = 2^31 / 127^2, about 133000)."""
 POISONED_INT32 = Constant(INT32_POISON)
+U32_LOOP_MAX_K = 2**31
+"""The largest k of kernels whose k loop counts in 32 bits (``u32``, as the source's CUDA C
+counts in ``int``): the counter and its last step stay below 2^32."""
 
 
 def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_name: str) -> None:
@@ -134,6 +137,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     (``"n_by_k"``). ``tensor_cores`` says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
     every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
+    ``max_k`` is the largest k the kernel takes (None: no limit below the operands' size).
     """
 
     family: Literal["gemm"] = "gemm"
@@ -150,6 +154,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     n_multiple: int = 1
     k_multiple: int = 1
     grid_x_walks: Literal["n", "m"] = "n"
+    max_k: int | None = None
 
     @property
     def input_dtype(self) -> InputDtype:
@@ -187,6 +192,10 @@ class GemmKernelDef(KernelDef[GemmParams]):
                 raise KernelError(
                     f"{self.name}: {field} must be a multiple of {multiple}, got {value}"
                 )
+        if self.max_k is not None and params.k > self.max_k:
+            raise KernelError(
+                f"{self.name}: k must be at most {self.max_k} for its 32-bit k loop, got {params.k}"
+            )
 
     def launch_for(self, params: GemmParams) -> LaunchConfig:
         columns = ceil_div(params.n, self.cta_tile_n)
@@ -234,6 +243,7 @@ GEMM_NAIVE_UNCOALESCED = GemmKernelDef(
     cta_tile_n=32,
     block=(32, 32, 1),
     grid_x_walks="m",
+    max_k=U32_LOOP_MAX_K,
     rel_tolerance=1e-5,
     planning_flops_per_s=0.3e12,
 )
@@ -246,6 +256,7 @@ GEMM_NAIVE = GemmKernelDef(
     cta_tile_m=16,
     cta_tile_n=16,
     block=(16, 16, 1),
+    max_k=U32_LOOP_MAX_K,
     rel_tolerance=1e-5,
     planning_flops_per_s=1.5e12,
 )
@@ -259,6 +270,7 @@ def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: floa
         cta_tile_m=tile,
         cta_tile_n=tile,
         block=(tile, tile, 1),
+        max_k=U32_LOOP_MAX_K,
         rel_tolerance=1e-5,
         planning_flops_per_s=planning_flops_per_s,
     )
@@ -297,6 +309,7 @@ GEMM_1D_BLOCKTILED_64 = GemmKernelDef(
     m_multiple=64,
     n_multiple=64,
     k_multiple=8,
+    max_k=U32_LOOP_MAX_K,
     rel_tolerance=1e-5,
     planning_flops_per_s=8e12,
 )
