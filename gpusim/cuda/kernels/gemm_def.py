@@ -72,9 +72,9 @@ INT32_POISON = int(np.iinfo(np.int32).max)
 """What an int32 output holds before the kernel writes it, all ones as integer outputs are
 poisoned (no GEMM of int8 codes reaches it below k = 2^31 / 127^2, about 133000)."""
 POISONED_INT32 = Constant(INT32_POISON)
-U32_LOOP_MAX_K = 2**31
-"""The largest k of kernels whose k loop counts in 32 bits (``u32``, as the source's CUDA C
-counts in ``int``): the counter and its last step stay below 2^32."""
+U32_INDEX_MAX_SIZE = 2**31
+"""The largest m, n and k of kernels that index and count their k loop in 32 bits (``u32``,
+as the source's CUDA C does in ``int``): an index and its last step stay below 2^32."""
 
 
 def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_name: str) -> None:
@@ -137,7 +137,8 @@ class GemmKernelDef(KernelDef[GemmParams]):
     (``"n_by_k"``). ``tensor_cores`` says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
     every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
-    ``max_k`` is the largest k the kernel takes (None: no limit below the operands' size).
+    ``max_size`` is the largest m, n and k the kernel takes (None: no limit below the
+    operands' size).
     """
 
     family: Literal["gemm"] = "gemm"
@@ -154,7 +155,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     n_multiple: int = 1
     k_multiple: int = 1
     grid_x_walks: Literal["n", "m"] = "n"
-    max_k: int | None = None
+    max_size: int | None = None
 
     @property
     def input_dtype(self) -> InputDtype:
@@ -192,10 +193,11 @@ class GemmKernelDef(KernelDef[GemmParams]):
                 raise KernelError(
                     f"{self.name}: {field} must be a multiple of {multiple}, got {value}"
                 )
-        if self.max_k is not None and params.k > self.max_k:
-            raise KernelError(
-                f"{self.name}: k must be at most {self.max_k} for its 32-bit k loop, got {params.k}"
-            )
+            if self.max_size is not None and value > self.max_size:
+                raise KernelError(
+                    f"{self.name}: {field} must be at most {self.max_size} for its 32-bit "
+                    f"indices, got {value}"
+                )
 
     def launch_for(self, params: GemmParams) -> LaunchConfig:
         columns = ceil_div(params.n, self.cta_tile_n)
@@ -243,7 +245,7 @@ GEMM_NAIVE_UNCOALESCED = GemmKernelDef(
     cta_tile_n=32,
     block=(32, 32, 1),
     grid_x_walks="m",
-    max_k=U32_LOOP_MAX_K,
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=0.3e12,
 )
@@ -253,13 +255,15 @@ GEMM_NAIVE = GemmKernelDef(
     name="gemm_naive",
     kernel_module=SIMT_MODULE,
     sample_params=GemmParams(m=33, n=47, k=19),
-    cta_tile_m=16,
-    cta_tile_n=16,
-    block=(16, 16, 1),
-    max_k=U32_LOOP_MAX_K,
+    cta_tile_m=32,
+    cta_tile_n=32,
+    block=(32, 32, 1),
+    grid_x_walks="m",
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=1.5e12,
 )
+"""The source's kernel 2: 32x32 threads, threadIdx.x along columns of C, grid x along rows."""
 
 
 def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: float) -> GemmKernelDef:
@@ -270,7 +274,7 @@ def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: floa
         cta_tile_m=tile,
         cta_tile_n=tile,
         block=(tile, tile, 1),
-        max_k=U32_LOOP_MAX_K,
+        max_size=U32_INDEX_MAX_SIZE,
         rel_tolerance=1e-5,
         planning_flops_per_s=planning_flops_per_s,
     )
@@ -309,7 +313,7 @@ GEMM_1D_BLOCKTILED_64 = GemmKernelDef(
     m_multiple=64,
     n_multiple=64,
     k_multiple=8,
-    max_k=U32_LOOP_MAX_K,
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=8e12,
 )
