@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -97,19 +96,22 @@ def source_cubin(kernels_dir: Path, rung: Rung) -> bytes:
     code = (_PRELUDE + text + instantiation).encode()
     err, program = nvrtc.nvrtcCreateProgram(code, rung.source_file.encode(), 0, [], [])
     _check(nvrtc, err, rung)
-    options = [f"-arch=sm_{CC[0]}{CC[1]}".encode(), b"-std=c++17"]
-    (err,) = nvrtc.nvrtcCompileProgram(program, len(options), options)
-    if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-        _, size = nvrtc.nvrtcGetProgramLogSize(program)
-        log = b" " * size
-        nvrtc.nvrtcGetProgramLog(program, log)
-        raise SystemExit(f"rung {rung.number}: NVRTC failed:\n{log.decode(errors='replace')}")
-    err, size = nvrtc.nvrtcGetCUBINSize(program)
-    _check(nvrtc, err, rung)
-    cubin = b" " * size
-    (err,) = nvrtc.nvrtcGetCUBIN(program, cubin)
-    _check(nvrtc, err, rung)
-    return cubin
+    try:
+        options = [f"-arch=sm_{CC[0]}{CC[1]}".encode(), b"-std=c++17"]
+        (err,) = nvrtc.nvrtcCompileProgram(program, len(options), options)
+        if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            _, size = nvrtc.nvrtcGetProgramLogSize(program)
+            log = b" " * size
+            nvrtc.nvrtcGetProgramLog(program, log)
+            raise SystemExit(f"rung {rung.number}: NVRTC failed:\n{log.decode(errors='replace')}")
+        err, size = nvrtc.nvrtcGetCUBINSize(program)
+        _check(nvrtc, err, rung)
+        cubin = bytes(int(size))
+        (err,) = nvrtc.nvrtcGetCUBIN(program, cubin)
+        _check(nvrtc, err, rung)
+        return cubin
+    finally:
+        nvrtc.nvrtcDestroyProgram(program)
 
 
 def _check(nvrtc: object, err: object, rung: Rung) -> None:
@@ -184,11 +186,13 @@ def print_rung(rung: Rung, kernels_dir: Path, show_listing: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kernels_dir", type=Path, help="SGEMM_CUDA's src/kernels folder")
-    parser.add_argument("--rung", type=int, action="append", help="only these rungs (1-6)")
+    parser.add_argument(
+        "--rung", type=int, action="append", choices=range(1, 7), help="only these rungs"
+    )
     parser.add_argument("--listing", action="store_true", help="print each loop's SASS")
     args = parser.parse_args()
     if not (args.kernels_dir / RUNGS[0].source_file).is_file():
-        sys.exit(f"kernels_dir: no {RUNGS[0].source_file} in {args.kernels_dir}")
+        parser.error(f"kernels_dir: no {RUNGS[0].source_file} in {args.kernels_dir}")
     for rung in RUNGS:
         if args.rung is None or rung.number in args.rung:
             print_rung(rung, args.kernels_dir, args.listing)
