@@ -136,7 +136,8 @@ class GemmKernelDef(KernelDef[GemmParams]):
     tensor-core GEMMs do (cuBLASLt's IMMA takes only transposed-B, "TN", layouts), n x k
     (``"n_by_k"``). ``tensor_cores`` says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
-    every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
+    every kernel but the source's kernels 1 and 2 (``gemm_naive_uncoalesced``,
+    ``gemm_naive``), whose grid x walks rows (``"m"``) as the source's runner launches them.
     ``max_size`` is the largest m, n and k the kernel takes (None: no limit below the
     operands' size).
     """
