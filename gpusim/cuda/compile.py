@@ -355,7 +355,7 @@ def sass_listing(compiled: CompiledKernel, *, cache_dir: Path | None = None) -> 
     """
     if compiled.cubin is None:
         raise KernelError(f"{compiled.kernel_name}: no cubin (nvJitLink unavailable)")
-    nvdisasm = _find_nvdisasm()
+    nvdisasm = find_nvdisasm()
     digest = hashlib.sha256(compiled.cubin + nvdisasm.encode()).hexdigest()
     path = (cache_dir or gpusim_cache_dir()) / "sass" / f"{digest}.txt"
     try:
@@ -375,7 +375,8 @@ def sass_listing(compiled: CompiledKernel, *, cache_dir: Path | None = None) -> 
     return listing
 
 
-def _find_nvdisasm() -> str:
+def find_nvdisasm() -> str:
+    """The path of the nvidia-cuda-nvdisasm wheel's nvdisasm; KernelError where it is absent."""
     from cuda.pathfinder import find_nvidia_binary_utility
 
     path = find_nvidia_binary_utility("nvdisasm")

@@ -49,10 +49,10 @@ def test_row4_a_gemm_too_big_for_the_gpu_names_the_field(gpusim: Invoke, tmp_pat
     path = tmp_path / "s.toml"
     path.write_text(
         'schema_version = 1\n[gpu]\npreset = "H100-SXM5-80GB"\n'
-        '[workload]\nkind = "gemm"\nkernel = "gemm_naive"\nm = 1000000000000\nn = 64\nk = 64\n'
+        '[workload]\nkind = "gemm"\nkernel = "gemm_naive"\nm = 2000000000\nn = 64\nk = 64\n'
     )
     message = (
-        "workload.m: gemm_naive's operands take 465.7 TiB, more than the H100-SXM5-80GB's "
+        "workload.m: gemm_naive's operands take 953.7 GiB, more than the H100-SXM5-80GB's "
         "memory (dram.capacity_bytes), 79.65 GiB"
     )
     refused_everywhere(gpusim, tmp_path, path, message)
@@ -68,8 +68,8 @@ def test_row4_a_huge_sm_count_is_refused(gpusim: Invoke, tmp_path: Path) -> None
 def test_row4_trace_refuses_operands_beyond_the_gpu(gpusim: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "t.npz"
     assert_user_error(
-        gpusim("trace", "gemm_naive", "--size", "1000000000000x64x64", "--out", str(out)),
-        "--size 1000000000000x64x64: m: gemm_naive's operands take 465.7 TiB, more than the "
+        gpusim("trace", "gemm_naive", "--size", "2000000000x64x64", "--out", str(out)),
+        "--size 2000000000x64x64: m: gemm_naive's operands take 953.7 GiB, more than the "
         "H100-SXM5-80GB's memory (dram.capacity_bytes), 79.65 GiB",
     )
     assert not out.exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gpusim.cuda.compile import compile_ptx
+from gpusim.cuda.compile import compile_ptx, sass_opcode_counts
 from gpusim.cuda.kernels import GemmParams, get_kernel
 from gpusim.cuda.ptx import emulate
 from gpusim.cuda.trace import OpClass
@@ -80,13 +80,22 @@ def test_kernel_6_moves_global_data_and_reads_shared_fragments_as_float4() -> No
     assert "st.shared.f32" in opcodes
 
 
-def test_kernel_4_reads_one_b_value_per_eight_fmas() -> None:
-    ptx = compile_ptx("gemm_1d_blocktiled_64", GemmParams(256, 256, 256)).ptx
-    lines = [line.split()[0] for line in ptx.splitlines() if line.strip()]
-    shared_loads = sum(1 for op in lines if op == "ld.shared.f32")
-    fmas = sum(1 for op in lines if op == "fma.rn.f32")
-    # Per k in the slab: one B value and 8 A values from shared memory, 8 FMAs.
-    assert fmas * 9 == shared_loads * 8
+def test_kernel_4_reads_its_slab_as_the_source_does_in_sass() -> None:
+    # sm_86, as the A6000 runs it: the 8-step slab loop unrolls completely (64 FFMA); per
+    # step one LDS of B; a thread's 8 A values of a slab row are contiguous, two LDS.128
+    # per row: 16 LDS.128 and 8 LDS per slab, the source's kernel 4 SASS
+    # (bench/bench_ladder_sass.py).
+    compiled = compile_ptx("gemm_1d_blocktiled_64", GemmParams(256, 256, 256), (8, 6))
+    counts = sass_opcode_counts(compiled)
+    assert (counts["FFMA"], counts["LDS.128"], counts["LDS"]) == (64, 16, 8)
+
+
+@pytest.mark.parametrize("name", ["gemm_naive", "gemm_naive_uncoalesced"])
+def test_naive_k_loop_unrolls_by_16_without_range_selects(name: str) -> None:
+    # The 32-bit k counter: ptxas's loops of 16, 4 and 1 steps as for the source's kernels
+    # 1 and 2 (21 FFMA, 8 more outside the loops), and none of the SELs of Numba's range.
+    counts = sass_opcode_counts(compile_ptx(name, GemmParams(256, 256, 256), (8, 6)))
+    assert (counts["FFMA"], counts.get("SEL", 0)) == (29, 0)
 
 
 @pytest.mark.parametrize("name", LADDER)

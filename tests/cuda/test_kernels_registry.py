@@ -195,7 +195,7 @@ def test_unknown_kernel_names_the_known_ones() -> None:
     ("name", "grid", "block"),
     [
         ("gemm_naive_uncoalesced", (2, 2, 1), (32, 32, 1)),  # grid x along rows of C
-        ("gemm_naive", (3, 3, 1), (16, 16, 1)),
+        ("gemm_naive", (2, 2, 1), (32, 32, 1)),  # grid x along rows, as the source's kernel 2
         ("gemm_smem_tiled_16", (2, 3, 1), (16, 16, 1)),
         ("gemm_smem_tiled_32", (3, 4, 1), (32, 32, 1)),
         ("gemm_register_blocked_64", (3, 2, 1), (16, 16, 1)),
@@ -256,6 +256,11 @@ def test_launch_config_counts() -> None:
             "gemm_tensor_core",
             GemmParams(m=64, n=64, k=48),
             "gemm_tensor_core: k must be a multiple of 32, got 48",
+        ),
+        (
+            "gemm_naive",
+            GemmParams(m=1, n=1, k=2**31 + 1),
+            "gemm_naive: k must be at most 2147483648 for its 32-bit indices, got 2147483649",
         ),
         ("copy", CopyParams(size_bytes=100), "copy: size_bytes must be a multiple of 16, got 100"),
         ("copy", GemmParams(1, 1, 1), "copy: params must be CopyParams, got GemmParams"),

@@ -110,7 +110,7 @@ def test_newer_version_is_refused(trace: KernelTrace, tmp_path: Path) -> None:
         KernelTrace.load(path)
 
 
-N_INSTRUCTIONS = 138
+N_INSTRUCTIONS = 131
 """Instructions of the fixture's kernel (checked below, so the messages above stay exact)."""
 
 

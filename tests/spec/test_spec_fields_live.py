@@ -199,7 +199,7 @@ GPU_FIELDS: dict[str, tuple[str, Any]] = {
     "l1.shared_bank_width_bytes": ("tiled_gemm", 1),
     "l2.size_bytes": ("naive_gemm", 80 * 16 * 128),
     "l2.slices": ("copy", 2),
-    "l2.associativity": ("naive_gemm", 1),
+    "l2.associativity": ("tiled_gemm", 1),
     "l2.line_bytes": ("copy", 64),
     "l2.sector_bytes": ("copy", 64),
     "l2.latency_cycles": ("tiled_gemm", None),

@@ -100,6 +100,9 @@ INT32_POISON = int(np.iinfo(np.int32).max)
 """What an int32 output holds before the kernel writes it, all ones as integer outputs are
 poisoned (no GEMM of int8 codes reaches it below k = 2^31 / 127^2, about 133000)."""
 POISONED_INT32 = Constant(INT32_POISON)
+U32_INDEX_MAX_SIZE = 2**31
+"""The largest m, n and k of kernels that index and count their k loop in 32 bits (``u32``,
+as the source's CUDA C does in ``int``): an index and its last step stay below 2^32."""
 
 
 def check_format_on_gpu(number_format: NumberFormat, cc: tuple[int, int], gpu_name: str) -> None:
@@ -167,7 +170,10 @@ class GemmKernelDef(KernelDef[GemmParams]):
     tensor-core GEMMs do (cuBLASLt's IMMA takes only transposed-B, "TN", layouts), n x k
     (``"n_by_k"``). ``tensor_cores`` says which roof bounds it.
     ``grid_x_walks`` is the dimension of C that blockIdx.x walks: columns (``"n"``) for
-    every kernel but the source's uncoalesced kernel 1, whose grid x walks rows (``"m"``).
+    every kernel but the source's kernels 1 and 2 (``gemm_naive_uncoalesced``,
+    ``gemm_naive``), whose grid x walks rows (``"m"``) as the source's runner launches them.
+    ``max_size`` is the largest m, n and k the kernel takes (None: no limit below the
+    operands' size).
     """
 
     family: Literal["gemm"] = "gemm"
@@ -186,6 +192,7 @@ class GemmKernelDef(KernelDef[GemmParams]):
     grid_x_walks: Literal["n", "m"] = "n"
     dynamic_shared_bytes: int = 0
     """Dynamic shared memory each CTA launches with (0: its shared memory is all static)."""
+    max_size: int | None = None
 
     @property
     def input_dtype(self) -> InputDtype:
@@ -222,6 +229,11 @@ class GemmKernelDef(KernelDef[GemmParams]):
             if value % multiple:
                 raise KernelError(
                     f"{self.name}: {field} must be a multiple of {multiple}, got {value}"
+                )
+            if self.max_size is not None and value > self.max_size:
+                raise KernelError(
+                    f"{self.name}: {field} must be at most {self.max_size} for its 32-bit "
+                    f"indices, got {value}"
                 )
 
     def launch_for(self, params: GemmParams) -> LaunchConfig:
@@ -272,6 +284,7 @@ GEMM_NAIVE_UNCOALESCED = GemmKernelDef(
     cta_tile_n=32,
     block=(32, 32, 1),
     grid_x_walks="m",
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=0.3e12,
 )
@@ -281,12 +294,15 @@ GEMM_NAIVE = GemmKernelDef(
     name="gemm_naive",
     kernel_module=SIMT_MODULE,
     sample_params=GemmParams(m=33, n=47, k=19),
-    cta_tile_m=16,
-    cta_tile_n=16,
-    block=(16, 16, 1),
+    cta_tile_m=32,
+    cta_tile_n=32,
+    block=(32, 32, 1),
+    grid_x_walks="m",
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=1.5e12,
 )
+"""The source's kernel 2: 32x32 threads, threadIdx.x along columns of C, grid x along rows."""
 
 
 def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: float) -> GemmKernelDef:
@@ -297,6 +313,7 @@ def _smem_tiled(tile: int, sample_params: GemmParams, planning_flops_per_s: floa
         cta_tile_m=tile,
         cta_tile_n=tile,
         block=(tile, tile, 1),
+        max_size=U32_INDEX_MAX_SIZE,
         rel_tolerance=1e-5,
         planning_flops_per_s=planning_flops_per_s,
     )
@@ -335,6 +352,7 @@ GEMM_1D_BLOCKTILED_64 = GemmKernelDef(
     m_multiple=64,
     n_multiple=64,
     k_multiple=8,
+    max_size=U32_INDEX_MAX_SIZE,
     rel_tolerance=1e-5,
     planning_flops_per_s=8e12,
 )

@@ -22,7 +22,11 @@ the other three, with the source's thread-to-data mapping and tile shapes:
 Like the project's other GEMMs they compute C = A @ B (the source's alpha = 1, beta = 0
 without reading C). Indices are cast to unsigned (``u64``) as in ``gemm_simt``, which
 removes Numba's negative-index wraparound code. Tile sizes are closure constants, so loop
-bounds and shared shapes are literals in the PTX.
+bounds and shared shapes are literals in the PTX. Kernels 1 and 4 loop over k, and kernel
+4 over its slab, with ``while`` loops on 32-bit unsigned counters, as ``gemm_simt``'s
+naive and tiled kernels do and for the same reason: the source's ``int`` loops unroll and
+reduce where Numba's ``range`` does not (kernel 4's slab loop then unrolls completely and
+its reads of A merge into ``LDS.128``, as in the source's SASS).
 
 ``load_f32x4`` and ``store_f32x4`` are intrinsics: Numba has no float4 type, and its
 element loads are never merged into vector ones. They load or store four consecutive fp32
@@ -48,6 +52,7 @@ from numba.cuda.core import config
 from numba.cuda.extending import intrinsic
 
 u64 = np.uint64
+u32 = np.uint32
 VECTOR_FLOATS = 4
 VECTOR_ALIGN_BYTES = 16
 SHARED_ALIGN_BYTES = None if config.ENABLE_CUDASIM else VECTOR_ALIGN_BYTES
@@ -148,8 +153,11 @@ def gemm_naive_uncoalesced(a, b, c):
     row, col = cuda.grid(2)
     if row < c.shape[0] and col < c.shape[1]:
         acc = np.float32(0.0)
-        for p in range(a.shape[1]):
-            acc += a[u64(row), u64(p)] * b[u64(p), u64(col)]
+        k = u32(a.shape[1])
+        p = u32(0)
+        while p < k:
+            acc += a[u64(row), p] * b[p, u64(col)]
+            p = u32(p + u32(1))
         c[u64(row), u64(col)] = acc
 
 
@@ -171,7 +179,7 @@ def make_gemm_1d_blocktiled(
 
     @no_type_check
     def kernel(a, b, c):
-        a_slab = cuda.shared.array((cta_tile, k_tile), np.float32)
+        a_slab = cuda.shared.array((cta_tile, k_tile), np.float32, alignment=SHARED_ALIGN_BYTES)
         b_slab = cuda.shared.array((k_tile, cta_tile), np.float32)
         acc = cuda.local.array(results_per_thread, np.float32)
         tid = cuda.threadIdx.x
@@ -185,15 +193,20 @@ def make_gemm_1d_blocktiled(
         b_col = tid % cta_tile
         for i in range(results_per_thread):
             acc[i] = np.float32(0.0)
-        for k0 in range(0, a.shape[1], k_tile):
+        k = u32(a.shape[1])
+        k0 = u32(0)
+        while k0 < k:
             a_slab[u64(a_row), u64(a_col)] = a[u64(row0 + a_row), u64(k0 + a_col)]
             b_slab[u64(b_row), u64(b_col)] = b[u64(k0 + b_row), u64(col0 + b_col)]
             cuda.syncthreads()
-            for p in range(k_tile):
-                b_value = b_slab[u64(p), u64(thread_col)]
+            p = u32(0)
+            while p < u32(k_tile):
+                b_value = b_slab[p, u64(thread_col)]
                 for i in range(results_per_thread):
-                    acc[i] += a_slab[u64(thread_row * results_per_thread + i), u64(p)] * b_value
+                    acc[i] += a_slab[u64(thread_row * results_per_thread + i), p] * b_value
+                p = u32(p + u32(1))
             cuda.syncthreads()
+            k0 = u32(k0 + u32(k_tile))
         for i in range(results_per_thread):
             row = row0 + thread_row * results_per_thread + i
             c[u64(row), u64(col0 + thread_col)] = acc[i]
