@@ -113,7 +113,7 @@ class LoopSkipper:
     def budget(self) -> int:
         """Loop periods the core may begin before it reports back: one per resident warp
         in a loop."""
-        return int(self._looping_warps().sum()) if self._passes else 0
+        return int(self._looping_warps().sum()) if self._passes is not None else 0
 
     def observe(self, t_ns: float) -> None:
         """Take the core's report: periods begun since the last one, and the counters."""
@@ -222,9 +222,10 @@ class LoopSkipper:
 
     def _periods_left(self, window: _Observation, passes: LoopPasses) -> int | None:
         """Whole periods every resident warp still has ahead in its loop's current pass
-        (``gpusim.hw.sm.passes``); None when a warp is not inside its loop, or is in
-        another pass than at the window's start (a CTA that started since counts from its
-        loop's first period): a window measured in one pass says nothing of the next."""
+        (``gpusim.hw.sm.passes``); None when a warp is not inside its loop, or was in an
+        earlier pass at the window's start: a window measured in one pass says nothing of
+        the next. Warps whose loop began within the window (CTAs that started since, like
+        a prologue) do not count there: the window holds their start whatever it holds."""
         warps, cta_id = self._sim.state.warps, self._sim.state.ctas.cta_id
         active = np.nonzero(warps.active)
         stream = warps.stream[active]
@@ -232,11 +233,10 @@ class LoopSkipper:
         if (now < 0).any():
             return None
         cta = (active[0], warps.cta_slot[active])
-        then = np.where(
-            window.cta_id[cta] == cta_id[cta], self._loop_periods(window.visit[active], stream), 0
-        )
+        then = self._loop_periods(window.visit[active], stream)
+        looped = (window.cta_id[cta] == cta_id[cta]) & (then >= 0)
         end = passes.pass_end(stream, now)
-        if (passes.pass_end(stream, np.maximum(then, 0)) != end).any():
+        if (passes.pass_end(stream[looped], then[looped]) != end[looped]).any():
             return None
         return int((end - now - 1).min())
 
