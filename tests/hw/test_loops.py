@@ -115,10 +115,9 @@ def test_a_kernel_without_barriers_jumps_after_its_shorter_window(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A 256 MiB copy's warps loop 16 periods (64 grid-stride steps unrolled 4x). Windows of
-    16 periods per CTA never fit in that; the copy has no bar.sync, so its windows are the
-    barrier-free 4 (a setting; the default stays 16, see FastModeSettings) and it jumps,
-    keeping the time of walking every period."""
-    short = FastModeSettings(barrier_free_window_periods_per_cta=4)
+    16 periods per warp never fit in that; the copy has no bar.sync, so its windows are the
+    barrier-free 4 and it jumps, keeping the time of walking every period."""
+    settings = FastModeSettings()
     gpu = gpu_preset("H100-SXM5-80GB").with_overrides({"sm.count": 8})
     program = lower(kernel_trace(gpu, "copy", CopyParams(256 << 20)), gpu)
     assert (program.loop_count == 16).all()
@@ -128,12 +127,12 @@ def test_a_kernel_without_barriers_jumps_after_its_shorter_window(
     def recording(self: loopskip.LoopSkipper, periods: int) -> Any:
         window = original(self, periods)
         if window is not None:
-            windows.append(periods // int(self._sim.state.ctas.active.sum()))
+            windows.append(periods // int(self._sim.state.warps.active.sum()))
         return window
 
     monkeypatch.setattr(loopskip.LoopSkipper, "_steady_window", recording)
-    jumped = simulate_kernel(program, gpu, mode="fast", settings=short)
+    jumped = simulate_kernel(program, gpu, mode="fast", settings=settings)
     walked = simulate_kernel(program, gpu, mode="fast", settings=WALK_EVERY_PERIOD)
-    assert windows and set(windows) == {short.barrier_free_window_periods_per_cta}
+    assert windows and set(windows) == {settings.barrier_free_window_periods_per_cta}
     assert jumped.execution_s == pytest.approx(walked.execution_s, rel=0.01)
     assert jumped.dram_read_bytes == pytest.approx(walked.dram_read_bytes, rel=0.01)

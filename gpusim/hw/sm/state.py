@@ -196,9 +196,9 @@ class CoreState(NamedTuple):
     counters: SmCounters
     completions: Completions
     periods_begun: I64
-    """``[1]`` loop periods begun, by any CTA, since ``run_until_ctas_complete`` was called."""
+    """``[1]`` loop periods begun, by any warp, since ``run_until_ctas_complete`` was called."""
     sm_periods: I64
-    """``[sm]`` loop periods begun by the SM's CTAs since the kernel started."""
+    """``[sm]`` loop periods begun by the SM's warps since the kernel started."""
     shadow_sms: I64
     """``[sm]`` SMs this one stands for besides itself (fast mode)."""
     next_age: I64

@@ -184,13 +184,16 @@ def advance(
     warps.visit[sm, w] += 1
     if not enter_visit(prog, state, sm, w):
         retire_warp(params, state, sm, w, t + params.cycle_ns)
-    elif w % params.warps_per_cta == 0:
+    else:
         _mark_period(prog, state, sm, w)
 
 
 @njit(cache=True, _nrt=False, inline="always")
 def _mark_period(prog: ProgramArrays, state: CoreState, sm: int, w: int) -> None:
-    """Count warp ``w`` (its CTA's first) entering a new period of its steady loop."""
+    """Count warp ``w`` entering a new period of its steady loop. Every warp counts: in a
+    kernel without barriers the first warp of a CTA runs ahead of the others while they
+    start (GTO favours it), so its periods alone overstate the CTA's progress early on
+    (by 1% over a window of 4 periods of an HBM stream)."""
     stream = state.warps.stream[sm, w]
     count = prog.loop_count[stream]
     if count == 0:
