@@ -283,7 +283,9 @@ class TimingPolicy:
 
 # The CUDA simulator's "timings" are its own run time (meaningless) and it is slow: time
 # two repetitions there, enough to exercise every step of the recording path.
-SIMULATOR_POLICY = TimingPolicy(warmup_repetitions=1, min_repetitions=2, max_repetitions=2)
+SIMULATOR_POLICY = TimingPolicy(
+    warmup_repetitions=1, min_repetitions=2, max_repetitions=2, max_ring_repetitions=2
+)
 
 # Planning rates (see the module docstring), on an H100: FLOP/s for the library GEMMs (a
 # registered kernel's is its ``planning_flops_per_s``), bytes/s of ``min_dram_bytes`` for

@@ -12,6 +12,7 @@ from gpusim.validate.record import DEFAULT_BUDGET_S
 from gpusim.validate.runners import host_args, host_elements
 from gpusim.validate.suite import (
     GEMM_KERNELS,
+    SIMULATOR_POLICY,
     UNRECORDED_GEMMS,
     KernelCase,
     LibraryCase,
@@ -78,6 +79,16 @@ def test_repetitions_follow_the_warm_up_within_bounds() -> None:
     assert policy.repetitions(gemm, repetition_s=0.25 / 50) == 50
     assert policy.repetitions(gemm, repetition_s=1e-6) == 200
     assert policy.repetitions(ring, repetition_s=1e-6) == 30  # in-place growth stays finite
+
+
+@pytest.mark.parametrize("repetition_s", [1e-6, 0.05, 10.0])
+def test_the_simulator_policy_times_two_repetitions_of_every_kind(repetition_s: float) -> None:
+    """The CUDA simulator's timings mean nothing: two repetitions of every case, whatever the
+    warm-up took (a fast CI runner's 0.06 s ring warm-up once asked for four)."""
+    gemm = KernelCase("gemm_naive", GemmParams(256, 256, 256))
+    ring = RingAllreduceCase(ranks=2, message_bytes=1024)
+    for case in (gemm, ring):
+        assert SIMULATOR_POLICY.repetitions(case, repetition_s) == 2
 
 
 def test_a_ring_repetition_is_every_step_in_order() -> None:
