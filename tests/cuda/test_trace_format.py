@@ -132,8 +132,34 @@ def _edit_launch(**fields: Any) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
+N_VISITS, N_RUNS = 232, 608
+"""Block visits and instruction runs of the fixture's records, all classes together."""
+
+
+def _lengthen(name: str) -> Callable[[dict[str, Any]], None]:
+    """An edit that repeats the last entry of the array ``name``: one entry too many."""
+
+    def edit(arrays: dict[str, Any]) -> None:
+        arrays[name] = np.concatenate([arrays[name], arrays[name][-1:]])
+
+    return edit
+
+
+def _start_at_1(name: str) -> Callable[[dict[str, Any]], None]:
+    """An edit that makes the offsets ``name`` start at 1: the first entry would be lost."""
+
+    def edit(arrays: dict[str, Any]) -> None:
+        arrays[name] = arrays[name].copy()
+        arrays[name][0] = 1
+
+    return edit
+
+
 def test_the_fixture_has_the_instructions_the_messages_name(trace: KernelTrace) -> None:
     assert trace.program.n_instructions == N_INSTRUCTIONS
+    records = [c.record for c in trace.classes]
+    assert sum(r.visit_block.size for r in records) == N_VISITS
+    assert sum(r.run_warp.size for r in records) == N_RUNS
 
 
 @pytest.mark.parametrize(
@@ -144,7 +170,10 @@ def test_the_fixture_has_the_instructions_the_messages_name(trace: KernelTrace) 
             lambda a: a.update(visit_block=a["visit_block"].astype(np.int64)),
             "visit_block has dtype int64",
         ),
-        (lambda a: a.update(visit_block=a["visit_block"][:-1]), "truncated"),
+        (
+            lambda a: a.update(visit_block=a["visit_block"][:-1]),
+            rf"visit_block has {N_VISITS - 1} entries, expected {N_VISITS}\)",
+        ),
         (lambda a: a.update(class_hi=a["class_lo"]), "do not partition the grid"),
         (
             lambda a: a.update(program_op_class=a["program_op_class"][:-1]),
@@ -166,6 +195,27 @@ def test_the_fixture_has_the_instructions_the_messages_name(trace: KernelTrace) 
         (lambda a: a.update(program_op_class=a["program_op_class"] + 100), "but there are 27 op"),
         (lambda a: a.update(visit_block=a["visit_block"] - 1), "visit_block holds -1, but there"),
         (lambda a: a.update(run_instr=a["run_instr"][:-1]), "run_instr has"),
+        *(
+            (_lengthen(name), rf"{name} has {N_VISITS + 1} entries, expected {N_VISITS}\)")
+            for name in ("visit_block", "visit_mask")
+        ),
+        *(
+            (_lengthen(name), rf"{name} has {N_RUNS + 1} entries, expected {N_RUNS}\)")
+            for name in (
+                "run_warp",
+                "run_instr",
+                "run_first",
+                "run_count",
+                "run_stride_bytes",
+                "run_mask",
+            )
+        ),
+        (
+            _lengthen("run_base"),
+            rf"run_base has shape \[{N_RUNS + 1}, 32\], expected \[{N_RUNS}, 32\]",
+        ),
+        (_start_at_1("visit_offsets"), r"visit_offsets must rise from 0\)"),
+        (_start_at_1("class_run_offsets"), r"class_run_offsets must rise from 0\)"),
         (lambda a: a.update(run_warp=a["run_warp"] + 64), "run_warp holds .* warps per CTA"),
         (lambda a: a.update(run_count=a["run_count"] * 0), "run_count at least 1"),
         (lambda a: a.update(class_lo=a["class_lo"] - 5), "a CTA class box lies outside the grid"),

@@ -1,11 +1,11 @@
 """What a trace read from a file must satisfy before anything uses it.
 
 The engine's jitted loops index arrays without bounds checks, and the summary combines
-arrays element by element, so a file whose arrays disagree (a length cut, an index past the
-program, offsets that run backwards) must be refused when it is read, in one line naming
-the array, not fail later with NumPy's message or read past an array. Every check here is
-on shapes, ranges and order, in time and memory linear in the file (the grid is never
-expanded); ``ValueError`` carries the message.
+arrays element by element, so a file whose arrays disagree (a length cut or an entry too
+many, an index past the program, offsets that run backwards) must be refused when it is
+read, in one line naming the array, not fail later with NumPy's message or read past an
+array. Every check here is on shapes, ranges and order, in time and memory linear in the
+file (the grid is never expanded); ``ValueError`` carries the message.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from gpusim.cuda.trace.ctas import CtaClass
 from gpusim.cuda.trace.kinds import MemSpace, OpClass
-from gpusim.cuda.trace.program import Dim3, InstructionTable, TracedLaunch
+from gpusim.cuda.trace.program import WARP_SIZE, Dim3, InstructionTable, TracedLaunch
 
 MAX_THREADS_PER_CTA = 1024
 MAX_GRID: Dim3 = (2**31 - 1, 65535, 65535)
@@ -81,6 +81,26 @@ def check_program(program: InstructionTable) -> None:
     for name in ("bytes_per_lane", "vector_width", "flops_per_lane"):
         if (getattr(program, name) < 0).any():
             raise ValueError(f"program_{name} holds a negative value")
+
+
+def check_records(*groups: tuple[str, Any, dict[str, Any]]) -> None:
+    """The file's flat record arrays, before they are cut into classes: each group's offsets
+    (named) rise from 0, and each of its arrays has exactly as many entries as the offsets
+    end at (``run_base``: that many rows of 32 lanes). Exactly, not at least: cutting by class
+    would silently drop entries past the end."""
+    for offsets_name, offsets, arrays in groups:
+        _vector(offsets, offsets_name)
+        if offsets.size == 0 or offsets[0] != 0 or (np.diff(offsets) < 0).any():
+            raise ValueError(f"{offsets_name} must rise from 0")
+        total = int(offsets[-1])
+        for name, array in arrays.items():
+            if name == "run_base":
+                if array.shape != (total, WARP_SIZE):
+                    raise ValueError(
+                        f"run_base has shape {list(array.shape)}, expected [{total}, {WARP_SIZE}]"
+                    )
+            else:
+                _vector(array, name, total)
 
 
 def check_classes(

@@ -17,8 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from gpusim.cuda.trace.ctas import CtaClass, CtaRecord
-from gpusim.cuda.trace.integrity import check_classes, check_launch, check_program
-from gpusim.cuda.trace.program import WARP_SIZE, InstructionTable, Segment, TracedLaunch
+from gpusim.cuda.trace.integrity import (
+    check_classes,
+    check_launch,
+    check_program,
+    check_records,
+)
+from gpusim.cuda.trace.program import InstructionTable, Segment, TracedLaunch
 from gpusim.errors import TraceError
 from gpusim.files import write_stream_atomically
 
@@ -197,10 +202,9 @@ def _classes(
         raise ValueError("record offsets do not match the classes and warps per CTA")
     visits = {name: _typed(arrays, name) for name in _RECORD_VISIT_ARRAYS}
     runs = {name: _typed(arrays, name) for name in _RECORD_RUN_ARRAYS}
-    if visit_offsets[-1] != visits["visit_block"].size or run_offsets[-1] != runs["run_warp"].size:
-        raise ValueError("record arrays are truncated")
-    if runs["run_base"].shape != (runs["run_warp"].size, WARP_SIZE):
-        raise ValueError("run_base must be [runs, 32]")
+    check_records(
+        ("visit_offsets", visit_offsets, visits), ("class_run_offsets", run_offsets, runs)
+    )
     classes = []
     for k in range(n_classes):
         v0, v1 = visit_offsets[k * wpc], visit_offsets[(k + 1) * wpc]
