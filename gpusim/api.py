@@ -42,7 +42,11 @@ def trace_cc(gpu: GpuSpec) -> tuple[int, int]:
 
 
 def kernel_trace(gpu: GpuSpec, kernel: str, params: KernelParams) -> KernelTrace:
-    """The trace of one launch of ``kernel`` at ``params``, compiled for ``gpu`` (cached)."""
+    """The trace of one launch of ``kernel`` at ``params``, compiled for ``gpu`` (cached).
+
+    KernelError, naming the kernel and the GPU, before anything is compiled, if the GPU's
+    compute capability is older than the kernel needs (tensor-core GEMMs on a V100)."""
+    get_kernel(kernel).check_compute_capability(gpu.compute_capability_tuple, gpu.name)
     return cached_trace(kernel, params, trace_cc(gpu))
 
 

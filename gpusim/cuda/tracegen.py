@@ -106,6 +106,7 @@ def _trace_registered(
     kernel_name: str, params: KernelParams, cc: tuple[int, int], seed: int, *, record_memory: bool
 ) -> KernelTrace:
     kernel = get_kernel(kernel_name)
+    kernel.check_compute_capability(cc, "the compile target")  # before the compiler's error
     config = kernel.launch(params)
     compiled = compile_ptx(kernel, params, cc)
     args = traced_arguments(kernel, params, seed)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from gpusim.cuda.kernels import KERNELS
 from tests.cli.conftest import Invoke, assert_user_error
 
 
@@ -49,4 +52,33 @@ def test_bad_input_is_one_line_and_exit_2(gpusim: Invoke, tmp_path: Path) -> Non
     corrupt.write_bytes(b"not a zip file")
     assert_user_error(
         gpusim("trace", "show", str(corrupt)), f"{corrupt}: not a readable trace file"
+    )
+
+
+NEEDS_NEWER_GPU = [kernel.name for kernel in KERNELS if kernel.min_compute_capability]
+
+
+@pytest.mark.parametrize("kernel", NEEDS_NEWER_GPU)
+def test_a_kernel_the_gpu_is_too_old_for_is_refused_before_compiling(
+    gpusim: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    """Tensor-core GEMMs on a V100 (cc 7.0): the scenario check's one line, not the PTX
+    compiler's traceback ('.m16n8k16' requires .target sm_80), and no file."""
+
+    def no_compile(*args: object) -> None:
+        raise AssertionError("compiled a kernel the GPU cannot run")
+
+    monkeypatch.setattr("gpusim.cuda.tracegen.compile_ptx", no_compile)
+    out = tmp_path / "trace.npz"
+    result = gpusim("trace", kernel, "--size", "64", "--gpu", "V100-SXM2-32GB", "--out", str(out))
+    assert_user_error(
+        result, f"{kernel} needs compute capability 8.0 or newer, V100-SXM2-32GB has 7.0"
+    )
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_tensor_core_kernel_is_among_those_refused() -> None:
+    assert {"gemm_tensor_core", "gemm_tc_ampere_fp16", "gemm_tc_ampere_bf16"} <= set(
+        NEEDS_NEWER_GPU
     )
