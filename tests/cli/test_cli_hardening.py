@@ -12,6 +12,7 @@ from gpusim.cli import app
 from gpusim.cli.output import spec_rows
 from gpusim.spec import system_preset
 from tests.cli.conftest import Invoke, assert_user_error
+from tests.store.conftest import read_only_folder
 
 COPY = """
 schema_version = 1
@@ -177,6 +178,44 @@ def test_row1_validate_compare_html_onto_a_directory_is_refused_first(
 ) -> None:
     result = gpusim("validate", "compare", str(tmp_path / "none.json"), "--html", str(tmp_path))
     assert_user_error(result, f"--html: {tmp_path} is a directory, not a file")
+
+
+def test_row1_trace_out_into_a_read_only_folder_is_refused_before_tracing(
+    gpusim: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_trace(*args: object) -> None:
+        raise AssertionError("traced although --out cannot be written")
+
+    monkeypatch.setattr("gpusim.api.kernel_trace", no_trace)
+    out = read_only_folder(tmp_path) / "t.npz"
+    result = gpusim("trace", "gemm_naive", "--size", "64x64x64", "--out", str(out))
+    assert_user_error(result, f"--out: cannot write {out}: {out.parent}: Permission denied")
+    assert not out.exists()
+
+
+def test_row1_trace_out_into_a_missing_folder_creates_it(gpusim: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "t.npz"
+    result = gpusim("trace", "gemm_naive", "--size", "64x64x64", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert gpusim("trace", "show", str(out), "--json").stdout == result.stdout
+    assert sorted(p.name for p in out.parent.iterdir()) == ["t.npz"]  # no temporary left
+
+
+def test_row1_validate_compare_html_into_a_read_only_folder_is_refused_first(
+    gpusim: Invoke, tmp_path: Path
+) -> None:
+    report = read_only_folder(tmp_path) / "r.html"
+    result = gpusim("validate", "compare", str(tmp_path / "none.json"), "--html", str(report))
+    assert_user_error(result, f"--html: cannot write {report}: {report.parent}: Permission denied")
+
+
+def test_row1_run_html_into_a_read_only_folder_is_refused_before_simulating(
+    gpusim: Invoke, tmp_path: Path
+) -> None:
+    store, report = tmp_path / "store.sqlite", read_only_folder(tmp_path) / "r.html"
+    result = gpusim("run", str(copy(tmp_path)), "--store", str(store), "--html", str(report))
+    assert_user_error(result, f"--html: cannot write {report}: {report.parent}: Permission denied")
+    assert not store.exists() and not report.exists()
 
 
 def test_presets_show_keeps_every_field_path_whole_at_80_columns() -> None:
