@@ -22,6 +22,7 @@ from gpusim.cuda.ptx.lanes import WARP_SIZE
 from gpusim.cuda.ptx.recorder import TraceRecorder, pack_masks
 from gpusim.cuda.trace import KernelTrace, MemSpace, OpClass
 from gpusim.cuda.tracegen import CtaRecordCache, build_summary, build_trace
+from gpusim.errors import KernelError
 
 DERIVATION_CASES: list[tuple[str, KernelParams]] = [
     ("gemm_naive", GemmParams(40, 33, 20)),  # edge CTAs in x and y
@@ -214,3 +215,21 @@ def test_build_summary_equals_the_full_trace_summary() -> None:
     full = cached_trace("allreduce_ring_single_device", params).summary().to_dict()
     assert cheap.pop("cta_classes") <= full.pop("cta_classes")
     assert cheap == full
+
+
+@pytest.mark.parametrize("build", [build_trace, build_summary])
+def test_a_target_too_old_for_the_kernel_is_refused_before_compiling(
+    build: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Callers that bypass the API (which names the GPU) get the same check against the
+    compile target, not the PTX compiler's '.m16n8k16' requires .target sm_80 error."""
+
+    def no_compile(*args: object) -> None:
+        raise AssertionError("compiled a kernel the target cannot run")
+
+    monkeypatch.setattr("gpusim.cuda.tracegen.compile_ptx", no_compile)
+    with pytest.raises(KernelError) as error:
+        build("gemm_tensor_core", GemmParams(64, 64, 64), (7, 5))
+    assert str(error.value) == (
+        "gemm_tensor_core needs compute capability 8.0 or newer, the compile target has 7.5"
+    )
