@@ -64,8 +64,8 @@ def load(source: Path) -> TraceParts:
         raise TraceError(f"{source}: corrupt trace ({exc})") from None
 
 
-_RECORD_VISIT_ARRAYS = ("visit_block", "visit_mask")
-_RECORD_RUN_ARRAYS = (
+RECORD_VISIT_ARRAYS = ("visit_block", "visit_mask")
+RECORD_RUN_ARRAYS = (
     "run_warp",
     "run_instr",
     "run_first",
@@ -133,7 +133,7 @@ def _to_arrays(trace: KernelTrace) -> dict[str, Any]:
     arrays["visit_offsets"] = np.concatenate([[0], np.cumsum(visit_counts)]).astype(np.int64)
     run_counts = [r.run_warp.size for r in records]
     arrays["class_run_offsets"] = np.concatenate([[0], np.cumsum(run_counts)]).astype(np.int64)
-    for name in (*_RECORD_VISIT_ARRAYS, *_RECORD_RUN_ARRAYS):
+    for name in (*RECORD_VISIT_ARRAYS, *RECORD_RUN_ARRAYS):
         arrays[name] = np.concatenate([getattr(r, name) for r in records])
     return arrays
 
@@ -200,8 +200,8 @@ def _classes(
     run_offsets = _typed(arrays, "class_run_offsets")
     if visit_offsets.size != n_classes * wpc + 1 or run_offsets.size != n_classes + 1:
         raise ValueError("record offsets do not match the classes and warps per CTA")
-    visits = {name: _typed(arrays, name) for name in _RECORD_VISIT_ARRAYS}
-    runs = {name: _typed(arrays, name) for name in _RECORD_RUN_ARRAYS}
+    visits = {name: _typed(arrays, name) for name in RECORD_VISIT_ARRAYS}
+    runs = {name: _typed(arrays, name) for name in RECORD_RUN_ARRAYS}
     check_records(
         ("visit_offsets", visit_offsets, visits), ("class_run_offsets", run_offsets, runs)
     )
