@@ -16,6 +16,7 @@ for what-ifs (ten times either way of any real GPU), tight enough that the engin
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
@@ -158,14 +159,18 @@ def field_at(model: type[BaseModel], path: str, *, prefix: str = "") -> FieldInf
             known = ", ".join(sorted(node.model_fields))
             raise ValueError(f"{here}: unknown field (known: {known})")
         info = node.model_fields[name]
-        annotation = info.annotation
-        node = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
+        node = _table_type(info.annotation)
     assert info is not None  # a split path has at least one part
     return info
+
+
+def _table_type(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds: its annotation, or the model of an optional one
+    (``WgmmaSpec | None``); None for a value."""
+    members = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    if len(members) == 1 and isinstance(members[0], type) and issubclass(members[0], BaseModel):
+        return members[0]
+    return None
 
 
 def field_range(info: FieldInfo) -> str:

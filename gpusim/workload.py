@@ -93,13 +93,10 @@ class GemmWorkload(FrozenModel):
         own = GEMM_FORMATS[self.kernel]
         if self.dtype != own:
             takers = [name for name, fmt in GEMM_FORMATS.items() if fmt == self.dtype]
-            offer = (
-                f"kernels for {self.dtype}: {', '.join(takers)}"
-                if takers
-                else f"no registered kernel computes in {self.dtype} yet (the Hopper "
-                "wgmma kernels are emulated, not yet costed by the engine)"
+            raise ValueError(
+                f"dtype: {self.kernel} computes in {own}, not {self.dtype}; kernels for "
+                f"{self.dtype}: {', '.join(takers)}"
             )
-            raise ValueError(f"dtype: {self.kernel} computes in {own}, not {self.dtype}; {offer}")
         return self
 
     @model_serializer(mode="wrap")

@@ -172,7 +172,7 @@ def trace_ptx(
         local_bytes_per_thread=kernel.local_bytes_per_thread,
         cc=request.cc,
     )
-    program = build_instruction_table(kernel.entry, kernel.cfg, cache.spaces)
+    program = build_instruction_table(kernel.entry, kernel.cfg, cache.spaces, cache.operands)
     segments = tuple(Segment(name, base, size) for name, base, size in launch.segments())
     return KernelTrace(info, program, classes, segments)
 
@@ -192,6 +192,7 @@ class CtaRecordCache:
         self.record_memory = record_memory
         self.max_lanes_per_batch = max_lanes_per_batch
         self.spaces: dict[int, str] = {}
+        self.operands: dict[int, tuple[int, ...]] = {}
         self.warp_instructions = 0
         """Warp-level instruction issues emulated so far (for speed figures)."""
         self._records: dict[Dim3, CtaRecord] = {}
@@ -212,6 +213,10 @@ class CtaRecordCache:
                 if recorder.spaces[conflict] != self.spaces[conflict]:
                     raise ValueError(f"instruction {conflict} resolved to two state spaces")
             self.spaces.update(recorder.spaces)
+            for conflict in set(recorder.operands) & set(self.operands):
+                if recorder.operands[conflict] != self.operands[conflict]:
+                    raise ValueError(f"instruction {conflict} ran with two sets of operands")
+            self.operands.update(recorder.operands)
             for cta, record in zip(lanes.ctas, recorder.records(), strict=True):
                 self._records[cta] = record
                 self.warp_instructions += int(self._block_sizes[record.visit_block].sum())

@@ -120,6 +120,23 @@ class MmaSyncSpec(FrozenModel):
     int8_latency_cycles: int = Field(gt=0, le=1000, description="m16n8k32 8-bit issue-to-result")
 
 
+class WgmmaSpec(FrozenModel):
+    """Hopper's warpgroup ``wgmma.mma_async`` per input family: the share of the dense
+    tensor peak it sustains with both operands in shared memory. Its latency is its time
+    on the tensor cores at that rate (Luo et al. 2024 T8 measure 128 cycles for every type
+    at N = 256: the instruction's FLOPs at the dense peak), so it has no field of its own.
+
+    Families: fp16 = ``.f16`` and ``.bf16`` inputs (k16); fp8 = ``.e4m3`` / ``.e5m2`` (k32).
+    """
+
+    fp16_fraction_of_peak: float = Field(
+        ge=0.01, le=1, description="wgmma f16/bf16 -> f32 rate over the fp16/bf16 dense peak"
+    )
+    fp8_fraction_of_peak: float = Field(
+        ge=0.01, le=1, description="wgmma e4m3/e5m2 -> f32 rate over the fp8 dense peak"
+    )
+
+
 class TensorCoreSpec(FrozenModel):
     """Dense tensor-core throughput per SM per cycle by input type (0 where unsupported)."""
 
@@ -144,6 +161,9 @@ class TensorCoreSpec(FrozenModel):
         "(NVIDIA rates H100 at 1830 MHz, below the SM boost clock); fp64 runs at the SM clock",
     )
     mma_sync: MmaSyncSpec
+    wgmma: WgmmaSpec | None = Field(
+        default=None, description="wgmma's rates; none before compute capability 9.0"
+    )
 
 
 def _check_cache(line_bytes: int, sector_bytes: int, replacement_policy: str) -> None:

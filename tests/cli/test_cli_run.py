@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Invoke, assert_user_error
 
 SMALL_GEMM = """
@@ -102,9 +104,8 @@ def test_a_format_the_gpu_lacks_is_one_line_and_exit_2(gpusim: Invoke, tmp_path:
     )
     path = write(tmp_path, text + 'dtype = "fp8"\n')
     message = (
-        f"{path}: workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; no registered "
-        "kernel computes in fp8 yet (the Hopper wgmma kernels are emulated, not yet costed "
-        "by the engine)"
+        f"{path}: workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; kernels for "
+        "fp8: gemm_tc_hopper_fp8"
     )
     for command in ("run", "scenario check"):
         assert_user_error(gpusim(*command.split(), str(path)), message)
@@ -127,3 +128,31 @@ def test_a_kernel_the_gpu_cannot_run_is_refused_on_load(gpusim: Invoke, tmp_path
         f"{path}: workload.kernel: gemm_tensor_core needs compute capability 8.0 or newer, "
         "V100-SXM2-32GB has 7.0",
     )
+
+
+@pytest.mark.parametrize(
+    ("kernel", "refusal"),
+    [
+        (
+            "gemm_tc_hopper_bf16",
+            "workload.kernel: gemm_tc_hopper_bf16 needs compute capability 9.0 or newer, "
+            "A100-SXM4-80GB has 8.0",
+        ),
+        (
+            "gemm_tc_hopper_fp8",
+            "workload.dtype: the A100-SXM4-80GB (compute capability 8.0) has no fp8 tensor "
+            "cores: fp8 needs 8.9 or newer (gemm_tc_hopper_fp8)",
+        ),
+    ],
+)
+def test_a_hopper_kernel_is_refused_on_an_a100(
+    gpusim: Invoke, tmp_path: Path, kernel: str, refusal: str
+) -> None:
+    """wgmma and the TMA need compute capability 9.0, fp8 tensor cores 8.9: run and check
+    refuse the scenario in one line naming the field, exit 2, before any tracing."""
+    text = SMALL_GEMM.replace("gemm_smem_tiled_16", kernel).replace(
+        "H100-SXM5-80GB", "A100-SXM4-80GB"
+    )
+    path = write(tmp_path, text)
+    for command in ("run", "scenario check"):
+        assert_user_error(gpusim(*command.split(), str(path)), f"{path}: {refusal}")

@@ -52,6 +52,9 @@ PARAMS: dict[str, KernelParams] = {
     "gemm_tc_ampere_fp16_stages1": GemmParams(256, 256, 256),
     "gemm_tc_ampere_fp16_stages2": GemmParams(256, 256, 256),
     "gemm_tc_ampere_fp16_stages4": GemmParams(256, 256, 256),
+    "gemm_tc_hopper_bf16": GemmParams(256, 256, 256),
+    "gemm_tc_hopper_fp16": GemmParams(256, 256, 256),
+    "gemm_tc_hopper_fp8": GemmParams(256, 256, 256),
     "copy": CopyParams(1 << 20),
     "allreduce_reduce_scatter_step": AllreduceStepParams(1 << 20, 8, 0, 0),
     "allreduce_all_gather_step": AllreduceStepParams(1 << 20, 8, 0, 0),
@@ -78,6 +81,9 @@ STATIC_SHARED_BYTES = {
     "gemm_tc_ampere_fp16_stages1": 1 * (8192 + 8192),
     "gemm_tc_ampere_fp16_stages2": 2 * (8192 + 8192),
     "gemm_tc_ampere_fp16_stages4": 0,  # 64 KiB: dynamic, past the 48 KiB static limit
+    "gemm_tc_hopper_bf16": 8 * 8,  # the 8 mbarriers; the stages are dynamic
+    "gemm_tc_hopper_fp16": 8 * 8,
+    "gemm_tc_hopper_fp8": 8 * 8,
     "copy": 0,
     "allreduce_reduce_scatter_step": 0,
     "allreduce_all_gather_step": 0,

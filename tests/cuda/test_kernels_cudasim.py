@@ -66,6 +66,9 @@ def test_selfcheck_passes_every_kernel_on_the_cuda_simulator() -> None:
         "gemm_tc_ampere_fp16_stages1",
         "gemm_tc_ampere_fp16_stages2",
         "gemm_tc_ampere_fp16_stages4",
+        "gemm_tc_hopper_bf16",
+        "gemm_tc_hopper_fp16",
+        "gemm_tc_hopper_fp8",
     ]
     # Copies and single all-reduce steps are exact; GEMMs differ from the exact product by
     # fp32 rounding only.

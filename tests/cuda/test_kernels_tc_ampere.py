@@ -125,7 +125,7 @@ def test_the_pipeline_waits_on_its_copies_in_the_engine() -> None:
     assert "cp.async.wait_group.2" in trace.program.opcode_names
     program = lower(trace, gpu)
     roles = list(program.async_op)
-    assert roles.count(AsyncOp.COPY) == 4
+    assert roles.count(AsyncOp.OPERATION) == 4
     assert roles.count(AsyncOp.COMMIT) == 1
     assert roles.count(AsyncOp.WAIT) == 1
     assert int(program.async_pending[roles.index(AsyncOp.WAIT)]) == 2

@@ -22,7 +22,7 @@ from gpusim.cuda.kernels.gemm_def import (
 )
 from gpusim.cuda.ptx import emulate
 from gpusim.cuda.ptx.tensor_map import TensorMap2d
-from gpusim.errors import KernelError, PtxError
+from gpusim.errors import KernelError
 
 KERNELS = {"bf16": GEMM_TC_HOPPER_BF16, "f16": GEMM_TC_HOPPER_FP16, "e4m3": GEMM_TC_HOPPER_FP8}
 WGMMA_K = {"bf16": 16, "f16": 16, "e4m3": 32}  # 32 bytes of k in every format
@@ -132,24 +132,42 @@ def test_gpus_without_wgmma_are_refused() -> None:
     GEMM_TC_HOPPER_BF16.check_compute_capability((9, 0), "H100-SXM5-80GB")
 
 
-def test_tracing_refuses_what_the_engine_cannot_cost() -> None:
-    """No trace (and so no prediction) is made of wgmma, mbarrier and TMA instructions."""
-    from gpusim.cuda.tracegen import TraceRequest, trace_ptx
+def test_the_trace_holds_the_hopper_instructions_with_their_operands() -> None:
+    """One CTA of four k-tiles: its mbarriers are shared accesses with their arrival counts
+    and expected bytes, its TMA copies the global access of each box's first byte with the
+    box's rows, bytes and row pitch, its wgmmas a quarter of 2 x 64 x 128 x 16 FLOPs per
+    warp (docs/trace-format.md)."""
+    from gpusim.cuda.trace import MemSpace, OpClass
+    from gpusim.cuda.tracegen import build_trace
 
-    kernel, params = GEMM_TC_HOPPER_BF16, GemmParams(128, 128, 64)
-    config = kernel.launch(params)
-    request = TraceRequest(
-        kernel=kernel.name,
-        params={"m": 128, "n": 128, "k": 64},
-        grid=config.grid,
-        block=config.block,
-        registers_per_thread=None,
-        cc=(9, 0),
-        dynamic_shared_bytes=config.dynamic_shared_bytes,
-    )
-    args = kernel.make_args(params, np.random.default_rng(0))
-    with pytest.raises(PtxError, match="the engine does not cost wgmma, mbarrier or TMA"):
-        trace_ptx(compile_ptx(kernel, params).ptx, args, request)
+    k = 4 * GEMM_TC_HOPPER_BF16.k_multiple
+    trace = build_trace(GEMM_TC_HOPPER_BF16.name, GemmParams(128, 128, k))
+    program, (cta_class,) = trace.program, trace.classes
+    ran = cta_class.record.active_lanes > 0
+    names = [name for _, name in program.opcodes()]
+
+    def executed(op_class: OpClass, prefix: str = "") -> np.ndarray:
+        return np.flatnonzero(
+            ran
+            & (program.op_class == op_class)
+            & np.array([name.startswith(prefix) for name in names])
+        )
+
+    inits = executed(OpClass.MBARRIER, "mbarrier.init")
+    assert sorted(program.operand[inits]) == [1] * 4 + [256] * 4  # full and empty barriers
+    assert set(program.operand[executed(OpClass.MBARRIER, "mbarrier.arrive.expect_tx")]) == {32768}
+    copies = executed(OpClass.TENSOR_COPY)
+    assert set(program.operand[copies]) == {128}  # rows
+    assert set(program.bytes_per_lane[copies]) == {128 * 128}
+    assert set(program.row_stride_bytes[copies]) == {k * 2}
+    assert set(program.mem_space[copies]) == {MemSpace.GLOBAL}
+    assert set(program.mem_space[executed(OpClass.MBARRIER)]) == {MemSpace.SHARED}
+    wgmmas = executed(OpClass.WGMMA)
+    assert set(program.flops_per_lane[wgmmas]) == {2 * 64 * 128 * 16 // 128}
+    summary = trace.summary()
+    assert summary.flops == 2 * 128 * 128 * k
+    assert summary.warp_instructions["TENSOR_COPY"] == 2 * 4  # A's and B's box per k-tile
+    assert "wgmma.wait_group.sync.aligned.1" in names
 
 
 def test_the_compile_cache_key_covers_the_borrowed_ampere_helpers() -> None:

@@ -82,6 +82,8 @@ def _table(blocks: list[list[Row]]) -> InstructionTable:
         vector_width=np.ones(n, dtype=np.uint8),
         flops_per_lane=none,
         ptx_line=np.arange(n, dtype=np.int32),
+        operand=np.zeros(n, dtype=np.int64),
+        row_stride_bytes=np.zeros(n, dtype=np.int64),
         block_start=np.cumsum([0] + [len(b) for b in blocks]).astype(np.int64),
         opcode_names=names,
         register_names=(),

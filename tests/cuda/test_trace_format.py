@@ -193,7 +193,7 @@ def test_the_fixture_has_the_instructions_the_messages_name(trace: KernelTrace) 
             "program_block does not follow program_block_start",
         ),
         (lambda a: a.update(program_opcode=a["program_opcode"] + 1000), "program_opcode holds"),
-        (lambda a: a.update(program_op_class=a["program_op_class"] + 100), "but there are 27 op"),
+        (lambda a: a.update(program_op_class=a["program_op_class"] + 100), "but there are 30 op"),
         (lambda a: a.update(visit_block=a["visit_block"] - 1), "visit_block holds -1, but there"),
         (lambda a: a.update(run_instr=a["run_instr"][:-1]), "run_instr has"),
         *(

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gpusim.hw.sm.program import AsyncOp, EngineProgram, MemKind, Pipe, Producer
+from gpusim.hw.sm.program import (
+    AsyncOp,
+    AsyncUnit,
+    BarrierOp,
+    EngineProgram,
+    MemKind,
+    Pipe,
+    Producer,
+)
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
 
@@ -33,6 +41,11 @@ class Op:
     async_op: AsyncOp = AsyncOp.NONE
     async_pending: int = 0
     """A ``cp.async.wait_group``'s N."""
+    async_unit: AsyncUnit = AsyncUnit.CP_ASYNC
+    barrier_op: BarrierOp = BarrierOp.NONE
+    operand: int = 0
+    """An ``mbarrier.init``'s arrivals, an ``expect_tx``'s bytes per lane, a TMA copy's rows."""
+    row_stride_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,10 @@ def build(kernel: Kernel, gpu: GpuSpec) -> EngineProgram:
         is_exit=np.array([i == exit_index for i in range(len(ops))]),
         async_op=np.array([op.async_op for op in ops], dtype=np.int8),
         async_pending=np.array([op.async_pending for op in ops], dtype=np.int8),
+        async_unit=np.array([op.async_unit for op in ops], dtype=np.int8),
+        barrier_op=np.array([op.barrier_op for op in ops], dtype=np.int8),
+        operand=np.array([op.operand for op in ops], dtype=np.int64),
+        row_stride_bytes=np.array([op.row_stride_bytes for op in ops], dtype=np.int64),
         bb_start=np.array([0, exit_index, len(ops)], dtype=np.int32),
         cta_class=np.zeros(kernel.grid[0] * kernel.grid[1] * kernel.grid[2], dtype=np.int32),
         class_lo=np.zeros((1, 3), dtype=np.int64),

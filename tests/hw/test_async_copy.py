@@ -20,7 +20,7 @@ VALUE = 1
 """The register a plain load writes."""
 
 
-def _copy(async_op: AsyncOp = AsyncOp.COPY, dst: tuple[int, ...] = ()) -> Op:
+def _copy(async_op: AsyncOp = AsyncOp.OPERATION, dst: tuple[int, ...] = ()) -> Op:
     return Op(
         pipe=Pipe.LSU,
         mem=MemKind.GLOBAL_LOAD,

@@ -88,9 +88,8 @@ def test_the_bound_uses_the_formats_peak() -> None:
         ),
         (
             {"dtype": "fp8"},
-            "workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; no registered "
-            "kernel computes in fp8 yet (the Hopper wgmma kernels are emulated, not yet costed "
-            "by the engine)",
+            "workload.dtype: gemm_tc_ampere_fp16 computes in fp16, not fp8; kernels for "
+            "fp8: gemm_tc_hopper_fp8",
         ),
         (
             {"dtype": "fp64"},

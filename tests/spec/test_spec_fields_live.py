@@ -86,6 +86,14 @@ def _mma(types: str) -> Bench:
     return Bench(body=body, iterations=32, warps=16)
 
 
+def _wgmma(shape_and_types: str) -> Bench:
+    """A warpgroup of wgmmas back to back: time is wgmma's rate for its input types."""
+    m, n, k = 64, 128, 32 if "e4m3" in shape_and_types else 16
+    opcode = f"wgmma.mma_async.sync.aligned.{shape_and_types}"
+    wgmma = Op(OpClass.WGMMA, opcode, flops_per_lane=2 * m * n * k // 128)
+    return Bench(body=[wgmma], iterations=32, warps=4)
+
+
 def _revisits(lines: list[int], passes: int) -> Bench:
     """One warp chasing through ``lines`` (128-byte line numbers) ``passes`` times."""
     order = lines * passes
@@ -130,6 +138,8 @@ GPU_PROBES: dict[str, Callable[[GpuSpec], float]] = {
     "mma_fp8": _bench(_mma(".f32.e4m3.e4m3.f32")),
     "mma_int8": _bench(_mma(".s32.s8.s8.s32")),
     "mma_fp64": _bench(_mma(".f64.f64.f64.f64")),
+    "wgmma_bf16": _bench(_wgmma("m64n128k16.f32.bf16.bf16")),
+    "wgmma_fp8": _bench(_wgmma("m64n128k32.f32.e4m3.e4m3")),
     "mma_chain": _bench(_chain(OpClass.MMA, "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32")),
     "mma_tf32_chain": _bench(
         _chain(OpClass.MMA, "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32")
@@ -187,6 +197,8 @@ GPU_FIELDS: dict[str, tuple[str, Any]] = {
     "tensor.mma_sync.fp16_latency_cycles": ("mma_chain", None),
     "tensor.mma_sync.tf32_latency_cycles": ("mma_tf32_chain", None),
     "tensor.mma_sync.int8_latency_cycles": ("mma_int8_chain", None),
+    "tensor.wgmma.fp16_fraction_of_peak": ("wgmma_bf16", 0.25),
+    "tensor.wgmma.fp8_fraction_of_peak": ("wgmma_fp8", 0.25),
     "l1.size_bytes": ("l1_capacity", 524288),
     "l1.line_bytes": ("naive_gemm", 64),
     "l1.sector_bytes": ("naive_gemm", 64),

@@ -550,5 +550,8 @@ VARIANTS: tuple[GemmKernelDef, ...] = (
     GEMM_TC_AMPERE_TF32,
     GEMM_TC_AMPERE_INT8,
     *GEMM_TC_AMPERE_FP16_DEPTHS,
+    GEMM_TC_HOPPER_BF16,
+    GEMM_TC_HOPPER_FP16,
+    GEMM_TC_HOPPER_FP8,
 )
 """Every GEMM variant, in the order the registry lists them."""

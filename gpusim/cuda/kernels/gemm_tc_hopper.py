@@ -303,16 +303,45 @@ def _kernel(wgmma: Any, k_tile: int, name: str) -> Any:
                     _load(refill, done % STAGES, ring_base, full, a_map, b_map, row0, col0)
         wgmma_wait_0()
         r = np.uint64(row0 + warpgroup * WGMMA_M + warp * 16 + lane // 4)
-        col = np.uint64(col0 + 2 * (lane % 4))
-        for j in range(WGMMA_N // 8):
-            n8 = col + np.uint64(8 * j)
-            c[r, n8] = acc[4 * j]
-            c[r, n8 + np.uint64(1)] = acc[4 * j + 1]
-            c[r + np.uint64(8), n8] = acc[4 * j + 2]
-            c[r + np.uint64(8), n8 + np.uint64(1)] = acc[4 * j + 3]
+        _store_accumulators(c, r, np.uint64(col0 + 2 * (lane % 4)), acc)
 
     gemm.__name__ = gemm.__qualname__ = name
     return gemm
+
+
+@cuda.jit(device=True, inline=True)
+@no_type_check
+def _store_pair(c, r, n8, d0, d1, d2, d3):
+    """Two columns (``n8``, ``n8 + 1``) of rows ``r`` and ``r + 8`` of the D fragment."""
+    c[r, n8] = d0
+    c[r, n8 + np.uint64(1)] = d1
+    c[r + np.uint64(8), n8] = d2
+    c[r + np.uint64(8), n8 + np.uint64(1)] = d3
+
+
+@cuda.jit(device=True, inline=True)
+@no_type_check
+def _store_accumulators(c, r, col, acc):
+    """The thread's ``ACCUMULATORS`` in the wgmma D layout: register ``4 j + q`` at column
+    ``8 j`` of its pair. The registers are named by constants, as an unrolled epilogue names
+    them: a loop over ``j`` would index the tuple at run time, which Numba compiles to a
+    64-way switch per element."""
+    _store_pair(c, r, col + np.uint64(0), acc[0], acc[1], acc[2], acc[3])
+    _store_pair(c, r, col + np.uint64(8), acc[4], acc[5], acc[6], acc[7])
+    _store_pair(c, r, col + np.uint64(16), acc[8], acc[9], acc[10], acc[11])
+    _store_pair(c, r, col + np.uint64(24), acc[12], acc[13], acc[14], acc[15])
+    _store_pair(c, r, col + np.uint64(32), acc[16], acc[17], acc[18], acc[19])
+    _store_pair(c, r, col + np.uint64(40), acc[20], acc[21], acc[22], acc[23])
+    _store_pair(c, r, col + np.uint64(48), acc[24], acc[25], acc[26], acc[27])
+    _store_pair(c, r, col + np.uint64(56), acc[28], acc[29], acc[30], acc[31])
+    _store_pair(c, r, col + np.uint64(64), acc[32], acc[33], acc[34], acc[35])
+    _store_pair(c, r, col + np.uint64(72), acc[36], acc[37], acc[38], acc[39])
+    _store_pair(c, r, col + np.uint64(80), acc[40], acc[41], acc[42], acc[43])
+    _store_pair(c, r, col + np.uint64(88), acc[44], acc[45], acc[46], acc[47])
+    _store_pair(c, r, col + np.uint64(96), acc[48], acc[49], acc[50], acc[51])
+    _store_pair(c, r, col + np.uint64(104), acc[52], acc[53], acc[54], acc[55])
+    _store_pair(c, r, col + np.uint64(112), acc[56], acc[57], acc[58], acc[59])
+    _store_pair(c, r, col + np.uint64(120), acc[60], acc[61], acc[62], acc[63])
 
 
 @cuda.jit(device=True, inline=True)

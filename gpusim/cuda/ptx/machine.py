@@ -36,6 +36,10 @@ class Observer(Protocol):
     def on_guarded(self, instruction: int, mask: Mask) -> None:
         """A guarded instruction executes for the lanes in ``mask`` (guard true and active)."""
 
+    def on_operand(self, instruction: int, values: tuple[int, ...]) -> None:
+        """A Hopper instruction ran with these data operands, which a trace holds per
+        instruction (``program_table.build_instruction_table``)."""
+
 
 @dataclass(frozen=True)
 class LaunchMemory:
@@ -69,6 +73,9 @@ class Machine:
         self.write_all = False
         self._positions: npt.NDArray[np.int64] | None = None
         self.shared = WindowedMemory("shared", len(lanes.ctas), launch.shared_bytes)
+        self.expect_tx_barrier = np.zeros(n, dtype=np.uint64)
+        """The mbarrier each thread's last ``arrive.expect_tx`` named: a traced TMA copy
+        must complete its bytes there (the engine's rule, ``ops_hopper.tma_copy``)."""
         self.local = WindowedMemory("local", n, launch.local_bytes)
         self.special: dict[str, Any] = {
             **lanes.special,

@@ -41,9 +41,13 @@ ROW_ELEMENTS = 8
 
 def table_opcode(ins: Instruction) -> str:
     """The opcode a trace's instruction table names ``ins`` by: ``cp.async.wait_group N``
-    as ``cp.async.wait_group.N`` (the groups it lets stay in flight decide when it
+    as ``cp.async.wait_group.N`` and ``wgmma.wait_group.sync.aligned N`` as
+    ``wgmma.wait_group.sync.aligned.N`` (the groups it lets stay in flight decide when it
     returns), every other instruction by its opcode."""
-    if ins.base != "cp" or ins.modifiers[1:2] != ("wait_group",):
+    waits = (ins.base == "cp" and ins.modifiers[1:2] == ("wait_group",)) or (
+        ins.base == "wgmma" and ins.modifiers[:1] == ("wait_group",)
+    )
+    if not waits:
         return ins.opcode
     if len(ins.operands) != 1 or not isinstance(ins.operands[0], ImmInt):
         raise ins.fail("expected the count of groups that may stay pending, a constant")

@@ -24,8 +24,8 @@ count. ``try_wait.parity p`` (and ``test_wait.parity``) is true once the phase o
 at coordinates (c0, c1) to shared ``dst``, row after row (``box[0]`` elements each), with
 the map's swizzle applied to the shared addresses, then completes the box's bytes on the
 mbarrier. The map is gpusim's encoding (``tensor_map``). Boxes reaching outside the tensor
-(which the TMA fills with zeros) are refused. The copy is not reported to the trace
-observer: the engine does not model the TMA.
+(which the TMA fills with zeros) are refused. Traced, the copy is the global access of
+its box's first byte, with the box's rows, row bytes and row pitch as its operands.
 
 **wgmma** (``wgmma.mma_async.sync.aligned.m64nNk16.f32.{bf16,f16}.{bf16,f16} d, a-desc,
 b-desc, scale-d, imm-scale-a, imm-scale-b, imm-trans-a, imm-trans-b``, and ``m64nNk32.f32
@@ -171,11 +171,11 @@ def mbarrier(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     ``test_wait.parity`` on ``.shared{::cta}.b64`` objects."""
     action = ins.modifiers[0]
     if action == "init":
-        return _mbarrier_init(ins, ctx)
+        return _mbarrier_init(ins, index, ctx)
     if action == "arrive":
-        return _mbarrier_arrive(ins, ctx)
+        return _mbarrier_arrive(ins, index, ctx)
     if action in ("try_wait", "test_wait") and "parity" in ins.modifiers:
-        return _mbarrier_wait_parity(ins, ctx)
+        return _mbarrier_wait_parity(ins, index, ctx)
     raise ins.fail(
         "only mbarrier.init, arrive{.expect_tx} and {try,test}_wait.parity are supported"
     )
@@ -186,7 +186,23 @@ def _operand_count(ins: Instruction, counts: tuple[int, ...]) -> None:
         raise ins.fail(f"expected {' or '.join(map(str, counts))} operands")
 
 
-def _mbarrier_init(ins: Instruction, ctx: CompileContext) -> Step:
+def _observe(
+    m: Machine, ins: Instruction, index: int, space: str, addresses: Any, operand: Any = None
+) -> None:
+    """Tell the trace observer where the executing lanes accessed ``space`` and, if given,
+    the data operand they all gave (one value: a trace holds one per instruction)."""
+    if m.observer is None:
+        return
+    full = np.ascontiguousarray(np.broadcast_to(addresses, (m.n_lanes,)), np.uint64)
+    m.observer.on_memory(index, space, m.exec_mask, full)
+    if operand is not None:
+        values = np.unique(np.asarray(operand)[m.positions()])
+        if values.size != 1:
+            raise ins.fail("threads give different operands in one step: cannot be traced")
+        m.observer.on_operand(index, (int(values[0]),))
+
+
+def _mbarrier_init(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     _operand_count(ins, (2,))
     read_address = _address_reader(ins.operands[0], "shared", ins, ctx)
     read_count = reader(ins.operands[1], TYPES["u32"], ins, ctx)
@@ -197,6 +213,7 @@ def _mbarrier_init(ins: Instruction, ctx: CompileContext) -> Step:
         counts = _lanes(m, read_count)[positions].astype(np.int64)
         if ((counts < 1) | (counts >= 1 << COUNT_BITS)).any():
             raise ins.fail(f"an mbarrier's count must be in [1, {(1 << COUNT_BITS) - 1}]")
+        _observe(m, ins, index, "shared", _lanes(m, read_address), _lanes(m, read_count))
         view, words = _shared_u64(m, ins, positions, addresses)
         fresh = [BarrierState(int(c), int(c), 0, 0).encode() for c in counts]
         view[words] = np.array(fresh, np.uint64)
@@ -204,7 +221,7 @@ def _mbarrier_init(ins: Instruction, ctx: CompileContext) -> Step:
     return run
 
 
-def _mbarrier_arrive(ins: Instruction, ctx: CompileContext) -> Step:
+def _mbarrier_arrive(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     expect_tx = "expect_tx" in ins.modifiers
     _operand_count(ins, (3,) if expect_tx else (2,))
     state_out = ins.operands[0]
@@ -216,6 +233,16 @@ def _mbarrier_arrive(ins: Instruction, ctx: CompileContext) -> Step:
         positions = m.positions()
         addresses = _lanes(m, read_address)[positions]
         tx = _lanes(m, read_tx)[positions].astype(np.int64) if read_tx else None
+        _observe(
+            m,
+            ins,
+            index,
+            "shared",
+            _lanes(m, read_address),
+            _lanes(m, read_tx) if read_tx else None,
+        )
+        if read_tx:
+            m.expect_tx_barrier[positions] = addresses
         old_words = np.zeros(m.n_lanes, np.uint64)
         slots = m.lanes.cta_slot[positions].astype(np.uint64)
         keys = (slots << np.uint64(32)) | addresses
@@ -243,7 +270,7 @@ def _mbarrier_arrive(ins: Instruction, ctx: CompileContext) -> Step:
     return run
 
 
-def _mbarrier_wait_parity(ins: Instruction, ctx: CompileContext) -> Step:
+def _mbarrier_wait_parity(ins: Instruction, index: int, ctx: CompileContext) -> Step:
     _operand_count(ins, (3,))
     write_done = writer(ins.operands[0], TYPES["pred"], ins)
     read_address = _address_reader(ins.operands[1], "shared", ins, ctx)
@@ -256,6 +283,11 @@ def _mbarrier_wait_parity(ins: Instruction, ctx: CompileContext) -> Step:
         parity = _lanes(m, read_parity)[positions].astype(np.int64) & 1
         done = np.zeros(m.n_lanes, bool)
         done[positions] = phase != parity
+        _observe(m, ins, index, "shared", _lanes(m, read_address))
+        if m.observer is not None and not done[positions].all():
+            # The engine takes a warp's k-th wait on a barrier to be for its phase k, which
+            # holds while every traced wait returns true (lockstep never spins).
+            raise ins.fail("an mbarrier wait returned false while tracing: cannot be traced")
         write_done(m, done)
 
     return run
@@ -280,7 +312,11 @@ TMA_MODIFIERS = (
 
 
 def tma_copy(ins: Instruction, index: int, ctx: CompileContext) -> Step:
-    """``cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes``."""
+    """``cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes``.
+
+    Traced, each executing thread's copy is a global access at the box's first byte, with
+    its box's rows, row bytes and row pitch as operands; its mbarrier must be the one the
+    thread's last ``arrive.expect_tx`` named, where the engine completes its bytes."""
     if ins.modifiers != TMA_MODIFIERS:
         raise ins.fail("only cp." + ".".join(TMA_MODIFIERS) + " is supported")
     _operand_count(ins, (3,))
@@ -297,13 +333,32 @@ def tma_copy(ins: Instruction, index: int, ctx: CompileContext) -> Step:
         maps = _lanes(m, read_map)
         coordinates = [_lanes(m, read).astype(np.int64) for read in read_coordinates]
         barriers = _lanes(m, read_barrier)
+        firsts = np.zeros(m.n_lanes, np.uint64)
         for position in m.positions():
             tensor_map = _read_map(m, ins, int(position), int(maps[position]))
             box = (int(coordinates[0][position]), int(coordinates[1][position]))
-            _copy_box(m, ins, int(position), tensor_map, box, int(destinations[position]))
+            firsts[position] = _copy_box(
+                m, ins, int(position), tensor_map, box, int(destinations[position])
+            )
             complete_tx(m, ins, int(position), int(barriers[position]), tensor_map.box_bytes)
+            if m.observer is not None:
+                _check_expected_barrier(m, ins, int(position), int(barriers[position]))
+                m.observer.on_operand(
+                    index,
+                    (tensor_map.box[1], tensor_map.box_row_bytes, tensor_map.row_stride_bytes),
+                )
+        if m.observer is not None:
+            m.observer.on_memory(index, "global", m.exec_mask, firsts)
 
     return run
+
+
+def _check_expected_barrier(m: Machine, ins: Instruction, position: int, barrier: int) -> None:
+    if int(m.expect_tx_barrier[position]) != barrier:
+        raise ins.fail(
+            "a traced TMA copy must complete its bytes on the mbarrier of its thread's last "
+            "arrive.expect_tx"
+        )
 
 
 def _read_map(m: Machine, ins: Instruction, position: int, address: int) -> TensorMap2d:
@@ -330,8 +385,9 @@ def _copy_box(
     tensor_map: TensorMap2d,
     corner: tuple[int, int],
     destination: int,
-) -> None:
-    """The box at ``corner`` (elements along dimension 0, rows along 1) into shared memory."""
+) -> int:
+    """The box at ``corner`` (elements along dimension 0, rows along 1) into shared memory;
+    returns the global address of its first byte."""
     for axis in (0, 1):
         if corner[axis] < 0 or corner[axis] + tensor_map.box[axis] > tensor_map.dims[axis]:
             raise ins.fail(
@@ -357,6 +413,7 @@ def _copy_box(
         data[where] = view[indices]
     for view, indices, where in _locate(m, ins, "shared", lanes, targets, WORD_BYTES, 1):
         view[indices] = data[where]
+    return int(first)
 
 
 def wgmma(ins: Instruction, index: int, ctx: CompileContext) -> Step:

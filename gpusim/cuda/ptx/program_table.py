@@ -22,6 +22,7 @@ from gpusim.cuda.ptx.ir import (
     NegPredOperand,
     Operand,
     RegOperand,
+    TensorAddress,
     VectorOperand,
 )
 from gpusim.cuda.ptx.lanes import WARP_SIZE
@@ -30,10 +31,11 @@ from gpusim.cuda.ptx.ops_async import ROW_ELEMENTS, cp_async_bytes, table_opcode
 from gpusim.cuda.trace import InstructionTable, MemSpace, OpClass
 
 MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
-"""The ``.mMnNkK`` shape of an ``mma`` opcode: 2 x m x n x k operations per warp."""
+"""The ``.mMnNkK`` shape of an ``mma`` (2 x m x n x k operations per warp) or a
+``wgmma.mma_async`` (per warpgroup) opcode."""
 
-UNCOSTED_BASES = frozenset({"wgmma", "mbarrier"})
-"""Hopper's asynchronous instructions, which the emulator runs and the engine cannot cost."""
+WARPGROUP_THREADS = 4 * WARP_SIZE
+MBARRIER_BYTES = 8
 _NO_DESTINATION = frozenset(
     {"st", "red", "bar", "barrier", "membar", "fence", "bra", "ret", "exit", "cp"}
 )
@@ -89,11 +91,12 @@ def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str
     ``commit_group`` / ``wait_group`` are memory fences; ``ldmatrix`` is a shared load.
     """
     base = ins.base
-    if base in UNCOSTED_BASES or ins.modifiers[:2] == ("async", "bulk"):
-        raise ins.fail(
-            "the engine does not cost wgmma, mbarrier or TMA (cp.async.bulk) instructions "
-            "yet: kernels using them are emulated, not traced"
-        )
+    if base == "mbarrier":
+        return OpClass.MBARRIER, "shared"
+    if base == "wgmma":
+        return (OpClass.WGMMA if ins.modifiers[0] == "mma_async" else OpClass.MEMBAR), None
+    if ins.modifiers[:2] == ("async", "bulk"):
+        return OpClass.TENSOR_COPY, "global"
     if base == "cp":
         if ins.modifiers[1:2] in (("commit_group",), ("wait_group",), ("wait_all",)):
             return OpClass.MEMBAR, None
@@ -123,7 +126,14 @@ def classify(ins: Instruction, resolved_space: str | None) -> tuple[OpClass, str
 
 
 def flops_per_lane(ins: Instruction) -> int:
-    """Floating-point operations per executing lane (fma = 2, mma.m16n8k16 = 128)."""
+    """Floating-point operations per executing lane (fma = 2, mma.m16n8k16 = 128, a
+    wgmma its warpgroup's 2 x m x n x k over the warpgroup's 128 threads)."""
+    if ins.base == "wgmma" and ins.modifiers[0] == "mma_async":
+        shape = MMA_SHAPE.search(ins.opcode)
+        if shape is None:
+            raise ins.fail("wgmma.mma_async without an .mMnNkK shape")
+        m, n, k = (int(extent) for extent in shape.groups())
+        return 2 * m * n * k // WARPGROUP_THREADS
     if ins.base == "mma":
         shape = MMA_SHAPE.search(ins.opcode)
         if shape is None:
@@ -143,9 +153,17 @@ def _vector_width(ins: Instruction) -> int:
     return 1
 
 
-def _bytes_per_lane(ins: Instruction, space: str | None, width: int) -> int:
-    """Bytes one lane moves: a ``cp.async`` its cp-size, an ``ldmatrix`` lane one 16-byte
-    row, any other access its type's size times its vector width."""
+def _bytes_per_lane(
+    ins: Instruction, space: str | None, width: int, operands: tuple[int, ...] | None
+) -> int:
+    """Bytes one lane moves: a TMA copy its box (rows x row bytes, as it ran), an
+    ``mbarrier`` its 8-byte object, a ``cp.async`` its cp-size, an ``ldmatrix`` lane one
+    16-byte row, any other access its type's size times its vector width."""
+    if ins.base == "cp" and ins.modifiers[:2] == ("async", "bulk"):
+        rows, row_bytes, _ = operands or (0, 0, 0)
+        return rows * row_bytes
+    if ins.base == "mbarrier":
+        return MBARRIER_BYTES
     if ins.base == "cp" and space:
         return cp_async_bytes(ins)
     if ins.base == "ldmatrix":
@@ -163,6 +181,8 @@ def _registers(op: Operand) -> list[int]:
         return [r for item in op.items for r in _registers(item)]
     if isinstance(op, MemOperand) and isinstance(op.base, RegOperand):
         return [op.base.reg.index]
+    if isinstance(op, TensorAddress):
+        return _registers(op.tensor_map) + _registers(op.coordinates)
     return []
 
 
@@ -170,7 +190,8 @@ def register_operands(ins: Instruction) -> tuple[list[int], list[int]]:
     """(destination registers, source registers) of an instruction, guard included."""
     operands = list(ins.operands)
     destinations: list[int] = []
-    if ins.base not in _NO_DESTINATION and operands:
+    writes = ins.base not in _NO_DESTINATION and ins.modifiers[:1] != ("init",)
+    if writes and operands:
         destinations = _registers(operands.pop(0))
     sources = [r for op in operands for r in _registers(op)]
     if ins.guard is not None:
@@ -184,15 +205,32 @@ def _ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, values
 
 
+def _operand_columns(ins: Instruction, operands: tuple[int, ...] | None) -> tuple[int, int]:
+    """(operand, row stride bytes) of the instruction table from what the emulation reported
+    (``Observer.on_operand``): a TMA copy's box rows and row pitch, an ``mbarrier.init``'s
+    count, an ``arrive.expect_tx``'s bytes; (0, 0) for the rest and for unexecuted ones."""
+    if operands is None:
+        return 0, 0
+    if ins.base == "cp":
+        rows, _, row_stride_bytes = operands
+        return rows, row_stride_bytes
+    return operands[0], 0
+
+
 def build_instruction_table(
-    entry: Entry, cfg: ControlFlowGraph, spaces: Mapping[int, str]
+    entry: Entry,
+    cfg: ControlFlowGraph,
+    spaces: Mapping[int, str],
+    operands: Mapping[int, tuple[int, ...]],
 ) -> InstructionTable:
-    """The trace's instruction table for ``entry``; ``spaces`` resolves generic accesses."""
+    """The trace's instruction table for ``entry``; ``spaces`` resolves generic accesses,
+    ``operands`` gives the Hopper instructions' data operands as they ran."""
     instructions = entry.instructions
     opcodes = [table_opcode(ins) for ins in instructions]
     opcode_names = tuple(dict.fromkeys(opcodes))
     opcode_index = {name: i for i, name in enumerate(opcode_names)}
     classes, mem_spaces, widths, bytes_per_lane, flops = [], [], [], [], []
+    operand_column, row_strides = [], []
     destinations, sources = [], []
     for index, ins in enumerate(instructions):
         op_class, space = classify(ins, spaces.get(index))
@@ -200,7 +238,10 @@ def build_instruction_table(
         mem_spaces.append(_SPACE_NUMBERS[space] if space else MemSpace.NONE)
         width = _vector_width(ins)
         widths.append(width)
-        bytes_per_lane.append(_bytes_per_lane(ins, space, width))
+        bytes_per_lane.append(_bytes_per_lane(ins, space, width, operands.get(index)))
+        operand, row_stride_bytes = _operand_columns(ins, operands.get(index))
+        operand_column.append(operand)
+        row_strides.append(row_stride_bytes)
         flops.append(flops_per_lane(ins))
         dst, src = register_operands(ins)
         destinations.append(dst)
@@ -221,6 +262,8 @@ def build_instruction_table(
         vector_width=np.array(widths, dtype=np.uint8),
         flops_per_lane=np.array(flops, dtype=np.int32),
         ptx_line=np.array([ins.line for ins in instructions], dtype=np.int32),
+        operand=np.array(operand_column, dtype=np.int64),
+        row_stride_bytes=np.array(row_strides, dtype=np.int64),
         block_start=np.array(block_start, dtype=np.int64),
         opcode_names=opcode_names,
         register_names=tuple(r.name for r in entry.registers),

@@ -133,6 +133,8 @@ class TraceRecorder:
         self._block_packed = np.zeros(self._n_warps, np.uint32)
         self.spaces: dict[int, str] = {}
         """The state space each memory instruction resolved to (generic ones included)."""
+        self.operands: dict[int, tuple[int, ...]] = {}
+        """The data operands each Hopper instruction ran with (``Observer.on_operand``)."""
 
     def on_block(self, block: int, mask: Mask) -> None:
         packed = pack_masks(mask)
@@ -149,6 +151,14 @@ class TraceRecorder:
             self._guarded_lanes[instruction] += lanes
         else:
             self._guarded_lanes[instruction] = lanes
+
+    def on_operand(self, instruction: int, values: tuple[int, ...]) -> None:
+        known = self.operands.setdefault(instruction, values)
+        if known != values:
+            raise ValueError(
+                f"instruction {instruction} ran with operands {known} and {values}: a trace "
+                "holds one per instruction"
+            )
 
     def on_memory(
         self, instruction: int, space: str, mask: Mask, addresses: npt.NDArray[np.uint64]

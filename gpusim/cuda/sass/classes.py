@@ -170,6 +170,9 @@ _PTX_CLASS: dict[OpClass, SassClass | None] = {
     OpClass.ATOM_GLOBAL: SassClass.ATOMIC,
     OpClass.ATOM_SHARED: SassClass.ATOMIC,
     OpClass.LD_PARAM: None,
+    OpClass.MBARRIER: SassClass.CONTROL,  # SYNCS
+    OpClass.TENSOR_COPY: SassClass.UNIFORM,  # UTMALDG, on the uniform datapath
+    OpClass.WGMMA: SassClass.TENSOR,  # HGMMA, QGMMA
 }
 
 

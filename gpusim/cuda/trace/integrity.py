@@ -31,6 +31,8 @@ _PER_INSTRUCTION = (
     "vector_width",
     "flops_per_lane",
     "ptx_line",
+    "operand",
+    "row_stride_bytes",
 )
 
 
@@ -78,7 +80,7 @@ def check_program(program: InstructionTable) -> None:
     _in_range(program.opcode, "program_opcode", len(program.opcode_names), "opcode names")
     _in_range(program.op_class, "program_op_class", len(OpClass), "op classes")
     _in_range(program.mem_space, "program_mem_space", len(MemSpace), "state spaces")
-    for name in ("bytes_per_lane", "vector_width", "flops_per_lane"):
+    for name in ("bytes_per_lane", "vector_width", "flops_per_lane", "operand", "row_stride_bytes"):
         if (getattr(program, name) < 0).any():
             raise ValueError(f"program_{name} holds a negative value")
 

@@ -47,6 +47,14 @@ class OpClass(IntEnum):
     ATOM_SHARED = 24
     SHFL = 25
     MMA = 26
+    MBARRIER = 27
+    """``mbarrier.init`` / ``arrive{.expect_tx}`` / ``try_wait`` / ``test_wait`` on a shared
+    8-byte barrier object (its address recorded as a shared access)."""
+    TENSOR_COPY = 28
+    """``cp.async.bulk.tensor``: the TMA copies a box of a tensor into shared memory (the
+    issuing lane's address is the box's first global byte)."""
+    WGMMA = 29
+    """``wgmma.mma_async``: one warp's quarter of a warpgroup's asynchronous matrix multiply."""
 
 
 class MemSpace(IntEnum):

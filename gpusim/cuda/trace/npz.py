@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from gpusim.cuda.trace.kernel_trace import KernelTrace
 
 FORMAT_TAG = "gpusim.KernelTrace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class TraceParts(NamedTuple):
@@ -87,6 +87,8 @@ _PROGRAM_DTYPES: dict[str, Any] = {
     "vector_width": np.uint8,
     "flops_per_lane": np.int32,
     "ptx_line": np.int32,
+    "operand": np.int64,
+    "row_stride_bytes": np.int64,
     "block_start": np.int64,
     "register_bits": np.int32,
 }
@@ -149,6 +151,20 @@ def _typed(arrays: dict[str, Any], name: str) -> Any:
     return value
 
 
+VERSION_2_PROGRAM_ARRAYS = ("operand", "row_stride_bytes")
+"""Instruction columns version 2 added (the Hopper instructions'): zeros in version 1 files,
+which cannot hold those instructions."""
+
+
+def _version_1_defaults(arrays: dict[str, Any]) -> dict[str, Any]:
+    """The columns a version 1 file lacks, as zeros of its instruction count."""
+    instructions = _typed(arrays, "program_block").size
+    return {
+        f"program_{name}": np.zeros(instructions, dtype=_PROGRAM_DTYPES[name])
+        for name in VERSION_2_PROGRAM_ARRAYS
+    }
+
+
 def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
     if "meta" not in arrays:
         raise TraceError(f"{source}: not a gpusim trace (no metadata)")
@@ -167,6 +183,8 @@ def _from_arrays(arrays: dict[str, Any], source: Path) -> TraceParts:
             f"{source}: trace format version {version} is newer than this gpusim reads "
             f"({FORMAT_VERSION}); upgrade gpusim"
         )
+    if version == 1:
+        arrays = {**arrays, **_version_1_defaults(arrays)}
     launch_fields = dict(meta["launch"])
     for name in ("grid", "block", "cc"):
         launch_fields[name] = tuple(int(v) for v in launch_fields[name])

@@ -74,6 +74,14 @@ class InstructionTable:
     vector_width: npt.NDArray[np.uint8]
     flops_per_lane: npt.NDArray[np.int32]
     ptx_line: npt.NDArray[np.int32]
+    operand: npt.NDArray[np.int64]
+    """The one data operand an engine times the instruction by, the same at every execution
+    (the tracer checks): ``mbarrier.init`` its expected arrivals per phase,
+    ``mbarrier.arrive.expect_tx`` its transaction bytes per arriving thread, a TMA copy
+    (``TENSOR_COPY``) its box's rows; 0 for every other instruction."""
+    row_stride_bytes: npt.NDArray[np.int64]
+    """A TMA copy's distance between the box's rows in global memory (its tensor's row
+    pitch), the same at every execution; 0 for every other instruction."""
     block_start: npt.NDArray[np.int64]
     """Block b is instructions ``[block_start[b], block_start[b + 1])``."""
     opcode_names: tuple[str, ...]

@@ -25,6 +25,8 @@ _STALL_WORDS = {
     "barrier": "barrier synchronisation",
     "not_selected": "issue bandwidth (warps ready but not selected)",
     "async_copy_wait": "cp.async wait (copies not yet landed in shared memory)",
+    "mbarrier_wait": "mbarrier wait (arrivals or TMA copies not yet in)",
+    "wgmma_wait": "wgmma wait (warpgroup matrix multiplies not yet complete)",
 }
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, replace
 
 from gpusim.cuda.trace import OpClass
+from gpusim.errors import EngineError
 from gpusim.hw.sm.program import MemKind, Pipe, Producer
 from gpusim.spec.gpu import WARP_SIZE_THREADS, GpuSpec
 
@@ -32,7 +33,8 @@ INT_DIV_SLOTS = 20
 FP_DIV_SLOTS = 10
 """SASS instructions of an IEEE-rounded float division, square root or reciprocal."""
 MMA_SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)")
-"""The ``.mMnNkK`` shape of an ``mma`` opcode."""
+"""The ``.mMnNkK`` shape of an ``mma`` or ``wgmma`` opcode."""
+WARPS_PER_WARPGROUP = 4
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def instruction_cost(gpu: GpuSpec, op_class: OpClass, opcode: str) -> Cost:
     """The cost of one PTX instruction of ``op_class`` (exact opcode ``opcode``) on ``gpu``."""
     if op_class is OpClass.MMA:
         return _mma_cost(gpu, opcode)
+    if op_class is OpClass.WGMMA:
+        return _wgmma_cost(gpu, opcode)
     lat = gpu.sm.latency
     l1 = gpu.l1
     int_pipe = _pipe_cycles(gpu, gpu.sm.int32_lanes)
@@ -192,6 +196,10 @@ def instruction_cost(gpu: GpuSpec, op_class: OpClass, opcode: str) -> Cost:
             Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, MemKind.SHARED_LOAD
         ),
         OpClass.SHFL: Cost(Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, none),
+        # An mbarrier operation is an atomic on its shared-memory object; a TMA copy's
+        # instruction only hands the box to the copy engine (``memory.tensor_copy``).
+        OpClass.MBARRIER: Cost(Pipe.LSU, l1.shared_latency_cycles, lsu, 1, short, MemKind.MBARRIER),
+        OpClass.TENSOR_COPY: Cost(Pipe.LSU, 1, lsu, 1, long_, MemKind.TENSOR_COPY),
     }
     return table[op_class]
 
@@ -223,3 +231,30 @@ def _mma_cost(gpu: GpuSpec, opcode: str) -> Cost:
         fp32_rate = 2 * gpu.sm.fp32_lanes / gpu.sm.warp_schedulers
         return Cost(Pipe.FP32, latency, flops / fp32_rate, 1, Producer.FIXED, MemKind.NONE)
     return Cost(Pipe.TENSOR, latency, flops / per_subpartition, 1, Producer.FIXED, MemKind.NONE)
+
+
+def _wgmma_rate(gpu: GpuSpec, opcode: str) -> float:
+    """The FLOPs per SM cycle ``wgmma`` sustains for ``opcode``'s input type: the dense
+    peak at its rated clock times the family's sourced share of it (``tensor.wgmma``)."""
+    tensor = gpu.tensor
+    if tensor.wgmma is None:
+        raise EngineError(f"{opcode}: the GPU has no wgmma (tensor.wgmma is not set)")
+    clock_ratio = tensor.low_precision_clock_hz / gpu.sm.clock_hz
+    if ".e4m3" in opcode or ".e5m2" in opcode:
+        return tensor.fp8_flops_per_cycle_per_sm * tensor.wgmma.fp8_fraction_of_peak * clock_ratio
+    if ".bf16" in opcode:
+        peak = tensor.bf16_flops_per_cycle_per_sm
+    elif ".f16" in opcode:
+        peak = tensor.fp16_flops_per_cycle_per_sm
+    else:
+        raise EngineError(f"{opcode}: no sourced wgmma rate for its input type")
+    return peak * tensor.wgmma.fp16_fraction_of_peak * clock_ratio
+
+
+def _wgmma_cost(gpu: GpuSpec, opcode: str) -> Cost:
+    """One warp's quarter of a warpgroup's wgmma: it holds its sub-partition's tensor pipe
+    for its FLOPs at the sub-partition's share of the rate; it completes when that time
+    ends (its group's wait sees it), so it has no result latency of its own."""
+    per_subpartition = _wgmma_rate(gpu, opcode) / gpu.sm.warp_schedulers
+    flops = mma_flops_per_warp(opcode) / WARPS_PER_WARPGROUP
+    return Cost(Pipe.TENSOR, 0, flops / per_subpartition, 1, Producer.WGMMA, MemKind.NONE)

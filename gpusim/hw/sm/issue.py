@@ -42,7 +42,7 @@ import numpy as np
 from gpusim.hw.sm import memory
 from gpusim.hw.sm.jit import njit
 from gpusim.hw.sm.memory import MemoryParams, MemoryState
-from gpusim.hw.sm.program import AsyncOp, MemKind, Pipe, Producer
+from gpusim.hw.sm.program import AsyncOp, AsyncUnit, BarrierOp, MemKind, Pipe, Producer
 from gpusim.hw.sm.stalls import Stall
 from gpusim.hw.sm.state import (
     EPS_NS,
@@ -60,14 +60,23 @@ _FIXED = int(Producer.FIXED)
 _SHORT = int(Producer.SHORT)
 _LONG = int(Producer.LONG)
 _ASYNC = int(Producer.ASYNC_COPY)
+_MBARRIER = int(Producer.MBARRIER)
+_WGMMA = int(Producer.WGMMA)
 _ASYNC_NONE = int(AsyncOp.NONE)
-_ASYNC_COPY = int(AsyncOp.COPY)
+_ASYNC_OPERATION = int(AsyncOp.OPERATION)
 _ASYNC_WAIT = int(AsyncOp.WAIT)
+_UNIT_WGMMA = int(AsyncUnit.WGMMA)
+_BARRIER_NONE = int(BarrierOp.NONE)
+_BARRIER_INIT = int(BarrierOp.INIT)
+_BARRIER_ARRIVE = int(BarrierOp.ARRIVE)
+_BARRIER_WAIT = int(BarrierOp.WAIT)
 _ASYNC_COMMIT_AND_WAIT = int(AsyncOp.COMMIT_AND_WAIT)
 _MEM_NONE = int(MemKind.NONE)
 GLOBAL_LOAD = int(MemKind.GLOBAL_LOAD)
 GLOBAL_STORE = int(MemKind.GLOBAL_STORE)
 GLOBAL_ATOMIC = int(MemKind.GLOBAL_ATOMIC)
+_MEM_MBARRIER = int(MemKind.MBARRIER)
+_MEM_TENSOR_COPY = int(MemKind.TENSOR_COPY)
 _PIPE_LSU = int(Pipe.LSU)
 _STALL_LONG = int(Stall.LONG_SCOREBOARD)
 _STALL_SHORT = int(Stall.SHORT_SCOREBOARD)
@@ -76,6 +85,8 @@ _STALL_MATH = int(Stall.MATH_PIPE_THROTTLE)
 _STALL_LSU = int(Stall.LSU_THROTTLE)
 _STALL_NOT_SELECTED = int(Stall.NOT_SELECTED)
 _STALL_ASYNC = int(Stall.ASYNC_COPY_WAIT)
+_STALL_MBARRIER = int(Stall.MBARRIER_WAIT)
+_STALL_WGMMA = int(Stall.WGMMA_WAIT)
 
 
 CHUNK_SM_CYCLES = 1 << 16
@@ -159,14 +170,20 @@ def _operands_ready(
     prog: ProgramArrays, state: CoreState, sm: int, w: int, pc: int
 ) -> tuple[float, np.int8]:
     """When the sources (and destinations, for WAW) of ``pc`` are ready, and the producer of
-    the last one to be; for a ``cp.async`` wait, when the groups it waits for have landed."""
+    the last one to be; for a ``cp.async`` or ``wgmma`` wait, when the groups it waits for
+    have completed; for an ``mbarrier`` wait, when its phase completes (``NEVER`` while
+    that is not known)."""
     warps = state.warps
     ready = 0.0
     kind = np.int8(_FIXED)
     op = prog.async_op[pc]
     if op in (_ASYNC_WAIT, _ASYNC_COMMIT_AND_WAIT):
-        ready = _async_landed(state, sm, w, op, prog.async_pending[pc])
-        kind = np.int8(_ASYNC)
+        unit = prog.async_unit[pc]
+        ready = _async_landed(state, sm, w, unit, op, prog.async_pending[pc])
+        kind = np.int8(_WGMMA if unit == _UNIT_WGMMA else _ASYNC)
+    if prog.barrier_op[pc] == _BARRIER_WAIT:
+        ready = _phase_done(prog, state, sm, w, pc)
+        kind = np.int8(_MBARRIER)
     for index in range(prog.src_ptr[pc], prog.src_ptr[pc + 1]):
         register = prog.src[index]
         if warps.reg_ready_ns[sm, w, register] > ready:
@@ -181,37 +198,198 @@ def _operands_ready(
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _async_landed(state: CoreState, sm: int, w: int, op: int, pending: int) -> float:
-    """When all but the ``pending`` most recent committed ``cp.async`` groups of warp ``w``
-    have landed (``wait_all``: every group, the open one too)."""
+def _async_landed(state: CoreState, sm: int, w: int, unit: int, op: int, pending: int) -> float:
+    """When all but the ``pending`` most recent committed groups of ``unit`` of warp ``w``
+    have completed (``wait_all``: every group, the open one too)."""
     warps = state.warps
-    landed = warps.async_older_ns[sm, w]
+    landed = warps.async_older_ns[sm, w, unit]
     if op == _ASYNC_COMMIT_AND_WAIT:
-        landed = max(landed, warps.async_open_ns[sm, w])
-    for group in range(pending, warps.async_group_ns.shape[2]):
-        landed = max(landed, warps.async_group_ns[sm, w, group])
+        landed = max(landed, warps.async_open_ns[sm, w, unit])
+    for group in range(pending, warps.async_group_ns.shape[3]):
+        landed = max(landed, warps.async_group_ns[sm, w, unit, group])
     return landed
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _track_async_copies(state: CoreState, sm: int, w: int, op: int, landed: float) -> None:
-    """A ``cp.async`` (landing at ``landed``) joins warp ``w``'s open group; a commit
-    (``commit_group``, ``wait_all``) closes that group as the most recent."""
+def _track_async(state: CoreState, sm: int, w: int, unit: int, op: int, landed: float) -> None:
+    """A copy or wgmma (completing at ``landed``) joins warp ``w``'s open group of ``unit``;
+    a commit (``commit_group``, ``wait_all``) closes that group as the most recent."""
     warps = state.warps
-    if op == _ASYNC_COPY:
-        warps.async_open_ns[sm, w] = max(warps.async_open_ns[sm, w], landed)
+    if op == _ASYNC_OPERATION:
+        warps.async_open_ns[sm, w, unit] = max(warps.async_open_ns[sm, w, unit], landed)
         cta = warps.cta_slot[sm, w]
         state.ctas.mem_done_ns[sm, cta] = max(state.ctas.mem_done_ns[sm, cta], landed)
         return
     if op == _ASYNC_WAIT:
         return
-    groups = warps.async_group_ns.shape[2]
-    oldest = warps.async_group_ns[sm, w, groups - 1]
-    warps.async_older_ns[sm, w] = max(warps.async_older_ns[sm, w], oldest)
+    groups = warps.async_group_ns.shape[3]
+    oldest = warps.async_group_ns[sm, w, unit, groups - 1]
+    warps.async_older_ns[sm, w, unit] = max(warps.async_older_ns[sm, w, unit], oldest)
     for group in range(groups - 1, 0, -1):
-        warps.async_group_ns[sm, w, group] = warps.async_group_ns[sm, w, group - 1]
-    warps.async_group_ns[sm, w, 0] = warps.async_open_ns[sm, w]
-    warps.async_open_ns[sm, w] = 0.0
+        warps.async_group_ns[sm, w, unit, group] = warps.async_group_ns[sm, w, unit, group - 1]
+    warps.async_group_ns[sm, w, unit, 0] = warps.async_open_ns[sm, w, unit]
+    warps.async_open_ns[sm, w, unit] = 0.0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _current_address(prog: ProgramArrays, state: CoreState, sm: int, w: int, slot: int) -> int:
+    """The address of the first active lane at warp ``w``'s next execution of memory slot
+    ``slot``, without moving its cursors (-1: it accesses nothing)."""
+    warps = state.warps
+    mem_slots = prog.cta_shift.shape[1]
+    execution = warps.mem_exec[sm, w, slot]
+    end = prog.run_ptr[warps.stream[sm, w] * mem_slots + slot + 1]
+    run = warps.mem_run[sm, w, slot]
+    while run < end and execution >= prog.run_exec[run] + prog.run_count[run]:
+        run += 1
+    if run >= end or execution < prog.run_exec[run]:
+        return -1
+    mask = prog.run_mask[run]
+    lane = 0
+    while lane < memory.LANES - 1 and not mask & (1 << lane):
+        lane += 1
+    return prog.run_base[run, lane] + (execution - prog.run_exec[run]) * prog.run_stride[run]
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _barrier_index(state: CoreState, sm: int, cta: int, address: int) -> int:
+    """The index of the CTA's mbarrier at shared ``address`` (-1: none initialised there)."""
+    addresses = state.mbarriers.address
+    for index in range(addresses.shape[2]):
+        if addresses[sm, cta, index] == address:
+            return index
+    return -1
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _phase_done(prog: ProgramArrays, state: CoreState, sm: int, w: int, pc: int) -> float:
+    """When the phase warp ``w``'s wait at ``pc`` is for completed: its k-th wait on a
+    barrier waits for the barrier's phase k (``NEVER`` while that phase is open)."""
+    cta = state.warps.cta_slot[sm, w]
+    barrier = _barrier_index(
+        state, sm, cta, _current_address(prog, state, sm, w, prog.mem_slot[pc])
+    )
+    if barrier < 0:
+        return NEVER
+    phase = state.warps.barrier_waits[sm, w, barrier]
+    completed = state.mbarriers.phases[sm, cta, barrier]
+    if phase >= completed:
+        return NEVER
+    if phase >= completed - 2:
+        return state.mbarriers.done_ns[sm, cta, barrier, completed - 1 - phase]
+    return 0.0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _settle_phase(state: CoreState, sm: int, cta: int, barrier: int, warps_per_cta: int) -> None:
+    """Complete the barrier's phase once every arrival is in and every expected byte has
+    a copy, at the later of the last arrival and the last byte's landing; its waiting
+    warps look again then."""
+    bars = state.mbarriers
+    if bars.pending[sm, cta, barrier] != 0 or bars.tx_bytes[sm, cta, barrier] != 0:
+        return
+    done = max(bars.arrived_ns[sm, cta, barrier], bars.landed_ns[sm, cta, barrier])
+    bars.done_ns[sm, cta, barrier, 1] = bars.done_ns[sm, cta, barrier, 0]
+    bars.done_ns[sm, cta, barrier, 0] = done
+    bars.phases[sm, cta, barrier] += 1
+    bars.pending[sm, cta, barrier] = bars.expected[sm, cta, barrier]
+    bars.arrived_ns[sm, cta, barrier] = 0.0
+    bars.landed_ns[sm, cta, barrier] = 0.0
+    warps = state.warps
+    first = cta * warps_per_cta
+    for w in range(first, first + warps_per_cta):
+        if warps.active[sm, w] and warps.next_ns[sm, w] == NEVER:
+            warps.next_ns[sm, w] = done
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _mbarrier(
+    prog: ProgramArrays, params: CoreParams, state: CoreState, sm: int, w: int, pc: int, t: float
+) -> None:
+    """An ``mbarrier`` operation of warp ``w`` at ``t`` (``BarrierOp``)."""
+    mask = lane_addresses(prog, state, sm, w, prog.mem_slot[pc])
+    if mask == 0:
+        return
+    lane = 0
+    while not mask & (1 << lane):
+        lane += 1
+    address = state.addresses[lane]
+    cta = state.warps.cta_slot[sm, w]
+    bars = state.mbarriers
+    op = prog.barrier_op[pc]
+    barrier = _barrier_index(state, sm, cta, address)
+    if op == _BARRIER_INIT:
+        if barrier < 0:
+            barrier = _barrier_index(state, sm, cta, -1)
+        if barrier < 0:
+            return  # more barriers than tracked: waits on it never complete
+        bars.address[sm, cta, barrier] = address
+        bars.expected[sm, cta, barrier] = prog.operand[pc]
+        bars.pending[sm, cta, barrier] = prog.operand[pc]
+        bars.tx_bytes[sm, cta, barrier] = 0
+        bars.arrived_ns[sm, cta, barrier] = 0.0
+        bars.landed_ns[sm, cta, barrier] = 0.0
+        bars.phases[sm, cta, barrier] = 0
+        return
+    if barrier < 0:
+        return
+    if op == _BARRIER_WAIT:
+        state.warps.barrier_waits[sm, w, barrier] += 1
+        return
+    arrivals = memory.active_lanes(mask)
+    bars.pending[sm, cta, barrier] -= arrivals
+    bars.arrived_ns[sm, cta, barrier] = max(bars.arrived_ns[sm, cta, barrier], t)
+    if prog.operand[pc] > 0:
+        bars.tx_bytes[sm, cta, barrier] += prog.operand[pc] * arrivals
+        state.warps.tx_barrier[sm, w] = barrier
+    _settle_phase(state, sm, cta, barrier, params.warps_per_cta)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _tensor_copy(
+    prog: ProgramArrays,
+    params: CoreParams,
+    mem_params: MemoryParams,
+    state: CoreState,
+    mem: MemoryState,
+    sm: int,
+    w: int,
+    pc: int,
+    t: float,
+) -> None:
+    """A TMA box copy of warp ``w`` at ``t``: its rows through L2 into shared memory, its
+    bytes completed on the barrier of the warp's last ``arrive.expect_tx`` when they land."""
+    slot = prog.mem_slot[pc]
+    mask = lane_addresses(prog, state, sm, w, slot)
+    cta = state.warps.cta_slot[sm, w]
+    rows = prog.operand[pc]
+    box_bytes = prog.mem_width_bytes[pc]
+    landed = t
+    for lane in range(memory.LANES):
+        if mask & (1 << lane):
+            landed = max(
+                landed,
+                memory.tensor_copy(
+                    mem_params,
+                    mem,
+                    sm,
+                    state.addresses[lane],
+                    rows,
+                    box_bytes // rows,
+                    prog.row_stride_bytes[pc],
+                    t,
+                    state.ctas.shadow_shifts[sm, cta, slot],
+                    state.ctas.shadow_count[sm, cta],
+                ),
+            )
+    state.ctas.mem_done_ns[sm, cta] = max(state.ctas.mem_done_ns[sm, cta], landed)
+    barrier = state.warps.tx_barrier[sm, w]
+    if barrier < 0:
+        return
+    bars = state.mbarriers
+    bars.tx_bytes[sm, cta, barrier] -= box_bytes * memory.active_lanes(mask)
+    bars.landed_ns[sm, cta, barrier] = max(bars.landed_ns[sm, cta, barrier], landed)
+    _settle_phase(state, sm, cta, barrier, params.warps_per_cta)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -224,15 +402,23 @@ def _can_issue(
         return False
     pc = warps.pc[sm, w]
     ready, _ = _operands_ready(prog, state, sm, w, pc)
-    # A pipe takes a new instruction in the cycle it frees up in: an interval of 4.33
-    # cycles issues at 4, 8, 12, 17, ... and keeps its exact average rate.
-    pipe_free_ns = state.subpartitions.pipe_free_ns[sm, sp, prog.pipe[pc]]
-    pipe_accepts = pipe_free_ns - params.cycle_ns + 2 * EPS_NS
-    earliest = max(ready, pipe_accepts)
+    earliest = ready
+    if not _queues_on_pipe(prog, pc):
+        # A pipe takes a new instruction in the cycle it frees up in: an interval of 4.33
+        # cycles issues at 4, 8, 12, 17, ... and keeps its exact average rate.
+        pipe_free_ns = state.subpartitions.pipe_free_ns[sm, sp, prog.pipe[pc]]
+        earliest = max(ready, pipe_free_ns - params.cycle_ns + 2 * EPS_NS)
     if earliest > t + EPS_NS:
         warps.next_ns[sm, w] = earliest
         return False
     return True
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _queues_on_pipe(prog: ProgramArrays, pc: int) -> bool:
+    """Whether ``pc`` is a wgmma: an asynchronous operation without memory, which the
+    tensor cores queue (it starts when its pipe frees), so its warp issues it and goes on."""
+    return prog.async_op[pc] == _ASYNC_OPERATION and prog.mem_kind[pc] == _MEM_NONE
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -307,7 +493,8 @@ def _issue(
     pipe = prog.pipe[pc]
     ready, kind = _operands_ready(prog, state, sm, w, pc)
     pipe_was_free = subpartitions.pipe_free_ns[sm, sp, pipe]
-    _attribute_stall(state, sm, w, t, params.cycle_ns, ready, kind, pipe_was_free, pipe)
+    throttled_until = 0.0 if _queues_on_pipe(prog, pc) else pipe_was_free
+    _attribute_stall(state, sm, w, t, params.cycle_ns, ready, kind, throttled_until, pipe)
     subpartitions.pipe_free_ns[sm, sp, pipe] = max(pipe_was_free, t) + prog.issue_ns[pc]
     # Slots accumulate (fractional ones share a cycle); a scheduler idle since before
     # ``t`` starts counting at ``t``.
@@ -319,14 +506,24 @@ def _issue(
     counters.pipe_busy_ns[sm, pipe] += prog.issue_ns[pc]
     result = t + prog.latency_ns[pc]
     mem_kind = prog.mem_kind[pc]
-    if mem_kind != _MEM_NONE:
+    if mem_kind == _MEM_MBARRIER:
+        _mbarrier(prog, params, state, sm, w, pc, t)
+    elif mem_kind == _MEM_TENSOR_COPY:
+        _tensor_copy(prog, params, mem_params, state, mem, sm, w, pc, t)
+    elif mem_kind != _MEM_NONE:
         result = _memory(prog, mem_params, state, mem, sm, w, pc, mem_kind, t)
-    if prog.async_op[pc] != _ASYNC_NONE:
-        _track_async_copies(state, sm, w, prog.async_op[pc], result)
-    for index in range(prog.dst_ptr[pc], prog.dst_ptr[pc + 1]):
-        register = prog.dst[index]
-        warps.reg_ready_ns[sm, w, register] = result
-        warps.reg_producer[sm, w, register] = prog.producer[pc]
+    op = prog.async_op[pc]
+    if op != _ASYNC_NONE:
+        if _queues_on_pipe(prog, pc):
+            # A wgmma completes when its time on the tensor pipe ends.
+            result = subpartitions.pipe_free_ns[sm, sp, pipe] + prog.latency_ns[pc]
+        _track_async(state, sm, w, prog.async_unit[pc], op, result)
+    if op != _ASYNC_OPERATION:
+        # An asynchronous operation's registers are its own until its group's wait.
+        for index in range(prog.dst_ptr[pc], prog.dst_ptr[pc + 1]):
+            register = prog.dst[index]
+            warps.reg_ready_ns[sm, w, register] = result
+            warps.reg_producer[sm, w, register] = prog.producer[pc]
     warps.accounted_ns[sm, w] = t
     # A warp issues at most once a cycle, unless its instruction took only part of the
     # slot (the scheduler's budget then decides).
@@ -399,6 +596,10 @@ def _attribute_stall(
             reason = _STALL_SHORT
         elif kind == _ASYNC:
             reason = _STALL_ASYNC
+        elif kind == _MBARRIER:
+            reason = _STALL_MBARRIER
+        elif kind == _WGMMA:
+            reason = _STALL_WGMMA
         stall_ns[sm, reason] += scoreboard_end - waited_from
     throttle_end = min(max(pipe_free, scoreboard_end), t)
     if throttle_end > scoreboard_end:

@@ -19,7 +19,14 @@ from gpusim.cuda.trace import CtaRecord, InstructionTable, KernelTrace, OpClass
 from gpusim.errors import EngineError
 from gpusim.hw.sm.isa import Cost, instruction_cost, sass_true_cost
 from gpusim.hw.sm.loops import executions_per_period, steady_loop
-from gpusim.hw.sm.program import ASYNC_GROUP_SLOTS, AsyncOp, EngineProgram, MemKind
+from gpusim.hw.sm.program import (
+    ASYNC_GROUP_SLOTS,
+    AsyncOp,
+    AsyncUnit,
+    BarrierOp,
+    EngineProgram,
+    MemKind,
+)
 from gpusim.hw.sm.reorder import block_order
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
@@ -58,7 +65,11 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
     streams = _streams(trace, block_sizes > 0)
     runs = _runs(trace, mem_slot, memory_instructions.size)
     loops = _loops(streams, bb_start, mem_slot[rows], memory_instructions.size)
-    async_op, async_pending = _async_roles(program)
+    if (program.op_class == OpClass.MBARRIER).any():
+        # A loop jump moves warps whole periods but not their CTA's mbarrier phases with
+        # them: such kernels run every period (their rounds are still skipped).
+        loops.loop_count[:] = 0
+    async_op, async_pending, async_unit = _async_roles(program)
     return EngineProgram(
         name=launch.kernel,
         grid=launch.grid,
@@ -84,6 +95,10 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
         is_exit=program.op_class[rows] == OpClass.EXIT,
         async_op=async_op[rows],
         async_pending=async_pending[rows],
+        async_unit=async_unit[rows],
+        barrier_op=_barrier_roles(program)[rows],
+        operand=program.operand[rows],
+        row_stride_bytes=program.row_stride_bytes[rows],
         bb_start=bb_start,
         cta_class=trace.class_index_grid().ravel().astype(np.int32),
         class_lo=np.array([c.lo for c in trace.classes], dtype=np.int64).reshape(-1, 3),
@@ -112,36 +127,76 @@ def lower(trace: KernelTrace, gpu: GpuSpec, *, from_sass: bool = True) -> Engine
     )
 
 
+def _barrier_roles(program: InstructionTable) -> npt.NDArray[np.int8]:
+    """Every instruction's ``BarrierOp`` (``mbarrier.init``, ``arrive{.expect_tx}``,
+    ``try_wait`` / ``test_wait``)."""
+    actions = {
+        "init": BarrierOp.INIT,
+        "arrive": BarrierOp.ARRIVE,
+        "try_wait": BarrierOp.WAIT,
+        "test_wait": BarrierOp.WAIT,
+    }
+    roles = np.zeros(program.n_instructions, dtype=np.int8)
+    for i, (op, opcode) in enumerate(program.opcodes()):
+        if op == OpClass.MBARRIER:
+            action = opcode.split(".")[1]
+            if action not in actions:
+                raise EngineError(f"{opcode}: the engine does not time this mbarrier operation")
+            roles[i] = actions[action]
+    return roles
+
+
 def _async_roles(
     program: InstructionTable,
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
-    """Every instruction's ``AsyncOp`` and, for a ``cp.async.wait_group N`` (named
-    ``cp.async.wait_group.N`` in the trace), its N."""
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+    """Every instruction's ``AsyncOp``, for a ``wait_group N`` (named
+    ``cp.async.wait_group.N`` or ``wgmma.wait_group.sync.aligned.N`` in the trace) its N,
+    and the ``AsyncUnit`` whose groups it works on."""
     roles = np.zeros(program.n_instructions, dtype=np.int8)
     pending = np.zeros(program.n_instructions, dtype=np.int8)
+    units = np.zeros(program.n_instructions, dtype=np.int8)
     for i, (op, opcode) in enumerate(program.opcodes()):
         parts = opcode.split(".")
-        if parts[:2] != ["cp", "async"]:
+        if parts[0] == "wgmma":
+            units[i] = AsyncUnit.WGMMA
+            roles[i], pending[i] = _wgmma_role(op, parts)
+            continue
+        if parts[:2] != ["cp", "async"] or op == OpClass.TENSOR_COPY:
             continue
         if op == OpClass.LD_GLOBAL:
-            roles[i] = AsyncOp.COPY
+            roles[i] = AsyncOp.OPERATION
         elif parts[2] == "commit_group":
             roles[i] = AsyncOp.COMMIT
         elif parts[2] == "wait_all":
             roles[i] = AsyncOp.COMMIT_AND_WAIT
         elif parts[2] == "wait_group":
-            if len(parts) != 4 or not parts[3].isdigit():
-                raise EngineError(
-                    f"{'.'.join(parts)}: the trace does not say how many groups may stay "
-                    "pending (traced by an older gpusim): trace the kernel again"
-                )
-            if int(parts[3]) >= ASYNC_GROUP_SLOTS:
-                raise EngineError(
-                    f"{'.'.join(parts)}: the engine tracks at most "
-                    f"{ASYNC_GROUP_SLOTS - 1} pending cp.async groups"
-                )
-            roles[i], pending[i] = AsyncOp.WAIT, int(parts[3])
-    return roles, pending
+            roles[i], pending[i] = AsyncOp.WAIT, _groups_left_pending(parts, 4)
+    return roles, pending, units
+
+
+def _groups_left_pending(parts: list[str], length: int) -> int:
+    """The N of a ``wait_group N`` named in ``length`` dot-separated parts, its N last."""
+    if len(parts) != length or not parts[-1].isdigit():
+        raise EngineError(
+            f"{'.'.join(parts)}: the trace does not say how many groups may stay "
+            "pending (traced by an older gpusim): trace the kernel again"
+        )
+    if int(parts[-1]) >= ASYNC_GROUP_SLOTS:
+        raise EngineError(
+            f"{'.'.join(parts)}: the engine tracks at most {ASYNC_GROUP_SLOTS - 1} pending groups"
+        )
+    return int(parts[-1])
+
+
+def _wgmma_role(op: OpClass, parts: list[str]) -> tuple[AsyncOp, int]:
+    """A ``wgmma`` instruction's ``AsyncOp`` and wait count (``fence`` has no part)."""
+    if op == OpClass.WGMMA:
+        return AsyncOp.OPERATION, 0
+    if parts[1] == "commit_group":
+        return AsyncOp.COMMIT, 0
+    if parts[1] == "wait_group":
+        return AsyncOp.WAIT, _groups_left_pending(parts, 5)
+    return AsyncOp.NONE, 0
 
 
 def _issued(
@@ -152,7 +207,7 @@ def _issued(
     return int(visits @ block_sizes)
 
 
-_GLOBAL_CLASSES = (OpClass.LD_GLOBAL, OpClass.ST_GLOBAL, OpClass.ATOM_GLOBAL)
+_GLOBAL_CLASSES = (OpClass.LD_GLOBAL, OpClass.ST_GLOBAL, OpClass.ATOM_GLOBAL, OpClass.TENSOR_COPY)
 _SHARED_CLASSES = (OpClass.LD_SHARED, OpClass.ST_SHARED, OpClass.ATOM_SHARED)
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "LANES",
     "MemoryParams",
     "MemoryState",
+    "active_lanes",
     "coalesce",
     "global_load",
     "global_store",
@@ -63,6 +64,7 @@ __all__ = [
     "memory_params",
     "new_memory_state",
     "shared_access",
+    "tensor_copy",
 ]
 """The hierarchy's interface to the core and the launcher (the figures, state and L2 replay
 are defined in ``memory_state`` and ``l2``)."""
@@ -216,7 +218,7 @@ def global_load(
     start = max(t, state.l1_port_free[sm])
     state.l1_port_free[sm] = start + wavefronts * params.l1_wavefront_ns
     counters = state.counters[sm]
-    counters[C_GLOBAL_LOAD_BYTES] += _active_lanes(mask) * width_bytes
+    counters[C_GLOBAL_LOAD_BYTES] += active_lanes(mask) * width_bytes
     ready = start
     for index in range(sectors):
         address = scratch[index]
@@ -294,7 +296,7 @@ def global_store(
     wavefronts = _count_lines(scratch, sectors, params.l1_line_bytes)
     start = max(t, state.l1_port_free[sm])
     state.l1_port_free[sm] = start + wavefronts * params.l1_wavefront_ns
-    state.counters[sm, C_GLOBAL_STORE_BYTES] += _active_lanes(mask) * width_bytes
+    state.counters[sm, C_GLOBAL_STORE_BYTES] += active_lanes(mask) * width_bytes
     accepted = start
     for index in range(sectors):
         arrival = _to_l2(
@@ -302,6 +304,45 @@ def global_store(
         )
         accepted = max(accepted, arrival)
     return accepted
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def tensor_copy(
+    params: MemoryParams,
+    state: MemoryState,
+    sm: int,
+    first_byte: int,
+    rows: int,
+    row_bytes: int,
+    row_stride_bytes: int,
+    t: float,
+    shadow_shifts: I64,
+    shadow_count: int,
+) -> float:
+    """A TMA box copy issued at ``t``: ``rows`` rows of ``row_bytes``, ``row_stride_bytes``
+    apart from ``first_byte``; returns when its last sector has landed in shared memory.
+
+    The TMA fetches every L2 sector of the box (for this SM and its shadows) without L1
+    or its MSHRs, and writes the box into shared memory over the L1/shared data path,
+    which it holds for the box's lines from when that path is free, as ``cp.async``'s
+    copies do.
+    """
+    lines_per_row = -(-row_bytes // params.l1_line_bytes)
+    start = max(t, state.l1_port_free[sm])
+    state.l1_port_free[sm] = start + rows * lines_per_row * params.l1_wavefront_ns
+    state.counters[sm, C_GLOBAL_LOAD_BYTES] += rows * row_bytes
+    sector_bytes = params.sector_bytes
+    landed = start
+    for row in range(rows):
+        row_start = first_byte + row * row_stride_bytes
+        for sector in range(
+            row_start // sector_bytes, (row_start + row_bytes - 1) // sector_bytes + 1
+        ):
+            arrival = _to_l2(
+                params, state, sm, sector * sector_bytes, start, False, shadow_shifts, shadow_count
+            )
+            landed = max(landed, arrival)
+    return landed
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -370,7 +411,7 @@ def _phase_wavefronts(
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _active_lanes(mask: int) -> int:
+def active_lanes(mask: int) -> int:
     count = 0
     for lane in range(LANES):
         if mask & (1 << lane):

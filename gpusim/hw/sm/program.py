@@ -47,6 +47,10 @@ class MemKind(IntEnum):
     SHARED_LOAD = 3
     SHARED_STORE = 4
     GLOBAL_ATOMIC = 5
+    MBARRIER = 6
+    """An ``mbarrier`` operation: its address names the CTA's barrier object."""
+    TENSOR_COPY = 7
+    """A TMA box copy (``cp.async.bulk.tensor``) from global into shared memory."""
 
 
 class Producer(IntEnum):
@@ -56,14 +60,17 @@ class Producer(IntEnum):
     SHORT = 1  # shared memory or the SFU (MIO): "short scoreboard"
     LONG = 2  # global memory (L1TEX): "long scoreboard"
     ASYNC_COPY = 3  # cp.async groups a cp.async.wait_group waits for: "cp.async wait"
+    MBARRIER = 4  # the mbarrier phase a try_wait waits for: "mbarrier wait"
+    WGMMA = 5  # wgmma groups a wgmma.wait_group waits for: "wgmma wait"
 
 
 class AsyncOp(IntEnum):
-    """An instruction's part in the asynchronous copies (``cp.async``) of its warp."""
+    """An instruction's part in its warp's groups of asynchronous operations (``cp.async``
+    copies, ``wgmma``s: each unit its own groups, ``AsyncUnit``)."""
 
     NONE = 0
-    COPY = 1
-    """A copy: lands in the warp's open group."""
+    OPERATION = 1
+    """A copy or a wgmma: completes in the warp's open group."""
     COMMIT = 2
     """``commit_group``: closes the open group."""
     WAIT = 3
@@ -71,6 +78,33 @@ class AsyncOp(IntEnum):
     COMMIT_AND_WAIT = 4
     """``wait_all``: commits the open group and waits for every group."""
 
+
+class AsyncUnit(IntEnum):
+    """Whose groups an ``AsyncOp`` works on: a warp's cp.async and wgmma groups are apart."""
+
+    CP_ASYNC = 0
+    WGMMA = 1
+
+
+ASYNC_UNITS = len(AsyncUnit)
+
+
+class BarrierOp(IntEnum):
+    """An instruction's part in its CTA's ``mbarrier``s."""
+
+    NONE = 0
+    INIT = 1
+    """``init``: expects ``operand`` arrivals per phase."""
+    ARRIVE = 2
+    """``arrive``: each active lane arrives; ``.expect_tx`` adds ``operand`` transaction
+    bytes per lane, which the warp's next TMA copies complete."""
+    WAIT = 3
+    """``try_wait`` / ``test_wait``: the warp's k-th wait on a barrier is for its phase k."""
+
+
+MBARRIER_SLOTS = 16
+"""``mbarrier``s a CTA may initialise (8 in the Hopper GEMM: a full and an empty barrier per
+stage); a wait on one more never completes (an ``EngineError``)."""
 
 ASYNC_GROUP_SLOTS = 8
 """Committed groups a warp tracks one by one (``wait_group`` N below this); older groups
@@ -116,6 +150,15 @@ class EngineProgram:
     """Its ``AsyncOp``."""
     async_pending: I8
     """Groups a ``wait_group`` lets stay in flight (its N; 0 otherwise)."""
+    async_unit: I8
+    """Its ``AsyncUnit`` (an ``AsyncOp`` other than NONE works on that unit's groups)."""
+    barrier_op: I8
+    """Its ``BarrierOp``."""
+    operand: I64
+    """The trace's ``operand``: an ``mbarrier.init``'s arrivals, an ``expect_tx``'s bytes per
+    lane, a TMA copy's box rows."""
+    row_stride_bytes: I64
+    """A TMA copy's distance between box rows in global memory."""
     bb_start: I32
     """Basic block b holds instructions bb_start[b] .. bb_start[b+1]-1."""
 

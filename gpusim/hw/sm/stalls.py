@@ -28,6 +28,10 @@ class Stall(IntEnum):
     """Ready, but the scheduler issued another warp."""
     ASYNC_COPY_WAIT = 7
     """At ``cp.async.wait_group`` / ``wait_all``, for its copies to land in shared memory."""
+    MBARRIER_WAIT = 8
+    """At ``mbarrier.try_wait``, for the phase it waits for (arrivals, TMA bytes)."""
+    WGMMA_WAIT = 9
+    """At ``wgmma.wait_group``, for its warpgroup's matrix multiplies to complete."""
 
 
 STALL_COUNT = len(Stall)

@@ -16,7 +16,13 @@ import numpy.typing as npt
 
 from gpusim.hw.sm import memory
 from gpusim.hw.sm.memory import MemoryParams, MemoryState
-from gpusim.hw.sm.program import ASYNC_GROUP_SLOTS, PIPE_COUNT, EngineProgram
+from gpusim.hw.sm.program import (
+    ASYNC_GROUP_SLOTS,
+    ASYNC_UNITS,
+    MBARRIER_SLOTS,
+    PIPE_COUNT,
+    EngineProgram,
+)
 from gpusim.hw.sm.stalls import STALL_COUNT
 
 F64 = npt.NDArray[np.float64]
@@ -56,6 +62,10 @@ class ProgramArrays(NamedTuple):
     is_exit: B
     async_op: I8
     async_pending: I8
+    async_unit: I8
+    barrier_op: I8
+    operand: I64
+    row_stride_bytes: I64
     bb_start: I32
     cta_class: I32
     class_lo: I64
@@ -127,12 +137,18 @@ class WarpState(NamedTuple):
     reg_producer: I8
     """``[sm, slot, register]`` the ``Producer`` of that value, for stall attribution."""
     async_open_ns: F64
-    """When the copies of its open (uncommitted) ``cp.async`` group have all landed."""
+    """``[sm, slot, unit]`` when the operations of its open (uncommitted) group of each
+    ``AsyncUnit`` (cp.async copies, wgmmas) have all completed."""
     async_group_ns: F64
-    """``[sm, slot, g]`` when committed group g has landed, 0 the most recent
+    """``[sm, slot, unit, g]`` when committed group g has completed, 0 the most recent
     (``ASYNC_GROUP_SLOTS`` of them)."""
     async_older_ns: F64
-    """When every group older than those has landed."""
+    """``[sm, slot, unit]`` when every group older than those has completed."""
+    barrier_waits: I64
+    """``[sm, slot, barrier]`` its waits so far on each of its CTA's mbarriers."""
+    tx_barrier: I32
+    """The mbarrier (index in its CTA's) its last ``arrive.expect_tx`` named, where its TMA
+    copies complete their bytes (-1: none)."""
 
 
 class CtaState(NamedTuple):
@@ -152,6 +168,30 @@ class CtaState(NamedTuple):
     """``[sm, slot, memory slot, shadow]`` the address offset of each shadow SM's CTA."""
     shadow_count: I64
     """How many shadow CTAs exist (the grid can run out before the shadows do)."""
+
+
+class MbarrierState(NamedTuple):
+    """Per CTA slot and barrier ``[sm, slot, barrier]``: its ``mbarrier``s, by the shared
+    address each was initialised at."""
+
+    address: I64
+    """Its shared address (-1: unused)."""
+    expected: I64
+    """Arrivals per phase."""
+    pending: I64
+    """Arrivals the current phase still needs."""
+    tx_bytes: I64
+    """Transaction bytes expected and not yet given a copy (negative when copies came
+    first)."""
+    arrived_ns: F64
+    """The last arrival of the current phase."""
+    landed_ns: F64
+    """When the copies of the current phase's bytes land."""
+    phases: I64
+    """Phases completed."""
+    done_ns: F64
+    """``[sm, slot, barrier, 2]`` when the last phase (0) and the one before it (1)
+    completed."""
 
 
 class SubpartitionState(NamedTuple):
@@ -192,6 +232,7 @@ class CoreState(NamedTuple):
 
     warps: WarpState
     ctas: CtaState
+    mbarriers: MbarrierState
     subpartitions: SubpartitionState
     counters: SmCounters
     completions: Completions
@@ -248,9 +289,11 @@ def new_core_state(
             mem_run=np.zeros(per_mem_slot, dtype=np.int64),
             reg_ready_ns=np.zeros(per_register),
             reg_producer=np.zeros(per_register, dtype=np.int8),
-            async_open_ns=np.zeros(warps),
-            async_group_ns=np.zeros((*warps, ASYNC_GROUP_SLOTS)),
-            async_older_ns=np.zeros(warps),
+            async_open_ns=np.zeros((*warps, ASYNC_UNITS)),
+            async_group_ns=np.zeros((*warps, ASYNC_UNITS, ASYNC_GROUP_SLOTS)),
+            async_older_ns=np.zeros((*warps, ASYNC_UNITS)),
+            barrier_waits=np.zeros((*warps, MBARRIER_SLOTS), dtype=np.int64),
+            tx_barrier=np.full(warps, -1, dtype=np.int32),
         ),
         ctas=CtaState(
             active=np.zeros(ctas, dtype=np.bool_),
@@ -265,6 +308,16 @@ def new_core_state(
                 (*ctas, max(mem_slots, 1), params.max_shadow_sms), dtype=np.int64
             ),
             shadow_count=np.zeros(ctas, dtype=np.int64),
+        ),
+        mbarriers=MbarrierState(
+            address=np.full((*ctas, MBARRIER_SLOTS), -1, dtype=np.int64),
+            expected=np.zeros((*ctas, MBARRIER_SLOTS), dtype=np.int64),
+            pending=np.zeros((*ctas, MBARRIER_SLOTS), dtype=np.int64),
+            tx_bytes=np.zeros((*ctas, MBARRIER_SLOTS), dtype=np.int64),
+            arrived_ns=np.zeros((*ctas, MBARRIER_SLOTS)),
+            landed_ns=np.zeros((*ctas, MBARRIER_SLOTS)),
+            phases=np.zeros((*ctas, MBARRIER_SLOTS), dtype=np.int64),
+            done_ns=np.zeros((*ctas, MBARRIER_SLOTS, 2)),
         ),
         subpartitions=SubpartitionState(
             pipe_free_ns=np.zeros((*subpartitions, PIPE_COUNT)),

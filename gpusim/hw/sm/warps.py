@@ -38,6 +38,7 @@ def dispatch_cta(sim: Simulation, sm: int, cta_id: int, t: float) -> bool:
     ctas.warps_at_barrier[sm, slot_of_cta] = 0
     ctas.start_ns[sm, slot_of_cta] = t
     ctas.mem_done_ns[sm, slot_of_cta] = t
+    state.mbarriers.address[sm, slot_of_cta, :] = -1
     cta_class = prog.cta_class[cta_id]
     ctas.cta_class[sm, slot_of_cta] = cta_class
     mem_slots = prog.cta_shift.shape[1]
@@ -58,9 +59,11 @@ def dispatch_cta(sim: Simulation, sm: int, cta_id: int, t: float) -> bool:
         state.next_age[0] += 1
         warps.reg_ready_ns[sm, w, :] = 0.0
         warps.reg_producer[sm, w, :] = 0
-        warps.async_open_ns[sm, w] = 0.0
-        warps.async_group_ns[sm, w, :] = 0.0
-        warps.async_older_ns[sm, w] = 0.0
+        warps.async_open_ns[sm, w, :] = 0.0
+        warps.async_group_ns[sm, w, :, :] = 0.0
+        warps.async_older_ns[sm, w, :] = 0.0
+        warps.barrier_waits[sm, w, :] = 0
+        warps.tx_barrier[sm, w] = -1
         for m in range(mem_slots):
             warps.mem_exec[sm, w, m] = 0
             warps.mem_run[sm, w, m] = prog.run_ptr[stream * mem_slots + m]
