@@ -30,7 +30,11 @@ from gpusim.cuda.kernels import (
     get_kernel,
     kernel_names,
 )
-from gpusim.cuda.kernels.gemm_def import GEMM_TC_AMPERE_FP16_DEPTHS
+from gpusim.cuda.kernels.gemm_def import (
+    GEMM_TC_AMPERE_FP16_DEPTHS,
+    GEMM_TC_HOPPER_FP8,
+    GEMM_TC_HOPPER_FP16,
+)
 from gpusim.units import GIB, MIB
 
 SuiteName = Literal["full", "quick", "smoke"]
@@ -48,11 +52,14 @@ QUICK_UNRECORDED_GEMMS = frozenset(
         "gemm_tc_ampere_tf32",
         "gemm_tc_ampere_int8",
         *(kernel.name for kernel in GEMM_TC_AMPERE_FP16_DEPTHS),
+        GEMM_TC_HOPPER_FP16.name,
+        GEMM_TC_HOPPER_FP8.name,
     }
 )
 """Format and pipeline-depth variants the quick suite leaves to the full one, which records
-them: the Ampere kernel's tile loop is the 3-stage fp16 variant's, and with them the quick
-suite's plan would pass its 2.5-minute budget's margin."""
+them: the Ampere kernel's tile loop is the 3-stage fp16 variant's, the Hopper kernel's the
+bf16 one's, and with them the quick suite's plan would pass its 2.5-minute budget's
+margin."""
 
 
 def kernel_family(kernel: str) -> str:

@@ -167,6 +167,7 @@ def test_the_trace_holds_the_hopper_instructions_with_their_operands() -> None:
     summary = trace.summary()
     assert summary.flops == 2 * 128 * 128 * k
     assert summary.warp_instructions["TENSOR_COPY"] == 2 * 4  # A's and B's box per k-tile
+    assert summary.bytes["tensor_copy"] == 2 * 4 * 128 * 128  # every byte of A and B once
     assert "wgmma.wait_group.sync.aligned.1" in names
 
 

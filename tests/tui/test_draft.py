@@ -58,7 +58,8 @@ def test_typing_the_original_value_back_is_no_edit(draft: Draft) -> None:
             "'gemm_register_blocked_128', 'gemm_1d_blocktiled_64', 'gemm_vectorized_128', "
             "'gemm_tensor_core', 'gemm_tc_ampere_fp16', 'gemm_tc_ampere_bf16', "
             "'gemm_tc_ampere_tf32', 'gemm_tc_ampere_int8', 'gemm_tc_ampere_fp16_stages1', "
-            "'gemm_tc_ampere_fp16_stages2' or 'gemm_tc_ampere_fp16_stages4', "
+            "'gemm_tc_ampere_fp16_stages2', 'gemm_tc_ampere_fp16_stages4', "
+            "'gemm_tc_hopper_bf16', 'gemm_tc_hopper_fp16' or 'gemm_tc_hopper_fp8', "
             "got 'gemm_fast'",
         ),
     ],

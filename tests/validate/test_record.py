@@ -65,6 +65,9 @@ def test_the_smoke_suite_records_and_checks_every_kernel_on_the_simulator(tmp_pa
         "gemm_tc_ampere_fp16_stages1/m=128,n=256,k=128",
         "gemm_tc_ampere_fp16_stages2/m=128,n=256,k=128",
         "gemm_tc_ampere_fp16_stages4/m=128,n=256,k=128",
+        "gemm_tc_hopper_bf16/m=128,n=256,k=320",
+        "gemm_tc_hopper_fp16/m=128,n=256,k=320",
+        "gemm_tc_hopper_fp8/m=128,n=256,k=640",
     ]
     assert measurements.failed == ()
     for case in measurements.cases:
@@ -80,7 +83,7 @@ def test_the_smoke_suite_records_and_checks_every_kernel_on_the_simulator(tmp_pa
     )
     ring = measurements.cases[-1]
     assert ring.launches_per_repetition == 6 and ring.params == {"elements": 257, "ranks": 4}
-    assert "[" in completed.stdout and "18/18" in completed.stdout  # progress lines
+    assert "[" in completed.stdout and "21/21" in completed.stdout  # progress lines
 
 
 WRONG_REFERENCE = textwrap.dedent(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gpusim.cuda.kernels import KERNELS, CopyParams, GemmParams, get_kernel
+from gpusim.cuda.kernels.gemm_def import HopperGemmKernelDef
 from gpusim.units import GIB, MIB
 from gpusim.validate.inputs import HostInputs
 from gpusim.validate.record import DEFAULT_BUDGET_S
@@ -99,10 +100,14 @@ def test_a_ring_repetition_is_every_step_in_order() -> None:
     assert case.min_dram_bytes() == sum(kernel.min_dram_bytes(s) for s in case.steps())
 
 
+TENSOR_MAPS_ARG = 3
+"""A Hopper GEMM's tensor maps (``gemm_tc_hopper``'s fourth argument)."""
+
+
 @pytest.mark.parametrize(
     "case",
     [
-        *(KernelCase(name, GemmParams(128, 256, 64)) for name in GEMM_KERNELS),
+        *(KernelCase(name, GemmParams(128, 256, 128)) for name in GEMM_KERNELS),
         KernelCase("copy", CopyParams(16 * 100)),
     ],
     ids=lambda case: case.case_id,
@@ -121,7 +126,9 @@ def test_pooled_arguments_have_make_args_shapes_and_dtypes(case: KernelCase) -> 
     )
     assert output.shape == output_shape and poisoned.all()
     for index, arg in enumerate(pooled):
-        if index != kernel.output_arg:
+        if isinstance(kernel, HopperGemmKernelDef) and index == TENSOR_MAPS_ARG:
+            assert np.array_equal(arg, expected[index])  # descriptors, not data
+        elif index != kernel.output_arg:
             assert np.all(np.asarray(arg) != 0)
 
 

@@ -30,7 +30,8 @@ class TraceSummary:
     flops: int
     bytes: dict[str, int] = field(default_factory=dict)
     """Requested bytes by kind: global_load, global_store, shared_load, shared_store,
-    local_load, local_store, global_atomic, shared_atomic."""
+    local_load, local_store, global_atomic, shared_atomic, tensor_copy (the TMA's boxes,
+    global to shared)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,6 +46,7 @@ _BYTE_KINDS: dict[OpClass, str] = {
     OpClass.ST_LOCAL: "local_store",
     OpClass.ATOM_GLOBAL: "global_atomic",
     OpClass.ATOM_SHARED: "shared_atomic",
+    OpClass.TENSOR_COPY: "tensor_copy",
 }
 
 
