@@ -242,3 +242,23 @@ def test_a_wgmma_without_its_whole_warpgroup_is_refused() -> None:
     launch = PtxKernel(source).launch([], (1, 1, 1), (64, 1, 1))
     with pytest.raises(PtxError, match="needs every thread of its warpgroups active"):
         launch.run([(0, 0, 0)])
+
+
+def test_tracing_refuses_a_wait_that_returns_false() -> None:
+    """The engine takes a warp's k-th wait on a barrier to be for its phase k, which holds
+    only while every traced wait succeeds (the kernel's last try_wait finds 1024 bytes
+    missing); run untraced, the same kernel gives its results (above)."""
+    from gpusim.cuda.tracegen import TraceRequest, trace_ptx
+
+    request = TraceRequest(
+        kernel="k",
+        params={},
+        grid=(1, 1, 1),
+        block=(64, 1, 1),
+        registers_per_thread=None,
+        cc=(9, 0),
+        dynamic_shared_bytes=0,
+    )
+    out = np.zeros(64, np.uint32)
+    with pytest.raises(PtxError, match="an mbarrier wait returned false while tracing"):
+        trace_ptx(_barrier_kernel(64), [out], request)

@@ -234,7 +234,8 @@ def _track_async(state: CoreState, sm: int, w: int, unit: int, op: int, landed: 
 @njit(cache=True, _nrt=False, inline="always")
 def _current_address(prog: ProgramArrays, state: CoreState, sm: int, w: int, slot: int) -> int:
     """The address of the first active lane at warp ``w``'s next execution of memory slot
-    ``slot``, without moving its cursors (-1: it accesses nothing)."""
+    ``slot``, without moving its cursors (-1: it accesses nothing). For an mbarrier's
+    shared address: shared addresses never shift with the CTA index."""
     warps = state.warps
     mem_slots = prog.cta_shift.shape[1]
     execution = warps.mem_exec[sm, w, slot]
