@@ -15,7 +15,7 @@ from gpusim.training.model import TrainingDtype
 
 FORMAT_INPUT_DTYPES: dict[TrainingDtype, tuple[str, ...]] = {
     "bf16": ("bfloat16",),
-    "fp8": (),  # no registered kernel takes 8-bit operands yet
+    "fp8": ("float8_e4m3",),  # the Hopper kernel's e4m3: on GPUs of compute capability 9.0
 }
 """The kernel input types that carry each training format."""
 

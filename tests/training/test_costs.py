@@ -51,3 +51,17 @@ def test_only_launches_no_cache_holds_are_watched(
     assert watched == [(kernel.name, padded)]
     assert engine == [(kernel.name, padded, True)]
     assert isinstance(padded, GemmParams) and (first.simulated, again.simulated) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("gpu_name", "dtype", "chosen"),
+    [
+        ("H100-SXM5-80GB", "bf16", "gemm_tc_hopper_bf16"),
+        ("H200-SXM-141GB", "fp8", "gemm_tc_hopper_fp8"),
+        ("A100-SXM4-80GB", "bf16", "gemm_tc_ampere_bf16"),
+    ],
+)
+def test_auto_takes_the_best_kernel_that_runs_on_the_gpu(
+    gpu_name: str, dtype: Any, chosen: str
+) -> None:
+    assert choose_gemm_kernel("auto", dtype, gpu_preset(gpu_name)).name == chosen

@@ -42,7 +42,12 @@ def _scenario(system: dict[str, Any] | None = None, **workload: Any) -> dict[str
             "t.toml: workload.tp: tensor-parallel groups stay inside a node of 8 GPUs, got 16",
         ),
         (None, {"dp": 1, "tp": 8, "heads": 4, "kv_heads": 4}, "t.toml: workload.tp: must "),
-        (None, {"dp": 8, "dtype": "fp8"}, "t.toml: workload.dtype: no registered tensor-core"),
+        (
+            {"preset": "8xA100-NVSwitch"},
+            {"dp": 8, "dtype": "fp8"},
+            "t.toml: workload.dtype: no registered tensor-core GEMM kernel takes fp8 operands on "
+            "the A100",
+        ),
         (None, {"dp": 8, "model": "gpt-5"}, "t.toml: workload.model: must be one of llama2-7b"),
         (None, {"dp": 8, "global_batch": 12}, "t.toml: workload.global_batch: must be a mult"),
         (None, {"dp": 4, "pp": 2, "layers": 3}, "t.toml: workload.pp: must divide layers (3)"),
