@@ -2,14 +2,15 @@
 
 L2 is ``l2.slices`` slices chosen by an XOR hash of the line, each set-associative and
 sectored, write-back with write-allocate (a written sector needs no HBM read). Each slice
-and each HBM channel is a FIFO server kept as a "busy until" time. One path,
+and each HBM channel serves one sector per service time in the order requests arrive
+(``gpusim.hw.sm.calendar``), whatever order they are processed in. One path,
 ``_l2_sector``, serves both the timed access of the running warps and fast mode's untimed
 replay of the loop periods it jumps over, so both count and replace alike.
 """
 
 from __future__ import annotations
 
-from gpusim.hw.sm import cache
+from gpusim.hw.sm import cache, calendar
 from gpusim.hw.sm.jit import njit
 from gpusim.hw.sm.memory_state import (
     C_DRAM_READ_BYTES,
@@ -62,8 +63,7 @@ def _l2_sector(
     set_index = (line // params.l2_slices) % params.l2_sets
     start = t
     if timed:
-        start = max(t, state.l2_free[slice_index])
-        state.l2_free[slice_index] = start + params.l2_sector_service_ns
+        start = calendar.serve(state.l2_slots, slice_index, t, params.l2_sector_service_ns)
     way, previous = cache.lookup(
         state.l2_tags,
         state.l2_valid,
@@ -100,8 +100,7 @@ def _l2_sector(
     if not timed:
         return t
     channel = cache.hash_index(line, params.dram_channels)
-    dram_start = max(start, state.dram_free[channel])
-    state.dram_free[channel] = dram_start + params.dram_sector_service_ns
+    dram_start = calendar.serve(state.dram_slots, channel, start, params.dram_sector_service_ns)
     arrival = dram_start + params.dram_latency_ns
     state.l2_ready[slice_index, set_index, way, sector_in_line] = arrival
     return arrival
@@ -130,6 +129,4 @@ def _write_back(
         if (dirty >> sector_in_line) & 1:
             state.counters[sm, C_DRAM_WRITE_BYTES] += params.sector_bytes
             if timed:
-                state.dram_free[channel] = (
-                    max(t, state.dram_free[channel]) + params.dram_sector_service_ns
-                )
+                calendar.serve(state.dram_slots, channel, t, params.dram_sector_service_ns)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from gpusim.hw.sm.calendar import Calendar, new_calendar
 from gpusim.hw.sm.replacement import POLICY_CODES, empty_rank
 from gpusim.spec.gpu import GpuSpec
 from gpusim.units import cycles_to_ns
@@ -92,8 +93,8 @@ class MemoryState(NamedTuple):
     l2_dirty: I64
     l2_ready: F64  # [slice, set, way, sector]
     l2_rank: I64
-    l2_free: F64  # [slice] busy until
-    dram_free: F64  # [channel] busy until
+    l2_slots: Calendar  # the slices' service slots (gpusim.hw.sm.calendar)
+    dram_slots: Calendar  # the HBM channels'
     stamp: I64  # [1] access clock (LRU's stamps)
     counters: I64  # [sm, N_COUNTERS]
 
@@ -159,8 +160,8 @@ def new_memory_state(params: MemoryParams, sms: int) -> MemoryState:
         l2_dirty=np.zeros(l2_shape, dtype=np.int64),
         l2_ready=np.zeros((*l2_shape, l2_sectors), dtype=np.float64),
         l2_rank=np.full(l2_shape, empty_rank(params.l2_policy), dtype=np.int64),
-        l2_free=np.zeros(params.l2_slices, dtype=np.float64),
-        dram_free=np.zeros(params.dram_channels, dtype=np.float64),
+        l2_slots=new_calendar(params.l2_slices),
+        dram_slots=new_calendar(params.dram_channels),
         stamp=np.zeros(1, dtype=np.int64),
         counters=np.zeros((sms, N_COUNTERS), dtype=np.int64),
     )

@@ -8,7 +8,7 @@ A loop jump (``gpusim.hw.sm.loopskip``) moves CTAs whole loop periods ahead
 
 from __future__ import annotations
 
-from gpusim.hw.sm import memory
+from gpusim.hw.sm import calendar, memory
 from gpusim.hw.sm.issue import GLOBAL_ATOMIC, GLOBAL_LOAD, GLOBAL_STORE, lane_addresses
 from gpusim.hw.sm.jit import njit
 from gpusim.hw.sm.memory import MemoryParams, MemoryState
@@ -119,5 +119,5 @@ def shift_times(sim: Simulation, sm_delta_ns: F64, shared_delta_ns: float, start
         for index in range(mem.mshr_count[sm]):
             mem.mshr[sm, index] += delta_ns
     _shift(mem.l2_ready.reshape(-1), shared_delta_ns)
-    _shift(mem.l2_free, shared_delta_ns)
-    _shift(mem.dram_free, shared_delta_ns)
+    calendar.shift(mem.l2_slots, shared_delta_ns)
+    calendar.shift(mem.dram_slots, shared_delta_ns)
