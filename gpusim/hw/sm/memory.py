@@ -3,11 +3,12 @@ loads and stores through its SM's L1, and its shared-memory accesses.
 
 Caches are set-associative with sector valid bits and a replacement policy chosen by name
 (``cache``, ``replacement``); L2 and HBM are ``l2``; the figures and state are
-``memory_state``. The bandwidth-limited parts (each SM's L1 data path, each L2 slice, each
-HBM channel) are FIFO servers kept as "busy until" timestamps. Requests reach them in
-non-decreasing time order (the core simulates all SMs in one time-ordered loop), which is
-exactly when a timestamp server is an exact FIFO queue: a request waits
-``max(0, busy_until - t)``, then holds the server for its service time. Latencies are
+``memory_state``. Each SM's L1 data path is a FIFO server kept as a "busy until" time: its
+SM's requests reach it in time order (the core simulates all SMs in one time-ordered
+loop), which is when such a server is an exact queue. An L2 slice or HBM channel is shared
+by every SM, and a request can reach it later than it is processed (it waited for the L1
+data path or an MSHR), so those serve from a calendar of service slots
+(``gpusim.hw.sm.calendar``), in arrival order whatever the processing order. Latencies are
 load-to-use from the SM, as the specs give them, so an unloaded pointer chase sees exactly
 ``l1``/``l2``/``dram`` ``latency_cycles``.
 
