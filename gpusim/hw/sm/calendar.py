@@ -17,6 +17,9 @@ Slots are bits of 64-bit words, kept in a ring of ``WORDS`` words per server; ea
 remembers which stretch of 64 slots it holds (its tag), and a word whose tag is older is
 free. The ring spans ``64 x WORDS`` service times (tens of microseconds), far more than
 any request is stamped ahead of the requests processed with it.
+
+``serve`` is called, not inlined: the L2 path is inlined at many sites of the core, and
+inlining its loop at each made the engine's first compile minutes longer.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def new_calendar(servers: int) -> Calendar:
     )
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)
 def serve(calendar: Calendar, server: int, t: float, slot_ns: float) -> float:
     """Take ``server``'s first free slot from the one holding ``t`` on; return when the
     request starts being served (``t`` itself when that slot is free)."""
