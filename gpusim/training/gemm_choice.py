@@ -8,14 +8,14 @@ is known to reach), so a better registered kernel is chosen as soon as it exists
 from __future__ import annotations
 
 from gpusim.cuda.kernels import KERNELS, get_kernel, kernel_names
-from gpusim.cuda.kernels.gemm_def import GemmKernelDef
+from gpusim.cuda.kernels.gemm_def import INPUT_DTYPES, GemmKernelDef
 from gpusim.errors import KernelError
 from gpusim.spec.gpu import GpuSpec
 from gpusim.training.model import TrainingDtype
 
 FORMAT_INPUT_DTYPES: dict[TrainingDtype, tuple[str, ...]] = {
-    "bf16": ("bfloat16",),
-    "fp8": ("float8_e4m3",),  # the Hopper kernel's e4m3: on GPUs of compute capability 9.0
+    "bf16": (INPUT_DTYPES["bf16"],),
+    "fp8": (INPUT_DTYPES["fp8"],),  # the Hopper kernel's e4m3: compute capability 9.0
 }
 """The kernel input types that carry each training format."""
 
