@@ -27,7 +27,9 @@ Numba call copies such tuples and reference-counts every array in them, which co
 half a microsecond per simulated instruction; so the hot functions are inlined at Numba's
 level (``inline="always"``) and run without the reference-counting runtime
 (``_nrt=False``: jitted code here never allocates, the arrays all come from Python). That
-brings an instruction to some tens of nanoseconds. The loop unpacks the ``Simulation``
+brings an instruction to some tens of nanoseconds. Numba compiles an inlined function anew
+at each call site, so the big inlined paths have one call site each (``_pick``, its
+readiness test, the L2 path), which keeps the cold compile near a minute and a half. The loop unpacks the ``Simulation``
 bundle once and hands each helper the parts it reads: handing every inlined helper the
 whole bundle measured about 15% slower in the loop (4.5 s against 3.9 s on a 4096^3 tiled
 GEMM in fast mode); passing the parts keeps the speed of before.
@@ -138,11 +140,12 @@ def simulate_cycles(
             for sp in range(params.subpartitions):
                 # Instructions that stand for part of a SASS instruction (fractional slots)
                 # share a cycle's issue slot until it is used up.
-                w = _pick(prog, params, state, sm, sp, t)
-                while w >= 0:
+                while True:
+                    w = _pick(prog, params, state, sm, sp, t)
+                    if w < 0:
+                        break
                     _issue(prog, params, mem_params, state, mem, sm, sp, w, t)
                     issued_any = True
-                    w = _pick(prog, params, state, sm, sp, t)
         if state.completions.total[0] > 0 or (
             period_budget > 0 and state.periods_begun[0] >= period_budget
         ):
@@ -431,22 +434,29 @@ def _pick(
         return -1
     slots = state.warps.active.shape[1]
     last = state.subpartitions.last_warp[sm, sp]
-    if params.scheduler == SCHEDULER_GTO:
-        if last >= 0 and _can_issue(prog, params, state, sm, sp, last, t):
-            return last
-        best = -1
-        for w in range(sp, slots, params.subpartitions):
-            older = best < 0 or state.warps.age[sm, w] < state.warps.age[sm, best]
-            if w != last and older and _can_issue(prog, params, state, sm, sp, w, t):
-                best = w
-        return best
     count = (slots - sp + params.subpartitions - 1) // params.subpartitions
+    greedy = params.scheduler == SCHEDULER_GTO
+    # One loop and one call of the (inlined) readiness test for both policies. Greedy-then-
+    # oldest tries the last warp first (step -1), then takes the oldest ready one; loose
+    # round robin takes the first ready warp after the last one.
     start = 0 if last < 0 else (last - sp) // params.subpartitions + 1
-    for step in range(count):
-        w = sp + ((start + step) % count) * params.subpartitions
+    best = -1
+    for step in range(-1, count):
+        if step < 0:
+            if not greedy or last < 0:
+                continue
+            w = last
+        elif greedy:
+            w = sp + step * params.subpartitions
+            if w == last or (best >= 0 and state.warps.age[sm, w] >= state.warps.age[sm, best]):
+                continue
+        else:
+            w = sp + ((start + step) % count) * params.subpartitions
         if _can_issue(prog, params, state, sm, sp, w, t):
-            return w
-    return -1
+            if step < 0 or not greedy:
+                return w
+            best = w
+    return best
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -185,11 +185,15 @@ def _to_l2(
     where a request waits on average behind half of its simultaneous peers.
     """
     half = shadow_count // 2
-    for index in range(half):
-        l2_access(params, state, sm, address + shadow_shifts[index], t, store)
-    arrival = l2_access(params, state, sm, address, t, store)
-    for index in range(half, shadow_count):
-        l2_access(params, state, sm, address + shadow_shifts[index], t, store)
+    arrival = t
+    # One call site for the L2 path (it is inlined: each site is compiled anew); position
+    # ``half`` of the loop is this SM's own access, the others its shadows' in order.
+    for position in range(shadow_count + 1):
+        own = position == half
+        shift = 0 if own else shadow_shifts[position if position < half else position - 1]
+        reached = l2_access(params, state, sm, address + shift, t, store)
+        if own:
+            arrival = reached
     return arrival
 
 
