@@ -29,10 +29,11 @@ level (``inline="always"``) and run without the reference-counting runtime
 (``_nrt=False``: jitted code here never allocates, the arrays all come from Python). That
 brings an instruction to some tens of nanoseconds. Numba compiles an inlined function anew
 at each call site, so the big inlined paths have one call site each (``_pick``, its
-readiness test, the L2 path), which keeps the cold compile near a minute and a half. The loop unpacks the ``Simulation``
-bundle once and hands each helper the parts it reads: handing every inlined helper the
-whole bundle measured about 15% slower in the loop (4.5 s against 3.9 s on a 4096^3 tiled
-GEMM in fast mode); passing the parts keeps the speed of before.
+readiness test, the L2 path), which keeps the cold compile near a minute and a half. The
+loop unpacks the ``Simulation`` bundle once and hands each helper the parts it reads:
+handing every inlined helper the whole bundle measured about 15% slower in the loop (4.5 s
+against 3.9 s on a 4096^3 tiled GEMM in fast mode); passing the parts keeps the speed of
+before.
 """
 
 from __future__ import annotations

@@ -218,7 +218,8 @@ class LoopSkipper:
         """``[sm]`` the resident warps whose stream has a steady loop."""
         warps = self._sim.state.warps
         looping = warps.active & (self._sim.program.loop_count[warps.stream] > 0)
-        return np.count_nonzero(looping, axis=1)
+        counts: np.ndarray = np.count_nonzero(looping, axis=1)
+        return counts
 
     def _periods_left(self, window: _Observation, passes: LoopPasses) -> int | None:
         """Whole periods every resident warp still has ahead in its loop's current pass
@@ -228,7 +229,7 @@ class LoopSkipper:
         a prologue) do not count there: the window holds their start whatever it holds."""
         warps, cta_id = self._sim.state.warps, self._sim.state.ctas.cta_id
         active = np.nonzero(warps.active)
-        stream = warps.stream[active]
+        stream = warps.stream[active].astype(np.int64)
         now = self._loop_periods(warps.visit[active], stream)
         if (now < 0).any():
             return None

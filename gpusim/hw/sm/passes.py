@@ -45,7 +45,8 @@ class LoopPasses:
 
     def pass_end(self, streams: I64, periods: I64) -> I64:
         """The end of the pass each (stream, period) is in."""
-        return self.end[self.ptr[streams] + periods]
+        ends: I64 = self.end[self.ptr[streams] + periods]
+        return ends
 
 
 def loop_passes(prog: ProgramArrays, warps_per_cta: int, sector_bytes: int) -> LoopPasses:
