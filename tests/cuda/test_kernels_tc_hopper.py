@@ -34,7 +34,7 @@ def test_ptx_is_a_tma_mbarrier_wgmma_pipeline(ptx_type: str, kernel: HopperGemmK
     ptx = compiled.ptx
     assert "\n.target sm_90a\n" in ptx
     k = WGMMA_K[ptx_type]
-    wgmma = f"wgmma.mma_async.sync.aligned.m64n128k{k}.f32.{ptx_type}.{ptx_type}"
+    wgmma = f"wgmma.mma_async.sync.aligned.m64n256k{k}.f32.{ptx_type}.{ptx_type}"
     assert ptx.count(wgmma) == 4  # four k16 steps per 64-wide k-tile
     # two boxes (A, B) per stage fill (how often they appear depends on LLVM's unrolling)
     fills = ptx.count("mbarrier.arrive.expect_tx.shared::cta.b64")
@@ -52,13 +52,13 @@ def test_ptx_is_a_tma_mbarrier_wgmma_pipeline(ptx_type: str, kernel: HopperGemmK
     assert sass["UTMALDG.2D"] >= 2
     resources = compiled.resources
     assert resources is not None and resources.spill_store_bytes == 0
-    assert resources.registers_per_thread <= 128  # 64 accumulators and the addressing
+    assert resources.registers_per_thread <= 160  # 128 accumulators and the addressing
 
 
 @pytest.mark.parametrize("kernel", KERNELS.values(), ids=KERNELS)
 @pytest.mark.parametrize(
     ("m", "n", "k_tiles"),
-    [(256, 128, 5), (128, 384, 2)],
+    [(256, 256, 5), (128, 512, 2)],
     ids=["refills", "fewer-tiles-than-stages"],
 )
 def test_small_integers_come_out_exact(
@@ -76,7 +76,13 @@ def test_small_integers_come_out_exact(
     maps = kernel.make_args(params, rng)[3]
     config = kernel.launch(params)
     ptx = compile_ptx(kernel, params).ptx
-    emulate(ptx, (a, b, c, maps), config.grid, config.block, dynamic_shared_bytes=132096)
+    emulate(
+        ptx,
+        (a, b, c, maps),
+        config.grid,
+        config.block,
+        dynamic_shared_bytes=config.dynamic_shared_bytes,
+    )
     assert np.array_equal(c, a_values @ b_values)
 
 
@@ -84,7 +90,7 @@ def test_small_integers_come_out_exact(
 def test_random_inputs_meet_the_tolerance(kernel: HopperGemmKernelDef) -> None:
     """make_args' draws rounded to the format on the host: only fp32 accumulation
     separates the emulated kernel from the fp64 reference."""
-    params = GemmParams(128, 128, 256)
+    params = GemmParams(128, 256, 256)
     args = kernel.make_args(params, np.random.default_rng(11))
     expected = kernel.reference(args, params)
     config = kernel.launch(params)
@@ -97,25 +103,26 @@ def test_random_inputs_meet_the_tolerance(kernel: HopperGemmKernelDef) -> None:
 
 def test_the_launch_asks_for_the_ring_in_dynamic_shared_memory() -> None:
     config = GEMM_TC_HOPPER_BF16.launch(GemmParams(512, 256, 128))
-    assert config.grid == (2, 4, 1) and config.block == (256, 1, 1)
-    assert config.dynamic_shared_bytes == 4 * 2 * 128 * 64 * 2 + 1024  # 4 stages + alignment
+    assert config.grid == (1, 4, 1) and config.block == (256, 1, 1)
+    # 4 stages of A's 128 and B's 256 rows of 128 bytes, and the alignment slack
+    assert config.dynamic_shared_bytes == 4 * (128 + 256) * 128 + 1024
 
 
 def test_the_tensor_maps_argument_is_the_emulators_encoding() -> None:
-    params = GemmParams(256, 384, 192)
+    params = GemmParams(256, 512, 192)
     maps = GEMM_TC_HOPPER_FP16.make_args(params, np.random.default_rng(0))[3]
     assert isinstance(maps, np.ndarray) and maps.shape == (2, 16) and maps.dtype == np.uint64
     a_map, b_map = (TensorMap2d.decode(row) for row in maps)
     assert a_map == TensorMap2d(0, 2, (192, 256), 384, (64, 128), 128)
-    assert b_map == TensorMap2d(1, 2, (192, 384), 384, (64, 128), 128)
+    assert b_map == TensorMap2d(1, 2, (192, 512), 384, (64, 256), 128)
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (GemmParams(200, 128, 64), "gemm_tc_hopper_bf16: m must be a multiple of 128, got 200"),
-        (GemmParams(128, 96, 64), "gemm_tc_hopper_bf16: n must be a multiple of 128, got 96"),
-        (GemmParams(128, 128, 100), "gemm_tc_hopper_bf16: k must be a multiple of 64, got 100"),
+        (GemmParams(200, 256, 64), "gemm_tc_hopper_bf16: m must be a multiple of 128, got 200"),
+        (GemmParams(128, 96, 64), "gemm_tc_hopper_bf16: n must be a multiple of 256, got 96"),
+        (GemmParams(128, 256, 100), "gemm_tc_hopper_bf16: k must be a multiple of 64, got 100"),
     ],
 )
 def test_sizes_off_the_tiles_are_refused(params: GemmParams, message: str) -> None:
@@ -135,13 +142,13 @@ def test_gpus_without_wgmma_are_refused() -> None:
 def test_the_trace_holds_the_hopper_instructions_with_their_operands() -> None:
     """One CTA of four k-tiles: its mbarriers are shared accesses with their arrival counts
     and expected bytes, its TMA copies the global access of each box's first byte with the
-    box's rows, bytes and row pitch, its wgmmas a quarter of 2 x 64 x 128 x 16 FLOPs per
+    box's rows, bytes and row pitch, its wgmmas a quarter of 2 x 64 x 256 x 16 FLOPs per
     warp (docs/trace-format.md)."""
     from gpusim.cuda.trace import MemSpace, OpClass
     from gpusim.cuda.tracegen import build_trace
 
     k = 4 * GEMM_TC_HOPPER_BF16.k_multiple
-    trace = build_trace(GEMM_TC_HOPPER_BF16.name, GemmParams(128, 128, k))
+    trace = build_trace(GEMM_TC_HOPPER_BF16.name, GemmParams(128, 256, k))
     program, (cta_class,) = trace.program, trace.classes
     ran = cta_class.record.active_lanes > 0
     names = [name for _, name in program.opcodes()]
@@ -155,19 +162,19 @@ def test_the_trace_holds_the_hopper_instructions_with_their_operands() -> None:
 
     inits = executed(OpClass.MBARRIER, "mbarrier.init")
     assert sorted(program.operand[inits]) == [1] * 4 + [256] * 4  # full and empty barriers
-    assert set(program.operand[executed(OpClass.MBARRIER, "mbarrier.arrive.expect_tx")]) == {32768}
+    assert set(program.operand[executed(OpClass.MBARRIER, "mbarrier.arrive.expect_tx")]) == {49152}
     copies = executed(OpClass.TENSOR_COPY)
-    assert set(program.operand[copies]) == {128}  # rows
-    assert set(program.bytes_per_lane[copies]) == {128 * 128}
+    assert set(program.operand[copies]) == {128, 256}  # A's and B's rows
+    assert set(program.bytes_per_lane[copies]) == {128 * 128, 256 * 128}
     assert set(program.row_stride_bytes[copies]) == {k * 2}
     assert set(program.mem_space[copies]) == {MemSpace.GLOBAL}
     assert set(program.mem_space[executed(OpClass.MBARRIER)]) == {MemSpace.SHARED}
     wgmmas = executed(OpClass.WGMMA)
-    assert set(program.flops_per_lane[wgmmas]) == {2 * 64 * 128 * 16 // 128}
+    assert set(program.flops_per_lane[wgmmas]) == {2 * 64 * 256 * 16 // 128}
     summary = trace.summary()
-    assert summary.flops == 2 * 128 * 128 * k
+    assert summary.flops == 2 * 128 * 256 * k
     assert summary.warp_instructions["TENSOR_COPY"] == 2 * 4  # A's and B's box per k-tile
-    assert summary.bytes["tensor_copy"] == 2 * 4 * 128 * 128  # every byte of A and B once
+    assert summary.bytes["tensor_copy"] == 4 * (128 + 256) * 128  # every byte of A and B once
     assert "wgmma.wait_group.sync.aligned.1" in names
 
 

@@ -65,9 +65,9 @@ def test_the_smoke_suite_records_and_checks_every_kernel_on_the_simulator(tmp_pa
         "gemm_tc_ampere_fp16_stages1/m=128,n=256,k=128",
         "gemm_tc_ampere_fp16_stages2/m=128,n=256,k=128",
         "gemm_tc_ampere_fp16_stages4/m=128,n=256,k=128",
-        "gemm_tc_hopper_bf16/m=128,n=256,k=320",
-        "gemm_tc_hopper_fp16/m=128,n=256,k=320",
-        "gemm_tc_hopper_fp8/m=128,n=256,k=640",
+        "gemm_tc_hopper_bf16/m=128,n=512,k=320",
+        "gemm_tc_hopper_fp16/m=128,n=512,k=320",
+        "gemm_tc_hopper_fp8/m=128,n=512,k=640",
     ]
     assert measurements.failed == ()
     for case in measurements.cases:

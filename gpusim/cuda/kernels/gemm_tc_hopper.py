@@ -4,13 +4,14 @@ shared-memory descriptors. bf16, fp16 or fp8 (e4m3) in, fp32 accumulate; sm_90a.
 
 C[m, n] = A[m, k] @ B[k, n] with A held m x k and B held n x k (both k-major: "TN", the
 layout in which every wgmma input type, fp8 included, takes both operands from shared
-memory). A 256-thread CTA (two warpgroups) computes a 128 x 128 tile of C; warpgroup ``g``
-owns rows ``64 g .. 64 g + 63`` and issues ``wgmma.m64n128k16`` (``k32`` for e4m3; 64 fp32
-accumulators per thread). Per k-tile of 128 bytes (64 bf16/fp16, 128 e4m3):
+memory). A 256-thread CTA (two warpgroups) computes a 128 x 256 tile of C, the tile of
+CUTLASS's Hopper GEMMs; warpgroup ``g`` owns rows ``64 g .. 64 g + 63`` and issues
+``wgmma.m64n256k16`` (``k32`` for e4m3; 128 fp32 accumulators per thread). Per k-tile of
+128 bytes (64 bf16/fp16, 128 e4m3):
 
-* **Copy.** Thread 0 issues two 2D TMA copies (A's and B's box of 128 rows of 128 bytes,
-  16 KiB each, 128-byte swizzle) into one of ``STAGES`` shared-memory stages, after
-  ``mbarrier.arrive.expect_tx`` of the stage's 32 KiB on the stage's *full* barrier; the
+* **Copy.** Thread 0 issues two 2D TMA copies (A's box of 128 rows and B's of 256 rows of
+  128 bytes, 16 and 32 KiB, 128-byte swizzle) into one of ``STAGES`` shared-memory stages,
+  after ``mbarrier.arrive.expect_tx`` of the stage's 48 KiB on the stage's *full* barrier; the
   copies complete their bytes on that barrier. The prologue fills every stage.
 * **Compute.** Every thread waits on the stage's full barrier (``try_wait.parity`` with the
   stage's use count's parity), then its warpgroup issues four ``wgmma`` (32 bytes of k
@@ -19,13 +20,13 @@ accumulators per thread). Per k-tile of 128 bytes (64 bf16/fp16, 128 e4m3):
   previous one complete; every thread then arrives on that stage's *empty* barrier and
   thread 0, once it completes, refills the stage with the k-tile ``STAGES`` ahead
   (``fence.proxy.async`` orders the generic-proxy reads before the async-proxy writes).
-* **Shared layout.** A stage's A and B tiles are 128 rows of 128 bytes. The TMA's 128-byte
+* **Shared layout.** A stage's A and B tiles are 128 and 256 rows of 128 bytes. The TMA's 128-byte
   swizzle stores 16-byte chunk ``c`` of row ``r`` at chunk ``c ^ (r % 8)`` (address bits 4-6
   XOR bits 7-9), the layout the descriptors' swizzle mode 1 (128 bytes) reads: rows 128
   bytes apart within 8-row groups, groups 1024 bytes apart (stride byte offset). Stages
   start on 1024-byte boundaries, so the pattern is the address's own (the descriptors' base
   offset is 0).
-* **Epilogue.** Each thread stores its 64 accumulators straight from registers in the
+* **Epilogue.** Each thread stores its 128 accumulators straight from registers in the
   wgmma D layout (warp ``w`` of the warpgroup holds rows ``16 w .. 16 w + 15``).
 
 Every thread runs the same loop (thread 0 alone issues the copies): the producer is the
@@ -63,15 +64,16 @@ from gpusim.cuda.ptx.tensor_map import MAP_WORDS
 STAGES = 4
 """Shared-memory stages of the TMA ring."""
 CTA_TILE_M = 128
-CTA_TILE_N = 128
+CTA_TILE_N = 256
 WARPGROUP_THREADS = 4 * THREADS_PER_WARP
 WARPGROUPS = 2
 THREADS = WARPGROUPS * WARPGROUP_THREADS  # 256
-WGMMA_M, WGMMA_N = 64, 128
-ACCUMULATORS = WGMMA_M * WGMMA_N // WARPGROUP_THREADS  # 64 fp32 per thread
+WGMMA_M, WGMMA_N = 64, CTA_TILE_N
+ACCUMULATORS = WGMMA_M * WGMMA_N // WARPGROUP_THREADS  # 128 fp32 per thread
 ROW_BYTES = 128  # a k-tile row: one swizzle span (64 bf16/fp16, 128 e4m3)
-TILE_BYTES = CTA_TILE_M * ROW_BYTES  # 16 KiB, A's and B's alike
-STAGE_BYTES = 2 * TILE_BYTES
+A_TILE_BYTES = CTA_TILE_M * ROW_BYTES  # 16 KiB
+B_TILE_BYTES = CTA_TILE_N * ROW_BYTES  # 32 KiB
+STAGE_BYTES = A_TILE_BYTES + B_TILE_BYTES  # 48 KiB
 K_STEP_BYTES = 32  # one wgmma's k: 16 bf16/fp16, 32 e4m3
 K_STEPS = ROW_BYTES // K_STEP_BYTES  # 4
 SWIZZLE_ALIGN_BYTES = 1024
@@ -106,7 +108,7 @@ _SCALE_D = f"${2 * ACCUMULATORS + 2}"  # after D, the two descriptors and D's in
 
 
 def wgmma_ptx(input_type: str) -> str:
-    """``wgmma.mma_async`` m64n128k(32 bytes of ``input_type``) with fp32 D on k-major A and
+    """``wgmma.mma_async`` m64n256k(32 bytes of ``input_type``) with fp32 D on k-major A and
     B descriptors; ``scale-d`` (a predicate) set from the last operand. The 16-bit types
     take the transpose immediates (0: k-major), e4m3 has none."""
     k = K_STEP_BYTES // (1 if input_type == "e4m3" else 2)
@@ -202,7 +204,7 @@ def zero_accumulators(typingctx):
 
 
 def _wgmma(input_type: str) -> Any:
-    """An intrinsic: D = A B + D (``scale_d`` 1) or A B (0) of one m64n128 wgmma (32 bytes
+    """An intrinsic: D = A B + D (``scale_d`` 1) or A B (0) of one m64n256 wgmma (32 bytes
     of k) on shared-memory descriptors of A and B, ``input_type`` in, D an fp32 tuple."""
     text = wgmma_ptx(input_type)
 
@@ -283,13 +285,18 @@ def _kernel(wgmma: Any, k_tile: int, name: str) -> Any:
                 pass
             a_tile = ring_base + stage * STAGE_BYTES
             wgmma_fence()
-            for ks in range(K_STEPS):
-                acc = wgmma(
-                    _descriptor(a_tile + a_offset + ks * K_STEP_BYTES),
-                    _descriptor(a_tile + TILE_BYTES + ks * K_STEP_BYTES),
-                    acc,
-                    1,
-                )
+            # The K_STEPS (4) wgmmas of the k-tile written out: as a loop over 128 accumulators
+            # LLVM leaves it rolled (one wgmma in the PTX, in a loop).
+            a_k = a_tile + a_offset
+            b_k = a_tile + A_TILE_BYTES
+            acc = wgmma(_descriptor(a_k), _descriptor(b_k), acc, 1)
+            acc = wgmma(_descriptor(a_k + K_STEP_BYTES), _descriptor(b_k + K_STEP_BYTES), acc, 1)
+            acc = wgmma(
+                _descriptor(a_k + 2 * K_STEP_BYTES), _descriptor(b_k + 2 * K_STEP_BYTES), acc, 1
+            )
+            acc = wgmma(
+                _descriptor(a_k + 3 * K_STEP_BYTES), _descriptor(b_k + 3 * K_STEP_BYTES), acc, 1
+            )
             wgmma_commit()
             wgmma_wait_1()
             if t > 0:
@@ -325,7 +332,7 @@ def _store_accumulators(c, r, col, acc):
     """The thread's ``ACCUMULATORS`` in the wgmma D layout: register ``4 j + q`` at column
     ``8 j`` of its pair. The registers are named by constants, as an unrolled epilogue names
     them: a loop over ``j`` would index the tuple at run time, which Numba compiles to a
-    64-way switch per element."""
+    128-way switch per element."""
     _store_pair(c, r, col + np.uint64(0), acc[0], acc[1], acc[2], acc[3])
     _store_pair(c, r, col + np.uint64(8), acc[4], acc[5], acc[6], acc[7])
     _store_pair(c, r, col + np.uint64(16), acc[8], acc[9], acc[10], acc[11])
@@ -342,6 +349,22 @@ def _store_accumulators(c, r, col, acc):
     _store_pair(c, r, col + np.uint64(104), acc[52], acc[53], acc[54], acc[55])
     _store_pair(c, r, col + np.uint64(112), acc[56], acc[57], acc[58], acc[59])
     _store_pair(c, r, col + np.uint64(120), acc[60], acc[61], acc[62], acc[63])
+    _store_pair(c, r, col + np.uint64(128), acc[64], acc[65], acc[66], acc[67])
+    _store_pair(c, r, col + np.uint64(136), acc[68], acc[69], acc[70], acc[71])
+    _store_pair(c, r, col + np.uint64(144), acc[72], acc[73], acc[74], acc[75])
+    _store_pair(c, r, col + np.uint64(152), acc[76], acc[77], acc[78], acc[79])
+    _store_pair(c, r, col + np.uint64(160), acc[80], acc[81], acc[82], acc[83])
+    _store_pair(c, r, col + np.uint64(168), acc[84], acc[85], acc[86], acc[87])
+    _store_pair(c, r, col + np.uint64(176), acc[88], acc[89], acc[90], acc[91])
+    _store_pair(c, r, col + np.uint64(184), acc[92], acc[93], acc[94], acc[95])
+    _store_pair(c, r, col + np.uint64(192), acc[96], acc[97], acc[98], acc[99])
+    _store_pair(c, r, col + np.uint64(200), acc[100], acc[101], acc[102], acc[103])
+    _store_pair(c, r, col + np.uint64(208), acc[104], acc[105], acc[106], acc[107])
+    _store_pair(c, r, col + np.uint64(216), acc[108], acc[109], acc[110], acc[111])
+    _store_pair(c, r, col + np.uint64(224), acc[112], acc[113], acc[114], acc[115])
+    _store_pair(c, r, col + np.uint64(232), acc[116], acc[117], acc[118], acc[119])
+    _store_pair(c, r, col + np.uint64(240), acc[120], acc[121], acc[122], acc[123])
+    _store_pair(c, r, col + np.uint64(248), acc[124], acc[125], acc[126], acc[127])
 
 
 @cuda.jit(device=True, inline=True)
@@ -354,13 +377,13 @@ def _descriptor(shared: int) -> int:
 @cuda.jit(device=True, inline=True)
 @no_type_check
 def _load(k0, stage, ring_base, full, a_map, b_map, row0, col0):
-    """Thread 0: the k-tile from element ``k0`` of A's and B's 128-row panels into
+    """Thread 0: the k-tile from element ``k0`` of A's 128-row and B's 256-row panels into
     ``stage``."""
     barrier = full + stage * 8
     a_tile = ring_base + stage * STAGE_BYTES
     mbarrier_arrive_expect_tx((barrier, np.int64(STAGE_BYTES)))
     tma_load_2d((a_tile, a_map, k0, row0, barrier))
-    tma_load_2d((a_tile + TILE_BYTES, b_map, k0, col0, barrier))
+    tma_load_2d((a_tile + A_TILE_BYTES, b_map, k0, col0, barrier))
 
 
 gemm_tc_hopper_bf16 = _kernel(wgmma_bf16, ROW_BYTES // 2, "gemm_tc_hopper_bf16")
