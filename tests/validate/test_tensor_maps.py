@@ -30,7 +30,7 @@ def test_the_driver_gets_the_kernels_boxes_over_the_device_arrays() -> None:
     fp16_b_map = GEMM_TC_HOPPER_FP16.tensor_maps(GemmParams(1024, 512, 256))[1]
     encoding = tiled_encoding(fp16_b_map, "float16", 0x7F0000400000)
     assert encoding.data_type == "CU_TENSOR_MAP_DATA_TYPE_FLOAT16"
-    assert encoding.global_dims == (256, 512) and encoding.box_dims == (64, 128)
+    assert encoding.global_dims == (256, 512) and encoding.box_dims == (64, 256)  # B: 256 rows
     fp8_a_map = GEMM_TC_HOPPER_FP8.tensor_maps(GemmParams(1024, 512, 256))[0]
     encoding = tiled_encoding(fp8_a_map, "float8_e4m3", 0x7F0000800000)
     assert encoding.data_type == "CU_TENSOR_MAP_DATA_TYPE_UINT8"
@@ -38,7 +38,7 @@ def test_the_driver_gets_the_kernels_boxes_over_the_device_arrays() -> None:
 
 
 def test_host_arguments_have_make_args_shapes_with_the_maps_fourth() -> None:
-    kernel, params = GEMM_TC_HOPPER_BF16, GemmParams(256, 128, 64)
+    kernel, params = GEMM_TC_HOPPER_BF16, GemmParams(256, 256, 64)
     inputs = HostInputs(seed=1, threads=2)
     inputs.reserve(np.dtype(np.float32), params.m * params.k + params.k * params.n)
     pooled = host_args(kernel, params, inputs)
