@@ -75,7 +75,6 @@ A_TILE_BYTES = CTA_TILE_M * ROW_BYTES  # 16 KiB
 B_TILE_BYTES = CTA_TILE_N * ROW_BYTES  # 32 KiB
 STAGE_BYTES = A_TILE_BYTES + B_TILE_BYTES  # 48 KiB
 K_STEP_BYTES = 32  # one wgmma's k: 16 bf16/fp16, 32 e4m3
-K_STEPS = ROW_BYTES // K_STEP_BYTES  # 4
 SWIZZLE_ALIGN_BYTES = 1024
 """A 128-byte swizzle atom (8 rows of 128 bytes): stages start on its boundary, which the
 launch's dynamic shared memory (``gemm_def.HopperGemmKernelDef``) leaves room for."""
@@ -285,8 +284,8 @@ def _kernel(wgmma: Any, k_tile: int, name: str) -> Any:
                 pass
             a_tile = ring_base + stage * STAGE_BYTES
             wgmma_fence()
-            # The K_STEPS (4) wgmmas of the k-tile written out: as a loop over 128 accumulators
-            # LLVM leaves it rolled (one wgmma in the PTX, in a loop).
+            # The k-tile's four wgmmas (ROW_BYTES / K_STEP_BYTES) written out: as a loop over
+            # 128 accumulators LLVM leaves it rolled (one wgmma in the PTX, in a loop).
             a_k = a_tile + a_offset
             b_k = a_tile + A_TILE_BYTES
             acc = wgmma(_descriptor(a_k), _descriptor(b_k), acc, 1)

@@ -229,7 +229,7 @@ class LoopSkipper:
         a prologue) do not count there: the window holds their start whatever it holds."""
         warps, cta_id = self._sim.state.warps, self._sim.state.ctas.cta_id
         active = np.nonzero(warps.active)
-        stream = warps.stream[active].astype(np.int64)
+        stream = warps.stream[active]
         now = self._loop_periods(warps.visit[active], stream)
         if (now < 0).any():
             return None

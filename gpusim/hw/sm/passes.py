@@ -43,7 +43,7 @@ class LoopPasses:
     ptr: I64
     end: I64
 
-    def pass_end(self, streams: I64, periods: I64) -> I64:
+    def pass_end(self, streams: npt.NDArray[np.integer], periods: npt.NDArray[np.integer]) -> I64:
         """The end of the pass each (stream, period) is in."""
         ends: I64 = self.end[self.ptr[streams] + periods]
         return ends
